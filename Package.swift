@@ -1,0 +1,233 @@
+// swift-tools-version:6.1
+// spiffe-workbook: a literate workbook for SPIFFE and SPIRE, and the toolkit its exercises run on.
+//
+// The toolkit (Sources/Lessons) is split into one module per SPIFFE concept, the way go-spiffe has
+// spiffeid, x509svid, jwtsvid, workloadapi and tlsconfig: a reader finds a concept by its spec
+// name, and an edit to one concept rebuilds only what depends on it.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "spiffe-workbook",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spiffe-demo", targets: ["spiffe-demo"]),
+        .executable(name: "workbook", targets: ["workbook"]),
+        .executable(name: "spiffe-bench", targets: ["spiffe-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: The SPIFFE toolkit (what the lessons quote)
+        .target(
+            name: "SpiffeIdentity",
+            path: "Sources/Lessons/Identity",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SpiffeX509",
+            dependencies: [
+                "SpiffeIdentity",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Sources/Lessons/X509",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SpiffeJWT",
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Lessons/JWT",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WorkloadAPIProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Sources/WorkloadAPIProto",
+            exclude: ["workload.proto"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SpiffeWorkloadAPI",
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "WorkloadAPIProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Lessons/WorkloadAPI",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SpiffeAgent",
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "WorkloadAPIProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Lessons/Agent",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SpiffeTLS",
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509", "SpiffeWorkloadAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Lessons/TLS",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SpiffeExchange",
+            dependencies: ["SpiffeIdentity", "SpiffeX509", "SpiffeWorkloadAPI"],
+            path: "Sources/Lessons/Exchange",
+            swiftSettings: swiftSettings
+        ),
+        // The step registry: step id -> the Swift function a lesson runs and quotes.
+        .target(
+            name: "Lessons",
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent",
+                "SpiffeTLS", "SpiffeExchange",
+            ],
+            path: "Sources/Lessons/Steps",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The workbook
+        .systemLibrary(
+            name: "CCmark",
+            path: "Sources/CCmark",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        .target(
+            name: "Workbook",
+            dependencies: ["CCmark", "Lessons"],
+            path: "Sources/Workbook",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Command-line tools
+        .executableTarget(
+            name: "spiffe-demo",
+            dependencies: [
+                "Lessons",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/spiffe-demo",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "workbook",
+            dependencies: [
+                "Workbook",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/workbook",
+            swiftSettings: swiftSettings
+        ),
+        // Benchmarks print figures; they are never timed tests.
+        .executableTarget(
+            name: "spiffe-bench",
+            dependencies: [
+                "Lessons",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/spiffe-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: ["Lessons"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SpiffeIdentityTests",
+            dependencies: ["SpiffeIdentity"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SpiffeX509Tests",
+            dependencies: ["SpiffeX509", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SpiffeJWTTests",
+            dependencies: ["SpiffeJWT", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkloadAPITests",
+            dependencies: ["SpiffeWorkloadAPI", "SpiffeAgent", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TLSTests",
+            dependencies: ["SpiffeTLS", "SpiffeExchange", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkbookTests",
+            dependencies: ["Workbook", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DockerTests",
+            dependencies: ["TestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+// The local Workload API agent: lands with the Workload API issue.
+import SpiffeIdentity

@@ -1,0 +1,2 @@
+// The two-service SVID exchange: lands with the mTLS issue.
+import SpiffeIdentity

@@ -1,0 +1,4 @@
+import Foundation
+
+/// Steps for the JWT lessons.
+let jwtSteps: [Step] = []

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Where a step gets its SVIDs from.
+///
+/// `live` talks to a Workload API endpoint (a real SPIRE agent, or `spiffe-demo agent`);
+/// `simulated` uses an in-process CA, so every exercise also runs with no agent at all.
+public enum RunMode: String, Sendable, Codable, CaseIterable {
+    case simulated
+    case live
+}
+
+/// Everything a step may touch: the mode, the learner's workspace and the clock.
+public struct StepContext: Sendable {
+    public var mode: RunMode
+    /// The learner's workspace; steps write their files (SVIDs, keys, bundles) below it.
+    public var workspace: URL
+    /// The Workload API endpoint for live mode (the value of `SPIFFE_ENDPOINT_SOCKET`).
+    public var endpoint: String?
+    /// Everything time-dependent takes a clock, so expiry and rotation are testable.
+    public var now: @Sendable () -> Date
+
+    public init(
+        mode: RunMode,
+        workspace: URL,
+        endpoint: String? = ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"],
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.mode = mode
+        self.workspace = workspace
+        self.endpoint = endpoint
+        self.now = now
+    }
+}
+
+/// What a step printed, plus named facts that checks and the drift test can assert on
+/// (for example `spiffe_id`, `svid_path`).
+public struct StepOutput: Sendable {
+    public var lines: [String]
+    public var facts: [String: String]
+
+    public init(lines: [String] = [], facts: [String: String] = [:]) {
+        self.lines = lines
+        self.facts = facts
+    }
+}
+
+/// One exercise step: an id a lesson names in a ```` ```step <id> ```` block, the file whose
+/// `// step: <id>` … `// end-step` anchors hold the source the lesson quotes, and the code to run.
+public struct Step: Sendable {
+    public let id: String
+    public let title: String
+    /// Path relative to the package root, e.g. `Sources/Lessons/X509/SVIDBuilder.swift`.
+    public let sourceFile: String
+    public let modes: Set<RunMode>
+    public let run: @Sendable (StepContext) async throws -> StepOutput
+
+    public init(
+        id: String,
+        title: String,
+        sourceFile: String,
+        modes: Set<RunMode> = [.simulated],
+        run: @escaping @Sendable (StepContext) async throws -> StepOutput
+    ) {
+        self.id = id
+        self.title = title
+        self.sourceFile = sourceFile
+        self.modes = modes
+        self.run = run
+    }
+}
+
+/// Thrown by a step whose machinery has not landed yet, so a lesson can say what is missing.
+public struct StepUnavailable: Error, CustomStringConvertible {
+    public let stepID: String
+    public let reason: String
+    public init(stepID: String, reason: String) {
+        self.stepID = stepID
+        self.reason = reason
+    }
+    public var description: String { "step \(stepID) is not available yet: \(reason)" }
+}

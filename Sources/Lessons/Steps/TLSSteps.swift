@@ -1,0 +1,4 @@
+import Foundation
+
+/// Steps for the TLS lessons.
+let tlsSteps: [Step] = []

@@ -1,0 +1,4 @@
+import Foundation
+
+/// Steps for the Workload lessons.
+let workloadSteps: [Step] = []

@@ -1,0 +1,4 @@
+import Foundation
+
+/// Steps for the X509 lessons.
+let x509Steps: [Step] = []

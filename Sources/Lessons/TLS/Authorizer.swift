@@ -1,0 +1,2 @@
+// mTLS with SVIDs: lands with the mTLS issue.
+import SpiffeIdentity

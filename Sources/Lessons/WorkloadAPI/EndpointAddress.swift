@@ -1,0 +1,2 @@
+// The Workload API client: lands with the Workload API issue.
+import SpiffeIdentity

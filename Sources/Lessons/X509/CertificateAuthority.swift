@@ -1,0 +1,133 @@
+import Crypto
+import Foundation
+import SpiffeIdentity
+import SwiftASN1
+import X509
+
+/// A signing authority for one trust domain: a CA certificate and its private key.
+///
+/// In SPIRE this is the server's CA (self-signed, or signed by an UpstreamAuthority). Here it is
+/// in memory (or loaded from files) so the exercises can mint SVIDs without any infrastructure.
+public struct CertificateAuthority: Sendable {
+    public let trustDomain: TrustDomain
+    public let certificate: Certificate
+    public let privateKey: Certificate.PrivateKey
+    /// Intermediates between `certificate` and the root, leaf-most first; empty for a root CA.
+    public let intermediates: [Certificate]
+
+    /// SPIRE's default CA lifetime.
+    public static let defaultTTL: TimeInterval = 24 * 3600
+
+    /// Creates a self-signed root CA for `trustDomain`.
+    ///
+    /// The CA carries the trust domain's own ID (`spiffe://example.org`, no path) as a URI SAN,
+    /// as SPIRE's CAs do: a signing certificate may carry a SPIFFE ID, and if it does, that ID has
+    /// no path (X509-SVID §3.2).
+    public init(
+        trustDomain: TrustDomain,
+        keyType: KeyType = .p256,
+        ttl: TimeInterval = CertificateAuthority.defaultTTL,
+        now: Date = Date()
+    ) throws {
+        let key = try keyType.generate()
+        let name = try DistinguishedName {
+            CountryName("US")
+            OrganizationName("SPIFFE")
+            // A per-CA name, so two CAs of one trust domain are told apart in `inspect` output.
+            CommonName("SPIFFE CA " + String(UInt32.random(in: .min ... .max), radix: 16))
+        }
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: key.publicKey,
+            notValidBefore: now - 10,
+            notValidAfter: now + ttl,
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: keyType.signatureAlgorithm,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: key.publicKey)
+                SubjectAlternativeNames([.uniformResourceIdentifier(trustDomain.idString)])
+            },
+            issuerPrivateKey: key
+        )
+        try self.init(trustDomain: trustDomain, certificate: certificate, privateKey: key, intermediates: [])
+    }
+
+    /// Uses an existing CA certificate and key (for example from `--ca-cert`/`--ca-key`).
+    public init(
+        trustDomain: TrustDomain,
+        certificate: Certificate,
+        privateKey: Certificate.PrivateKey,
+        intermediates: [Certificate] = []
+    ) throws(X509Error) {
+        guard privateKey.publicKey == certificate.publicKey else { throw .keyDoesNotMatchCertificate }
+        let constraints = try? certificate.extensions.basicConstraints
+        guard case .isCertificateAuthority = constraints else {
+            throw .notACertificateAuthority("basic constraints do not say cA=true")
+        }
+        if let usage = try? certificate.extensions.keyUsage, !usage.keyCertSign {
+            throw .notACertificateAuthority("key usage lacks keyCertSign")
+        }
+        guard KeyType(of: certificate.publicKey) != nil else {
+            throw .unsupportedKey("CA keys must be EC P-256, P-384 or RSA-2048")
+        }
+        self.trustDomain = trustDomain
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.intermediates = intermediates
+    }
+
+    /// The bundle a relying party needs to validate this CA's SVIDs: the root certificate.
+    public var bundle: X509Bundle {
+        X509Bundle(trustDomain: trustDomain, authorities: [intermediates.last ?? certificate])
+    }
+
+    // step: make-svid
+    /// Mints an X509-SVID for `id`, shaped the way the X509-SVID spec and SPIRE shape it.
+    ///
+    /// Note what is *not* here: no CSR. With the Workload API the agent generates the key pair and
+    /// hands the workload both the certificate and the private key.
+    public func issueSVID(
+        for id: SpiffeID,
+        keyType: KeyType = .p256,
+        ttl: TimeInterval = 3600,        // SPIRE's default X509-SVID TTL: 1 hour
+        now: Date = Date()
+    ) throws -> X509SVID {
+        // An SVID is issued only within the CA's own trust domain, and never for the trust
+        // domain's root ID: a leaf's SPIFFE ID must have a non-root path (X509-SVID §3.1).
+        guard id.isMember(of: trustDomain) else {
+            throw X509Error.invalidSpiffeID("\(id) is not in trust domain \(trustDomain)")
+        }
+        guard !id.isTrustDomainRoot else {
+            throw X509Error.invalidSpiffeID("\(id) has no path; a leaf SVID needs one")
+        }
+        let key = try keyType.generate()
+        let leaf = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),       // random, up to 20 bytes
+            publicKey: key.publicKey,
+            notValidBefore: now - 10,                       // SPIRE backdates 10 s for clock skew
+            notValidAfter: min(now + ttl, certificate.notValidAfter),
+            issuer: certificate.subject,
+            subject: DistinguishedName(),                   // empty: the identity is in the SAN
+            signatureAlgorithm: KeyType(of: privateKey.publicKey)?.signatureAlgorithm ?? .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                // A leaf is not a CA (X509-SVID §4.1).
+                Critical(BasicConstraints.notCertificateAuthority)
+                // digitalSignature is required; keyCertSign and cRLSign are forbidden (§4.3).
+                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true, keyAgreement: true))
+                // Usable as both TLS server and TLS client: that is what mTLS needs (§4.4).
+                try ExtendedKeyUsage([.serverAuth, .clientAuth])
+                // Exactly one URI SAN, the SPIFFE ID (§2). With the subject left empty, the SAN
+                // extension must be critical (§3.1, RFC 5280 §4.1.2.6).
+                Critical(SubjectAlternativeNames([.uniformResourceIdentifier(id.description)]))
+            },
+            issuerPrivateKey: privateKey
+        )
+        return X509SVID(spiffeID: id, chain: [leaf] + intermediates, privateKey: key)
+    }
+    // end-step
+}

@@ -1,0 +1,130 @@
+import Foundation
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// Reading and writing certificates and keys as PEM or DER.
+public enum PEM {
+    /// Parses every certificate in `data`: PEM `CERTIFICATE` blocks, or a single DER certificate,
+    /// or concatenated DER certificates (the Workload API's `bundle` and `x509_svid` fields are
+    /// concatenated DER). `source` names the input in error messages (a file path, a field name).
+    public static func certificates(from data: Data, source: String) throws(X509Error) -> [Certificate] {
+        if data.isEmpty { throw .noCertificates(source: source) }
+        if let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN") {
+            return try certificates(fromPEM: text, source: source)
+        }
+        return try certificates(fromDER: Array(data), source: source)
+    }
+
+    /// Parses concatenated DER certificates.
+    public static func certificates(fromDER bytes: [UInt8], source: String) throws(X509Error) -> [Certificate] {
+        if bytes.isEmpty { throw .noCertificates(source: source) }
+        var certificates: [Certificate] = []
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            guard let length = derElementLength(rest) else {
+                throw .badDER(source: source, reason: "truncated or malformed DER after \(certificates.count) certificate(s)")
+            }
+            do {
+                certificates.append(try Certificate(derEncoded: Array(rest.prefix(length))))
+            } catch {
+                throw .badDER(source: source, reason: String(describing: error))
+            }
+            rest = rest.dropFirst(length)
+        }
+        return certificates
+    }
+
+    /// The total length (header + content) of the DER element at the start of `bytes`, so that
+    /// concatenated certificates can be split. Only the definite-length forms DER allows.
+    private static func derElementLength(_ bytes: ArraySlice<UInt8>) -> Int? {
+        guard bytes.count >= 2 else { return nil }
+        let start = bytes.startIndex
+        let first = bytes[start + 1]
+        var header = 2
+        var length = Int(first)
+        if first & 0x80 != 0 {
+            let count = Int(first & 0x7F)
+            guard count > 0, count <= 4, bytes.count >= 2 + count else { return nil }
+            length = 0
+            for byte in bytes[(start + 2)..<(start + 2 + count)] { length = length << 8 | Int(byte) }
+            header += count
+        }
+        let total = header + length
+        return total <= bytes.count ? total : nil
+    }
+
+    /// Parses the `CERTIFICATE` blocks of a PEM text; any other block type is an error, because a
+    /// private key pasted into a bundle file is a mistake worth hearing about.
+    public static func certificates(fromPEM text: String, source: String) throws(X509Error) -> [Certificate] {
+        let documents: [PEMDocument]
+        do {
+            documents = try PEMDocument.parseMultiple(pemString: text)
+        } catch {
+            throw .badPEM(source: source, reason: String(describing: error))
+        }
+        if documents.isEmpty { throw .noCertificates(source: source) }
+        var certificates: [Certificate] = []
+        for document in documents {
+            guard document.discriminator == "CERTIFICATE" else {
+                throw .badPEM(source: source, reason: "found a '\(document.discriminator)' block where certificates were expected")
+            }
+            do {
+                certificates.append(try Certificate(derEncoded: document.derBytes))
+            } catch {
+                throw .badDER(source: source, reason: String(describing: error))
+            }
+        }
+        return certificates
+    }
+
+    /// Parses a private key from PKCS#8 DER or from PEM (PKCS#8, SEC1 or PKCS#1).
+    public static func privateKey(from data: Data, source: String) throws(X509Error) -> Certificate.PrivateKey {
+        do {
+            if let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN") {
+                return try Certificate.PrivateKey(pemEncoded: text)
+            }
+            return try Certificate.PrivateKey(derBytes: Array(data))
+        } catch {
+            throw .badPrivateKey(source: source, reason: String(describing: error))
+        }
+    }
+
+    /// PEM text for certificates, one block each, in order.
+    public static func encode(_ certificates: [Certificate]) throws -> String {
+        try certificates.map { try $0.serializeAsPEM().pemString + "\n" }.joined()
+    }
+
+    /// Concatenated DER for certificates, the Workload API's wire form for chains and bundles.
+    public static func der(_ certificates: [Certificate]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        for certificate in certificates {
+            var serializer = DER.Serializer()
+            try serializer.serialize(certificate)
+            out += serializer.serializedBytes
+        }
+        return out
+    }
+}
+
+extension PEM {
+    /// The PKCS#8 DER encoding of a private key: the form the Workload API's `x509_svid_key`
+    /// field carries and SPIRE writes to `svid.N.key`.
+    public static func pkcs8DER(_ key: Certificate.PrivateKey) throws -> [UInt8] {
+        let document = try key.serializeAsPEM()
+        switch document.discriminator {
+        case "PRIVATE KEY":
+            return document.derBytes
+        case "RSA PRIVATE KEY":
+            // swift-crypto writes RSA keys as PKCS#1; re-wrap them as PKCS#8.
+            return Array(try _RSA.Signing.PrivateKey(derRepresentation: document.derBytes).pkcs8DERRepresentation)
+        default:
+            throw X509Error.unsupportedKey("cannot write a '\(document.discriminator)' key as PKCS#8")
+        }
+    }
+
+    /// PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) for a private key.
+    public static func pkcs8PEM(_ key: Certificate.PrivateKey) throws -> String {
+        PEMDocument(type: "PRIVATE KEY", derBytes: try pkcs8DER(key)).pemString + "\n"
+    }
+}

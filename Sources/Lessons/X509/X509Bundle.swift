@@ -1,0 +1,47 @@
+import Foundation
+import SpiffeIdentity
+import X509
+
+/// The X.509 part of a trust bundle: the CA certificates a trust domain's SVIDs chain to.
+///
+/// A bundle belongs to exactly one trust domain. Validating an SVID means choosing the bundle of
+/// the SVID's *own* trust domain first; a certificate that chains to another trust domain's CA is
+/// not a valid SVID of that trust domain, whatever its URI SAN says.
+public struct X509Bundle: Sendable {
+    public let trustDomain: TrustDomain
+    public var authorities: [Certificate]
+
+    public init(trustDomain: TrustDomain, authorities: [Certificate]) {
+        self.trustDomain = trustDomain
+        self.authorities = authorities
+    }
+
+    /// Reads a bundle from PEM or concatenated DER.
+    public init(trustDomain: TrustDomain, data: Data, source: String) throws(X509Error) {
+        self.init(trustDomain: trustDomain, authorities: try PEM.certificates(from: data, source: source))
+    }
+
+    /// The bundle as concatenated DER (the Workload API's `bundle` field).
+    public func der() throws -> [UInt8] { try PEM.der(authorities) }
+
+    /// The bundle as PEM, one CERTIFICATE block per authority.
+    public func pem() throws -> String { try PEM.encode(authorities) }
+}
+
+/// The X.509 state a workload holds: its SVIDs (the first is the default identity), the bundle
+/// of its own trust domain, and bundles of federated trust domains.
+public struct X509Context: Sendable {
+    public var svids: [X509SVID]
+    public var bundles: [TrustDomain: X509Bundle]
+
+    public init(svids: [X509SVID], bundles: [TrustDomain: X509Bundle]) {
+        self.svids = svids
+        self.bundles = bundles
+    }
+
+    /// The default SVID: the first one (SPIFFE Workload API §5.3).
+    public var defaultSVID: X509SVID? { svids.first }
+
+    /// The bundle for a trust domain, if this workload has one.
+    public func bundle(for trustDomain: TrustDomain) -> X509Bundle? { bundles[trustDomain] }
+}

@@ -1,0 +1,2 @@
+// The workbook runner: lands with the workbook issue.
+import Lessons

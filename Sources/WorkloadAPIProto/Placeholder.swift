@@ -1,0 +1,1 @@
+// Generated code from workload.proto lands here (scripts/generate-proto.sh).

@@ -1,0 +1,10 @@
+import ArgumentParser
+import Lessons
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spiffe-bench",
+        abstract: "Benchmarks that print figures (never timed tests)."
+    )
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+import Lessons
+
+@main
+struct SpiffeDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spiffe-demo",
+        abstract: "The SPIFFE toolkit the workbook's exercises run on."
+    )
+}
