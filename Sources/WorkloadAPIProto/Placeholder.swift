@@ -1,1 +1,0 @@
-// Generated code from workload.proto lands here (scripts/generate-proto.sh).
