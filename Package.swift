@@ -112,6 +112,7 @@ let package = Package(
                 "SpiffeIdentity", "SpiffeX509", "SpiffeWorkloadAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -146,7 +147,10 @@ let package = Package(
         ),
         .target(
             name: "Workbook",
-            dependencies: ["CCmark", "Lessons"],
+            dependencies: [
+                "CCmark", "Lessons", "SpiffeIdentity", "SpiffeX509",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             path: "Sources/Workbook",
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,127 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SpiffeIdentity
+import SpiffeX509
+import X509
+
+/// Why a client exchange failed.
+public enum MTLSClientError: Error, Sendable, CustomStringConvertible {
+    /// The source has no SVID for us to present.
+    case noSVID(String)
+    /// No TCP connection (nothing listening, unreachable).
+    case connectFailed(String)
+    /// We refused the server: its certificate failed authentication or authorization.
+    case serverRejected(PeerRejection)
+    /// The server refused us, or the TLS handshake failed for another reason.
+    case handshakeFailed(String)
+    /// The handshake succeeded but no answer came.
+    case noReply(String)
+
+    public var description: String {
+        switch self {
+        case .noSVID(let reason): return "no SVID to present: \(reason)"
+        case .connectFailed(let reason): return "cannot connect: \(reason)"
+        case .serverRejected(let rejection): return "refused the server: \(rejection)"
+        case .handshakeFailed(let reason): return "TLS failed: \(reason)"
+        case .noReply(let reason): return "no reply from the server: \(reason)"
+        }
+    }
+}
+
+/// One request/response over mTLS: what the client learned about the server.
+public struct MTLSExchange: Sendable {
+    /// The server, authenticated and authorized.
+    public let server: VerifiedPeer
+    /// The SPIFFE ID this client presented.
+    public let clientID: SpiffeID
+    /// The server's answer (one line, without the newline).
+    public let reply: String
+}
+
+/// A small mTLS client: presents its current SVID, verifies the server's, sends
+/// `hello from <own ID>` and reads the one-line answer.
+public struct MTLSClient: Sendable {
+    public let svids: any X509SVIDSource
+    public let verifier: SVIDPeerVerifier
+    public let group: any EventLoopGroup
+    /// Gives up on a silent server after this long (a safety net, not a measurement).
+    public var timeout: TimeAmount = .seconds(15)
+
+    public init(
+        svids: any X509SVIDSource,
+        bundles: any X509BundleSource,
+        authorizer: Authorizer,
+        now: @escaping @Sendable () -> Date = { Date() },
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.svids = svids
+        self.verifier = SVIDPeerVerifier(bundles: bundles, authorizer: authorizer, now: now)
+        self.group = group
+    }
+
+    // step: tls-client
+    /// Connects, completes the mutual handshake, sends one line and reads the answer.
+    ///
+    /// Success is reported only after the answer arrives: under TLS 1.3 the client's handshake
+    /// completes *before* the server has checked the client certificate, so a server that
+    /// refuses us is noticed only on the first read.
+    public func exchange(host: String, port: Int) async throws(MTLSClientError) -> MTLSExchange {
+        // A fresh context per connection, from the SVID that is current now.
+        let svid: X509SVID
+        let context: NIOSSLContext
+        do {
+            svid = try svids.x509SVID()
+            context = try NIOSSLContext(configuration: try SpiffeTLSConfiguration.client(svid: svid))
+        } catch {
+            throw .noSVID(String(describing: error))
+        }
+        let verification = PeerVerification(verifier: verifier)
+
+        let connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            connection = try await ClientBootstrap(group: group)
+                .connectTimeout(timeout)
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        // No server name: SPIFFE authorizes by ID, not hostname, and SNI with an
+                        // IP address is not allowed anyway.
+                        let tls = try NIOSSLClientHandler(
+                            context: context, serverHostname: nil,
+                            customVerificationCallbackWithMetadata: verification.callback)
+                        try channel.pipeline.syncOperations.addHandler(tls)
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw .connectFailed(String(describing: error))
+        }
+
+        let deadline = connection.channel.eventLoop.scheduleTask(in: timeout) { connection.channel.close(promise: nil) }
+        defer { deadline.cancel() }
+        var reply = ByteBuffer()
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "hello from \(svid.spiffeID)\n"))
+                for try await chunk in inbound {
+                    reply.writeImmutableBuffer(chunk)
+                    if reply.readableBytesView.contains(UInt8(ascii: "\n")) { break }
+                }
+            }
+        } catch {
+            if case .failure(let rejection) = verification.outcome { throw .serverRejected(rejection) }
+            throw .handshakeFailed(TLSFailure.describe(error))
+        }
+        guard case .success(let server) = verification.outcome else {
+            if case .failure(let rejection) = verification.outcome { throw .serverRejected(rejection) }
+            throw .handshakeFailed("the server closed the connection before the handshake completed")
+        }
+        let text = String(buffer: reply)
+        guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first, !text.isEmpty else {
+            throw .noReply("the server closed the connection without answering")
+        }
+        return MTLSExchange(server: server, clientID: svid.spiffeID, reply: String(line))
+    }
+    // end-step
+}

@@ -1,0 +1,43 @@
+import SpiffeIdentity
+
+/// Why a TLS peer was refused, in words a learner can act on.
+///
+/// The cases follow the order in which a SPIFFE peer is checked: first "is this a valid SVID of
+/// its trust domain?" (authentication), then "is this ID allowed here?" (authorization). A refusal
+/// always says which of the two steps failed, because the fixes are different: a certificate
+/// problem is fixed in the issuing infrastructure, an authorization problem in the caller's policy.
+public enum PeerRejection: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The peer sent no certificate at all.
+    case noCertificate
+    /// The leaf does not carry a usable SPIFFE ID (no URI SAN, several, or a malformed one).
+    case notAnSVID(String)
+    /// We hold no bundle for the peer's trust domain, so nothing it presents can be trusted.
+    case noBundle(TrustDomain)
+    /// The certificate is not a valid X509-SVID of its trust domain (chain, validity, key usage…).
+    case invalidSVID(SpiffeID, reason: String)
+    /// A valid SVID, but its ID is not one this side is willing to talk to.
+    case notAuthorized(SpiffeID, allowed: SpiffeIDMatcher)
+
+    /// Which of the two named steps refused the peer.
+    public var step: String {
+        switch self {
+        case .noCertificate, .notAnSVID, .noBundle, .invalidSVID: return "authentication"
+        case .notAuthorized: return "authorization"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noCertificate:
+            return "authentication failed: the peer presented no certificate"
+        case .notAnSVID(let reason):
+            return "authentication failed: the peer's certificate is not an X509-SVID: \(reason)"
+        case .noBundle(let trustDomain):
+            return "authentication failed: no trust bundle for the peer's trust domain \(trustDomain)"
+        case .invalidSVID(let id, let reason):
+            return "authentication failed: the certificate for \(id) is not a valid X509-SVID: \(reason)"
+        case .notAuthorized(let id, let allowed):
+            return "authorization failed: \(id) is authenticated but not allowed (allowed: \(allowed))"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import SpiffeIdentity
+import SpiffeX509
+import X509
+
+/// Decides whether to accept the certificate chain a TLS peer presented.
+///
+/// A SPIFFE peer is accepted in two separate, named steps, in this order:
+/// 1. **Authentication**: the leaf carries one SPIFFE ID, and the chain validates against the
+///    bundle of *that ID's* trust domain, with the X509-SVID leaf rules (X509-SVID §5). The bundle
+///    is looked up from the peer's claimed trust domain: a certificate claiming
+///    `spiffe://a.example/x` that chains to b.example's CA is not an SVID of a.example.
+/// 2. **Authorization**: the authenticated ID is one this side is willing to talk to.
+///
+/// There is no hostname check: in SPIFFE the SPIFFE ID, not a DNS name, names the peer.
+/// Bundles are asked for on every verification, so a rotated CA is picked up at once.
+public struct SVIDPeerVerifier: Sendable {
+    public let bundles: any X509BundleSource
+    public let authorizer: Authorizer
+    public let now: @Sendable () -> Date
+
+    public init(
+        bundles: any X509BundleSource,
+        authorizer: Authorizer,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.bundles = bundles
+        self.authorizer = authorizer
+        self.now = now
+    }
+
+    // step: tls-verify-peer
+    /// Verifies the chain a peer presented (leaf first, as it came off the wire).
+    public func verify(presented chain: [Certificate]) async throws(PeerRejection) -> VerifiedPeer {
+        guard let leaf = chain.first else { throw .noCertificate }
+
+        // Step 1, authentication. Which trust domain does the peer claim? Its bundle, and only
+        // its bundle, can vouch for it.
+        let peerID: SpiffeID
+        do { peerID = try X509SVID.spiffeID(of: leaf) } catch { throw .notAnSVID(error.description) }
+        let bundle: X509Bundle
+        do { bundle = try bundles.x509Bundle(for: peerID.trustDomain) } catch { throw .noBundle(peerID.trustDomain) }
+        let validated = try await PeerAuthentication.validate(
+            leaf: leaf, intermediates: Array(chain.dropFirst()), bundle: bundle, now: now())
+
+        // Step 2, authorization: the ID is now trustworthy; is it welcome?
+        try authorizer.authorize(peerID)
+
+        return VerifiedPeer(spiffeID: peerID, chain: validated)
+    }
+    // end-step
+}
