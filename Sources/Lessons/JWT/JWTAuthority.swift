@@ -73,6 +73,7 @@ public struct JWTAuthority: Sendable {
         for id: SpiffeID,
         audience: [String],
         ttl: TimeInterval = JWTAuthority.defaultTTL,
+        issuer: String? = nil,
         now: Date
     ) throws -> String {
         // Only for IDs in our own trust domain: relying parties pick the bundle by sub's trust
@@ -91,21 +92,25 @@ public struct JWTAuthority: Sendable {
             "kid": .string(keyID),                // which bundle key verifies it
             "typ": .string("JWT"),                // JWT or JOSE, if present (§2.3)
         ]
-        let claims: [String: JSONValue] = [
+        var claims: [String: JSONValue] = [
             "sub": .string(id.description),                         // §3.1: the SPIFFE ID
             "aud": .array(audience.map { .string($0) }),            // §3.2: who may accept it
             "exp": .integer(issuedAt + Int64(ttl.rounded(.down))),  // §3.3: required, short
             "iat": .integer(issuedAt),
         ]
+        // SPIFFE does not use `iss`; SPIRE adds it when the server has a `jwt_issuer`, because
+        // an OIDC relying party such as a cloud IAM matches it against the provider's URL.
+        if let issuer { claims["iss"] = .string(issuer) }
         return try sign(header: header, claims: claims)
     }
     // end-step
 
     /// Mints a token and returns it as a `JWTSVID`, for callers that want the fields too.
     public func issueSVID(
-        for id: SpiffeID, audience: [String], ttl: TimeInterval = JWTAuthority.defaultTTL, now: Date
+        for id: SpiffeID, audience: [String], ttl: TimeInterval = JWTAuthority.defaultTTL,
+        issuer: String? = nil, now: Date
     ) throws -> JWTSVID {
-        let token = try issue(for: id, audience: audience, ttl: ttl, now: now)
+        let token = try issue(for: id, audience: audience, ttl: ttl, issuer: issuer, now: now)
         let parsed = try JWTToken.parse(token)
         return JWTSVID(
             spiffeID: id, audience: audience.filter { !$0.isEmpty }, expiry: parsed.expiry ?? now,

@@ -1,0 +1,184 @@
+import Foundation
+import SpiffeIdentity
+import SpiffeX509
+import X509
+
+/// Where simulated mode keeps a trust domain's signing authorities between runs, so that a token
+/// minted by `spiffe-demo jwt-svid` today still validates with `jwt-parse` in the next command,
+/// and `bundle show` prints the keys that really signed it.
+///
+/// Layout, one directory per trust domain (`SPIFFE_DEMO_STATE`, default `~/.spiffe-demo`):
+///
+///     <root>/trust-domains/<td>/ca.pem          X.509 CA certificate (the x509-svid authority)
+///     <root>/trust-domains/<td>/ca.key          its private key, PKCS#8, mode 0600
+///     <root>/trust-domains/<td>/jwt/<kid>.key   one file per JWT authority, PKCS#8, mode 0600
+///     <root>/trust-domains/<td>/state.json      {"spiffe_sequence": N}
+///
+/// This plays the part of SPIRE's server datastore and key manager. SPIRE rotates its CA and
+/// JWT keys on a schedule; here the CA is replaced when it has expired, a JWT key is added the
+/// first time an algorithm needs one, and each change bumps `spiffe_sequence`, as the bundle
+/// spec requires (§4.1.1).
+public struct AuthorityStore: Sendable {
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root
+    }
+
+    /// `$SPIFFE_DEMO_STATE`, else `~/.spiffe-demo`.
+    public static func defaultRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let explicit = environment["SPIFFE_DEMO_STATE"], !explicit.isEmpty {
+            return URL(fileURLWithPath: explicit)
+        }
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+        return home.appendingPathComponent(".spiffe-demo")
+    }
+
+    public func directory(for trustDomain: TrustDomain) -> URL {
+        root.appendingPathComponent("trust-domains").appendingPathComponent(trustDomain.name)
+    }
+
+    /// Everything that signs for one trust domain, and the bundle that publishes it.
+    public struct Authorities: Sendable {
+        public let trustDomain: TrustDomain
+        public let ca: CertificateAuthority
+        /// All JWT authorities by kid (each with its key's default algorithm).
+        public let jwt: [String: JWTAuthority]
+        public let sequenceNumber: UInt64
+
+        /// The JWT authority whose key can sign `algorithm`, switched to sign with it.
+        public func jwtAuthority(for algorithm: JWTAlgorithm) -> JWTAuthority? {
+            guard let found = jwt.values.sorted(by: { $0.keyID < $1.keyID })
+                .first(where: { $0.publicKey.allows(algorithm) }) else { return nil }
+            return try? JWTAuthority(
+                trustDomain: trustDomain, privateKey: found.privateKey, keyID: found.keyID, algorithm: algorithm)
+        }
+
+        /// The trust domain's SPIFFE bundle: the CA certificate and every JWT key.
+        public var bundle: SpiffeBundle {
+            SpiffeBundle(
+                trustDomain: trustDomain,
+                x509Authorities: ca.bundle.authorities,
+                jwtAuthorities: jwt.mapValues(\.publicKey),
+                sequenceNumber: sequenceNumber,
+                refreshHint: SpiffeBundle.defaultRefreshHint)
+        }
+    }
+
+    /// Loads the trust domain's authorities, creating what is missing: a CA on first use (or when
+    /// the old one has expired at `now`), and a JWT key able to sign `algorithm` if none can.
+    /// `created` lists what was made, so a command can tell the learner.
+    public func loadOrCreate(
+        _ trustDomain: TrustDomain, algorithm: JWTAlgorithm = .es256, now: Date
+    ) throws -> (authorities: Authorities, created: [String]) {
+        let directory = directory(for: trustDomain)
+        try AuthorityStore.makePrivateDirectory(directory.appendingPathComponent("jwt"))
+        var created: [String] = []
+        var sequence = try readSequence(directory)
+
+        // The X.509 CA.
+        let caCertificate = directory.appendingPathComponent("ca.pem")
+        let caKey = directory.appendingPathComponent("ca.key")
+        var ca: CertificateAuthority?
+        if FileManager.default.fileExists(atPath: caCertificate.path) {
+            let loaded = try AuthorityStore.loadCA(trustDomain, certificate: caCertificate, key: caKey)
+            if loaded.certificate.notValidAfter > now { ca = loaded }
+        }
+        if ca == nil {
+            let fresh = try CertificateAuthority(trustDomain: trustDomain, now: now)
+            try AtomicFile.write(Data(try PEM.pkcs8PEM(fresh.privateKey).utf8), to: caKey, mode: 0o600)
+            try AtomicFile.write(Data(try PEM.encode([fresh.certificate]).utf8), to: caCertificate)
+            created.append("X.509 CA \(caCertificate.path)")
+            sequence += 1
+            ca = fresh
+        }
+
+        // The JWT authorities.
+        var jwt = try loadJWTAuthorities(trustDomain, directory: directory)
+        if !jwt.values.contains(where: { $0.publicKey.allows(algorithm) }) {
+            let kind: JWTPrivateKey.Kind
+            switch algorithm {
+            case .es256: kind = .p256
+            case .es384: kind = .p384
+            case .es512: kind = .p521
+            default: kind = .rsa2048
+            }
+            let fresh = try JWTAuthority(trustDomain: trustDomain, keyType: kind, algorithm: algorithm)
+            let file = directory.appendingPathComponent("jwt").appendingPathComponent("\(fresh.keyID).key")
+            try AtomicFile.write(Data(fresh.privateKey.pkcs8PEM.utf8), to: file, mode: 0o600)
+            created.append("JWT authority \(kind.rawValue) kid \(fresh.keyID)")
+            sequence += 1
+            jwt[fresh.keyID] = fresh
+        }
+
+        if !created.isEmpty {
+            try AtomicFile.write(JSONValue.encode(["spiffe_sequence": sequence], pretty: true),
+                                 to: directory.appendingPathComponent("state.json"))
+        }
+        return (Authorities(trustDomain: trustDomain, ca: ca!, jwt: jwt, sequenceNumber: sequence), created)
+    }
+
+    /// Loads without creating anything; nil when the trust domain has no state yet.
+    public func load(_ trustDomain: TrustDomain, now: Date) throws -> Authorities? {
+        let directory = directory(for: trustDomain)
+        let caCertificate = directory.appendingPathComponent("ca.pem")
+        guard FileManager.default.fileExists(atPath: caCertificate.path) else { return nil }
+        let ca = try AuthorityStore.loadCA(trustDomain, certificate: caCertificate,
+                                           key: directory.appendingPathComponent("ca.key"))
+        return Authorities(trustDomain: trustDomain, ca: ca,
+                           jwt: try loadJWTAuthorities(trustDomain, directory: directory),
+                           sequenceNumber: try readSequence(directory))
+    }
+
+    // MARK: Files
+
+    private func readSequence(_ directory: URL) throws(X509Error) -> UInt64 {
+        let file = directory.appendingPathComponent("state.json")
+        guard let data = FileManager.default.contents(atPath: file.path) else { return 0 }
+        struct State: Decodable { let spiffe_sequence: UInt64 }
+        guard let state = try? JSONDecoder().decode(State.self, from: data) else {
+            throw .fileProblem(path: file.path, reason: "not a state file with a spiffe_sequence")
+        }
+        return state.spiffe_sequence
+    }
+
+    private func loadJWTAuthorities(_ trustDomain: TrustDomain, directory: URL) throws -> [String: JWTAuthority] {
+        let jwtDirectory = directory.appendingPathComponent("jwt")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: jwtDirectory.path)) ?? []
+        var authorities: [String: JWTAuthority] = [:]
+        for name in names.sorted() where name.hasSuffix(".key") && !name.hasPrefix(".") {
+            let file = jwtDirectory.appendingPathComponent(name)
+            guard let pem = FileManager.default.contents(atPath: file.path).map({ String(decoding: $0, as: UTF8.self) }) else {
+                throw X509Error.fileProblem(path: file.path, reason: "cannot read")
+            }
+            let key = try JWTPrivateKey(pem: pem)
+            let kid = String(name.dropLast(4))
+            authorities[kid] = try JWTAuthority(
+                trustDomain: trustDomain, privateKey: key, keyID: kid, algorithm: key.publicKey.defaultAlgorithm)
+        }
+        return authorities
+    }
+
+    private static func loadCA(_ trustDomain: TrustDomain, certificate: URL, key: URL) throws -> CertificateAuthority {
+        guard let certificateData = FileManager.default.contents(atPath: certificate.path) else {
+            throw X509Error.fileProblem(path: certificate.path, reason: "cannot read")
+        }
+        guard let keyData = FileManager.default.contents(atPath: key.path) else {
+            throw X509Error.fileProblem(path: key.path, reason: "cannot read the CA key")
+        }
+        let certificates = try PEM.certificates(from: certificateData, source: certificate.path)
+        let privateKey = try PEM.privateKey(from: keyData, source: key.path)
+        return try CertificateAuthority(trustDomain: trustDomain, certificate: certificates[0], privateKey: privateKey)
+    }
+
+    /// Creates `directory` (and parents) readable by the owner only: it holds private keys.
+    static func makePrivateDirectory(_ directory: URL) throws(X509Error) {
+        do {
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .fileProblem(path: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
+        }
+    }
+}
