@@ -1,2 +1,0 @@
-// The Workload API client: lands with the Workload API issue.
-import SpiffeIdentity
