@@ -5,6 +5,9 @@ import Lessons
 struct SpiffeDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spiffe-demo",
-        abstract: "The SPIFFE toolkit the workbook's exercises run on."
+        abstract: "The SPIFFE toolkit the workbook's exercises run on.",
+        subcommands: [
+            TLSServerCommand.self, TLSClientCommand.self, SVIDExchangeCommand.self,
+        ]
     )
 }

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import SpiffeExchange
+import SpiffeIdentity
+import SpiffeX509
+
+struct SVIDExchangeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "svid-exchange",
+        abstract: "Two services exchange SVIDs through a directory and validate each other's (run --name a and --name b).",
+        discussion: """
+            Publishes this side's leaf certificate as DIR/svid-<name>.pem, waits for the peer's \
+            file, validates it with the six checks against this side's own trust bundle, and \
+            prints the peer's SPIFFE ID. Exits 0 only when the peer's SVID is valid. In simulated \
+            mode both sides share one CA kept in DIR/ca; with --live each side uses the SVID the \
+            Workload API gives it.
+            """
+    )
+
+    @Option(help: ArgumentHelp("This side's name.", valueName: "a|b"))
+    var name: String
+
+    @Option(help: ArgumentHelp("The shared directory (default: <workspace>/day14).", valueName: "dir"))
+    var dir: String?
+
+    @Option(help: ArgumentHelp("Seconds to wait for the peer's file.", valueName: "seconds"))
+    var timeout: Double = 60
+
+    @Option(name: .customLong("expect-id"), help: ArgumentHelp("Check 6: accept only this peer ID (repeatable: one of them).", valueName: "spiffe-id"))
+    var expectIDs: [String] = []
+
+    @Option(name: .customLong("expect-td"), help: ArgumentHelp("Check 6: accept any peer of this trust domain (default: our own).", valueName: "trust-domain"))
+    var expectTrustDomain: String?
+
+    @OptionGroup var source: TLSSourceOptions
+
+    func run() async throws {
+        try await TLSCLI.run("svid-exchange") {
+            guard timeout > 0 else { throw TLSCLI.Failure("--timeout must be positive") }
+            var exchange: SVIDExchange
+            do throws(SVIDExchangeError) { exchange = try SVIDExchange(name: name, directory: directory) } catch { throw TLSCLI.Failure(error.description) }
+            exchange.timeout = .milliseconds(Int(timeout * 1000))
+
+            let opened = try await source.open(stateDirectory: directory, defaultID: "/service-\(name)")
+            defer { opened.close() }
+            let ownTrustDomain = try opened.source.x509SVID().spiffeID.trustDomain
+            let expect = try TLSCLI.authorizer(
+                ids: expectIDs, trustDomain: expectTrustDomain, any: false,
+                options: ("--expect-id", "--expect-td", "--expect-any"), fallback: ownTrustDomain)
+
+            let outcome: SVIDExchange.Outcome
+            do throws(SVIDExchangeError) {
+                outcome = try await exchange.run(source: opened.source, expect: expect, progress: { step in
+                    switch step {
+                    case .identity, .published: TLSCLI.printLine(step.description)
+                    case .waiting, .found: TLSCLI.printLine("svid-exchange: \(step)", to: .standardError)
+                    }
+                })
+            } catch {
+                throw TLSCLI.Failure(error.description)
+            }
+            for line in outcome.report.lines { TLSCLI.printLine("  " + line) }
+            let peer = outcome.report.spiffeID.map(String.init(describing:)) ?? "(no SPIFFE ID)"
+            if outcome.report.isValid {
+                TLSCLI.printLine("peer \(exchange.peerName) is \(peer): valid")
+            } else {
+                throw TLSCLI.Failure("peer \(exchange.peerName) (\(peer)) is NOT valid: \(outcome.report.verdict)")
+            }
+        }
+    }
+
+    var directory: URL {
+        dir.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? TLSCLI.workspaceDirectory("day14")
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import SpiffeIdentity
+import SpiffeTLS
+
+struct TLSClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tls-client",
+        abstract: "Connect over mTLS with this workload's SVID; print the server's SPIFFE ID and its reply.",
+        discussion: """
+            Every connection is built from the SVID that is current at that moment, and the \
+            server's SVID is checked against the bundle of its trust domain, then against \
+            --expect-id/--expect-td (default: any ID of the client's own trust domain). With \
+            --count the client reconnects, so rotation shows as a new server serial number.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Server address.", valueName: "host:port"))
+    var connect = "127.0.0.1:7443"
+
+    @Option(name: .customLong("expect-id"), help: ArgumentHelp("Accept only this server SPIFFE ID (repeatable: one of them).", valueName: "spiffe-id"))
+    var expectIDs: [String] = []
+
+    @Option(name: .customLong("expect-td"), help: ArgumentHelp("Accept any server of this trust domain.", valueName: "trust-domain"))
+    var expectTrustDomain: String?
+
+    @Flag(name: .customLong("expect-any"), help: "Accept any authenticated server (exercises only).")
+    var expectAny = false
+
+    @Option(help: "How many connections to make.")
+    var count = 1
+
+    @Option(help: ArgumentHelp("Seconds to wait between connections.", valueName: "seconds"))
+    var interval: Double = 1
+
+    @Option(help: ArgumentHelp("Simulated mode: where the shared CA is kept (default: <workspace>/day18).", valueName: "dir"))
+    var stateDir: String?
+
+    @OptionGroup var source: TLSSourceOptions
+
+    func run() async throws {
+        try await TLSCLI.run("tls-client") {
+            let (host, port) = try TLSCLI.parseHostPort(connect, option: "--connect")
+            guard count >= 1 else { throw TLSCLI.Failure("--count must be at least 1") }
+            guard interval >= 0 else { throw TLSCLI.Failure("--interval must not be negative") }
+            let stateDirectory = stateDir.map { URL(fileURLWithPath: $0) } ?? TLSCLI.workspaceDirectory("day18")
+            let opened = try await source.open(stateDirectory: stateDirectory, defaultID: "/client")
+            defer { opened.close() }
+            let ownTrustDomain = try opened.source.x509SVID().spiffeID.trustDomain
+            let authorizer = try TLSCLI.authorizer(
+                ids: expectIDs, trustDomain: expectTrustDomain, any: expectAny,
+                options: ("--expect-id", "--expect-td", "--expect-any"), fallback: ownTrustDomain)
+            TLSCLI.printLine("tls-client: SVIDs from \(opened.mode); servers accepted: \(authorizer)", to: .standardError)
+
+            let client = MTLSClient(svids: opened.source, bundles: opened.source, authorizer: authorizer)
+            var failures = 0
+            for attempt in 1...count {
+                if attempt > 1 { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }
+                let prefix = count > 1 ? "[\(attempt)/\(count)] " : ""
+                do throws(MTLSClientError) {
+                    let exchange = try await client.exchange(host: host, port: port)
+                    let expiry = exchange.server.leaf.notValidAfter.formatted(.iso8601)
+                    TLSCLI.printLine("\(prefix)server \(exchange.server.spiffeID) (certificate serial \(exchange.server.serialNumber), expires \(expiry)); I am \(exchange.clientID)")
+                    TLSCLI.printLine("\(prefix)reply: \(exchange.reply)")
+                } catch {
+                    if count == 1 { throw TLSCLI.Failure(error.description) }
+                    failures += 1
+                    TLSCLI.printLine("tls-client: \(prefix)\(error)", to: .standardError)
+                }
+            }
+            if failures > 0 {
+                throw TLSCLI.Failure("\(failures) of \(count) connections failed")
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import SpiffeExchange
+import SpiffeIdentity
+import SpiffeWorkloadAPI
+import SpiffeX509
+
+/// Where tls-server, tls-client and svid-exchange get their SVIDs: the Workload API (`--live`)
+/// or a simulated trust domain whose CA is kept in a directory, so that several processes share
+/// it (both sides of a handshake must trust the same CA).
+struct TLSSourceOptions: ParsableArguments {
+    @Flag(help: "Fetch the SVID from the Workload API (SPIFFE_ENDPOINT_SOCKET or --socket) and follow its rotations.")
+    var live = false
+
+    @Option(help: ArgumentHelp("Workload API endpoint for --live, e.g. unix:///tmp/spire-agent/public/api.sock.", valueName: "address"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("Simulated mode: the trust domain of the shared CA.", valueName: "name"))
+    var trustDomain: String = "example.org"
+
+    @Option(help: ArgumentHelp("Simulated mode: the SPIFFE ID to issue an SVID for.", valueName: "spiffe-id"))
+    var id: String?
+
+    @Option(help: ArgumentHelp("Simulated mode: SVID lifetime in seconds; the SVID is renewed at half of it, as SPIRE's agent does.", valueName: "seconds"))
+    var svidTTL: Double = 3600
+
+    /// A source and a way to release it.
+    struct Opened {
+        let source: any X509SVIDSource & X509BundleSource
+        let close: @Sendable () -> Void
+        let mode: String
+    }
+
+    /// Opens the source. `stateDirectory` holds the simulated CA; `defaultID` is used when no
+    /// `--id` was given.
+    func open(stateDirectory: URL, defaultID: String) async throws(TLSCLI.Failure) -> Opened {
+        if live {
+            let client: WorkloadAPIClient
+            do throws(WorkloadAPIError) { client = try WorkloadAPIClient(socket: socket) } catch { throw TLSCLI.Failure(error.description) }
+            let source = X509Source(client: client)
+            do {
+                try await source.waitUntilReady()
+            } catch {
+                source.close()
+                throw TLSCLI.Failure("no SVID from the Workload API at \(client.address): \(error)")
+            }
+            return Opened(source: source, close: { source.close() }, mode: "live (\(client.address))")
+        }
+        guard svidTTL >= 2 else { throw TLSCLI.Failure("--svid-ttl must be at least 2 seconds") }
+        do {
+            let trustDomain = try TrustDomain(self.trustDomain)
+            let spiffeID = try SpiffeID(id ?? "spiffe://\(trustDomain)\(defaultID)")
+            let authority = try SharedCertificateAuthority.loadOrCreate(in: stateDirectory, trustDomain: trustDomain)
+            let source = try SimulatedX509Source(authority: authority, spiffeID: spiffeID, ttl: svidTTL)
+            return Opened(source: source, close: {}, mode: "simulated (CA in \(stateDirectory.path)/ca)")
+        } catch let error as CustomStringConvertible & Error {
+            throw TLSCLI.Failure(error.description)
+        } catch {
+            throw TLSCLI.Failure("\(error)")
+        }
+    }
+}
+
+/// Helpers shared by tls-server, tls-client and svid-exchange (namespaced so they cannot clash
+/// with other commands' helpers in this executable).
+enum TLSCLI {
+    /// The learner's workspace (`$WORKBOOK_HOME`, else `./workspace`), as the workbook uses it.
+    static func workspaceDirectory(_ day: String) -> URL {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["WORKBOOK_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "workspace"
+        return URL(fileURLWithPath: base).appendingPathComponent(day).standardizedFileURL
+    }
+
+    /// A failure the command reports as one line on stderr before exiting non-zero.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Runs `body`; on failure prints `<command>: <reason>` to stderr and exits with status 1.
+    static func run(_ command: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printLine("\(command): \(error)", to: .standardError)
+            throw ExitCode(1)
+        }
+    }
+
+    /// Prints one line and flushes at once, so a test or a `| tee` sees it while the process runs.
+    static func printLine(_ line: String, to handle: FileHandle = .standardOutput) {
+        handle.write(Data((line + "\n").utf8))
+    }
+
+    /// Parses `host:port` (IPv4, a name, or `[IPv6]:port`).
+    static func parseHostPort(_ text: String, option: String) throws(Failure) -> (host: String, port: Int) {
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw Failure("\(option) \(text): expected [address]:port") }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw Failure("\(option) \(text): expected host:port, e.g. 127.0.0.1:7443") }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else {
+            throw Failure("\(option) \(text): expected host:port with a port from 0 to 65535")
+        }
+        return (String(host), port)
+    }
+}
