@@ -14,6 +14,8 @@ public struct CertificateAuthority: Sendable {
     public let privateKey: Certificate.PrivateKey
     /// Intermediates between `certificate` and the root, leaf-most first; empty for a root CA.
     public let intermediates: [Certificate]
+    /// The root the CA's certificates chain to: what relying parties put in their bundle.
+    public let root: Certificate
 
     /// SPIRE's default CA lifetime.
     public static let defaultTTL: TimeInterval = 24 * 3600
@@ -57,11 +59,15 @@ public struct CertificateAuthority: Sendable {
     }
 
     /// Uses an existing CA certificate and key (for example from `--ca-cert`/`--ca-key`).
+    ///
+    /// `root` is the trust anchor; when it is not given, the last of `intermediates` (or, with no
+    /// intermediates, `certificate` itself) is taken to be the root.
     public init(
         trustDomain: TrustDomain,
         certificate: Certificate,
         privateKey: Certificate.PrivateKey,
-        intermediates: [Certificate] = []
+        intermediates: [Certificate] = [],
+        root: Certificate? = nil
     ) throws(X509Error) {
         guard privateKey.publicKey == certificate.publicKey else { throw .keyDoesNotMatchCertificate }
         let constraints = try? certificate.extensions.basicConstraints
@@ -78,11 +84,19 @@ public struct CertificateAuthority: Sendable {
         self.certificate = certificate
         self.privateKey = privateKey
         self.intermediates = intermediates
+        self.root = root ?? intermediates.last ?? certificate
     }
 
     /// The bundle a relying party needs to validate this CA's SVIDs: the root certificate.
     public var bundle: X509Bundle {
-        X509Bundle(trustDomain: trustDomain, authorities: [intermediates.last ?? certificate])
+        X509Bundle(trustDomain: trustDomain, authorities: [root])
+    }
+
+    /// What an SVID's chain carries after its leaf: the signing certificate and the
+    /// intermediates above it, up to but not including the root, which relying parties already
+    /// hold in their bundle. Empty when this CA is the root itself.
+    public var chainAboveLeaf: [Certificate] {
+        ([certificate] + intermediates).filter { $0 != root }
     }
 
     // step: make-svid
@@ -127,7 +141,8 @@ public struct CertificateAuthority: Sendable {
             },
             issuerPrivateKey: privateKey
         )
-        return X509SVID(spiffeID: id, chain: [leaf] + intermediates, privateKey: key)
+        // The chain is the leaf, then any intermediates up to (not including) the root.
+        return X509SVID(spiffeID: id, chain: [leaf] + chainAboveLeaf, privateKey: key)
     }
     // end-step
 }

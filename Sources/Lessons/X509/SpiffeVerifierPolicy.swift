@@ -1,0 +1,46 @@
+import SwiftASN1
+import X509
+
+/// The SPIFFE rules as a swift-certificates `VerifierPolicy`, to sit next to `RFC5280Policy`.
+///
+/// `RFC5280Policy` knows generic X.509: versions, expiry, basic constraints, name constraints.
+/// It does not know that a leaf must carry exactly one SPIFFE ID, nor does it police key usage.
+/// This policy adds the X509-SVID rules for every candidate chain the verifier builds:
+///
+/// - the leaf: the same checks 1–3 that `SVIDValidator` runs (one SPIFFE ID with a path, not a
+///   CA, digitalSignature without keyCertSign/cRLSign), so code that uses a `Verifier` with this
+///   policy directly (a TLS handshake, say) cannot skip them;
+/// - every signing certificate: keyCertSign, if it has a key usage extension (RFC 5280 §6.1.4(n));
+///   and if it carries a SPIFFE ID, that ID has no path (X509-SVID §3.2).
+public struct SpiffeVerifierPolicy: VerifierPolicy, Sendable {
+    /// An SVID's subject is usually empty, which makes its SAN extension critical (RFC 5280
+    /// §4.1.2.6). The verifier rejects any certificate with a critical extension that no policy
+    /// claims, so this policy must claim the SAN — it does handle it — or every SVID fails.
+    public let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [
+        .X509ExtensionID.subjectAlternativeName,
+        .X509ExtensionID.keyUsage,
+    ]
+
+    public init() {}
+
+    public func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) -> PolicyEvaluationResult {
+        let certificates = Array(chain)
+        do throws(SVIDCheckFailure) {
+            let (leaf, _) = try SVIDValidator.checkSpiffeID(certificates)
+            _ = try SVIDValidator.checkLeafConstraints(leaf)
+            _ = try SVIDValidator.checkKeyUsage(leaf)
+        } catch {
+            return .failsToMeetPolicy(reason: "X509-SVID: the leaf fails \(error)")
+        }
+        for issuer in certificates.dropFirst() {
+            let name = CertificateNames.describe(issuer)
+            if let usage = try? issuer.extensions.keyUsage, !usage.keyCertSign {
+                return .failsToMeetPolicy(reason: "X509-SVID: \(name) signs certificates but its key usage lacks keyCertSign")
+            }
+            if let id = try? X509SVID.spiffeID(of: issuer), !id.isTrustDomainRoot {
+                return .failsToMeetPolicy(reason: "X509-SVID: the signing certificate \(name) carries \(id); a CA's SPIFFE ID has no path")
+            }
+        }
+        return .meetsPolicy
+    }
+}
