@@ -1,10 +1,168 @@
 import ArgumentParser
+import Foundation
 import Workbook
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @main
 struct WorkbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workbook",
-        abstract: "A hands-on workbook for SPIFFE and SPIRE."
+        abstract: "A hands-on workbook for SPIFFE and SPIRE.",
+        discussion: """
+            Run `workbook` alone to resume where you stopped (on a fresh start: Day 3).
+            Lessons are read from days/ (or $WORKBOOK_DAYS); your progress and the files the \
+            exercises write live in ./workspace (or $WORKBOOK_HOME).
+            """,
+        subcommands: [Resume.self, List.self, Show.self, Run.self, Check.self, Hint.self,
+                      Status.self, Reset.self, Next.self],
+        defaultSubcommand: Resume.self
     )
+}
+
+/// Presentation flags shared by every command.
+struct Display: ParsableArguments {
+    @Flag(help: "Plain text: no colour, ASCII frames, no pager.")
+    var plain = false
+
+    @Option(help: "Wrap at this many columns (default: COLUMNS, else the terminal's width, else 80).")
+    var width: Int?
+
+    @Flag(name: .customLong("no-pager"), help: "Never page long output.")
+    var noPager = false
+}
+
+/// Builds the app and turns a `WorkbookError` into one line on stderr and a non-zero exit.
+func withApp<T>(_ display: Display, _ body: (WorkbookApp) async throws(WorkbookError) -> T) async throws -> T {
+    do {
+        let paths = try WorkbookPaths.resolve()
+        let app = WorkbookApp(
+            paths: paths,
+            console: StandardConsole(),
+            style: OutputStyle.detect(plain: display.plain, width: display.width, noPager: display.noPager)
+        )
+        return try await body(app)
+    } catch {
+        FileHandle.standardError.write(Data("workbook: \(error)\n".utf8))
+        throw ExitCode(error == .cancelled ? 1 : 2)
+    }
+}
+
+struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Resume where you stopped: show the current day and what to do next (the default)."
+    )
+    @OptionGroup var display: Display
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try app.resume() }
+    }
+}
+
+struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the days with progress marks.")
+    @OptionGroup var display: Display
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try app.list(json: json) }
+    }
+}
+
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a day's lesson, rendered for the terminal.")
+    @OptionGroup var display: Display
+    @Argument(help: "The day (3-21).") var day: Int
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try app.show(day: day) }
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a day's steps in order, showing each step's source and output.",
+        discussion: "Exit status 0 when every step ran as expected, 1 otherwise (a step failed or is not available yet)."
+    )
+    @OptionGroup var display: Display
+    @Argument(help: "The day.") var day: Int
+    @Option(help: "Run only this step.") var step: String?
+    @Flag(help: "Use the Workload API at SPIFFE_ENDPOINT_SOCKET instead of the simulated CA.") var live = false
+
+    func run() async throws {
+        let summary = try await withApp(display) { app throws(WorkbookError) in
+            try await app.run(day: day, step: step, live: live)
+        }
+        if !summary.allPassed { throw ExitCode(1) }
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer a day's checks in the terminal (or from --answers FILE); graded and explained.",
+        discussion: """
+            The answers file has one `<check-id>: <answer>` per line, and `concept <id>: solid|partial|need review` \
+            for the self-ratings. Exit status 0 when every check of the day is answered correctly.
+            """
+    )
+    @OptionGroup var display: Display
+    @Argument(help: "The day.") var day: Int
+    @Option(help: "Read answers from this file instead of asking.") var answers: String?
+    @Flag(help: "Ask every check again, including the ones already right.") var all = false
+    @Flag(help: "Evidence checks that run steps use the live Workload API.") var live = false
+
+    func run() async throws {
+        let url = answers.map { URL(fileURLWithPath: $0) }
+        let summary = try await withApp(display) { app throws(WorkbookError) in
+            try await app.check(day: day, answersFile: url, live: live, all: all)
+        }
+        if !summary.allRight { throw ExitCode(1) }
+    }
+}
+
+struct Hint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show hints for the checks you have not got right yet.")
+    @OptionGroup var display: Display
+    @Argument(help: "The day.") var day: Int
+    @Option(help: "Only this check.") var check: String?
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try app.hint(day: day, check: check) }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show your progress: steps, checks and concept ratings per day.")
+    @OptionGroup var display: Display
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try app.status(json: json) }
+    }
+}
+
+struct Reset: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Clear a day's progress (asks first; keeps a dated backup and moves its files aside)."
+    )
+    @OptionGroup var display: Display
+    @Argument(help: "The day.") var day: Int
+    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.") var yes = false
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try app.reset(day: day, confirmed: yes) }
+    }
+}
+
+struct Next: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Say what to do next.")
+    @OptionGroup var display: Display
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try app.next() }
+    }
 }

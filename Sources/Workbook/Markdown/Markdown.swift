@@ -1,0 +1,195 @@
+import CCmark
+import Foundation
+
+/// A Markdown document as a Swift value tree, parsed by libcmark-gfm (GitHub's fork of the
+/// CommonMark reference implementation) with the table, tasklist, strikethrough and autolink
+/// extensions. The C tree is converted once and freed, so the rest of the workbook never touches
+/// C pointers.
+public indirect enum MarkdownBlock: Sendable, Equatable {
+    case heading(level: Int, [MarkdownInline])
+    case paragraph([MarkdownInline])
+    case blockQuote([MarkdownBlock])
+    /// `start` is nil for a bullet list. `items` are the item bodies; `task` is nil for an
+    /// ordinary item and true/false for a checked/unchecked task item.
+    case list(start: Int?, tight: Bool, items: [MarkdownListItem])
+    case codeBlock(info: String, code: String, line: Int)
+    case htmlBlock(String)
+    case thematicBreak
+    case table(MarkdownTable)
+}
+
+public struct MarkdownListItem: Sendable, Equatable {
+    public var task: Bool?
+    public var blocks: [MarkdownBlock]
+}
+
+public struct MarkdownTable: Sendable, Equatable {
+    public enum Alignment: Sendable, Equatable { case left, center, right, none }
+    public var alignments: [Alignment]
+    public var header: [[MarkdownInline]]
+    public var rows: [[[MarkdownInline]]]
+}
+
+public indirect enum MarkdownInline: Sendable, Equatable {
+    case text(String)
+    case code(String)
+    case emphasis([MarkdownInline])
+    case strong([MarkdownInline])
+    case strikethrough([MarkdownInline])
+    case link(url: String, [MarkdownInline])
+    case image(url: String, alt: [MarkdownInline])
+    case html(String)
+    case softBreak
+    case lineBreak
+
+    /// The text with all markup removed.
+    public var plainText: String {
+        switch self {
+        case .text(let s), .code(let s), .html(let s): return s
+        case .emphasis(let c), .strong(let c), .strikethrough(let c), .link(_, let c), .image(_, let c):
+            return c.map(\.plainText).joined()
+        case .softBreak: return " "
+        case .lineBreak: return "\n"
+        }
+    }
+}
+
+extension Array where Element == MarkdownInline {
+    public var plainText: String { map(\.plainText).joined() }
+}
+
+public enum Markdown {
+    /// Parses `text` (CommonMark + GFM tables, task lists, strikethrough, autolinks).
+    public static func parse(_ text: String) -> [MarkdownBlock] {
+        cmark_gfm_core_extensions_ensure_registered()
+        guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT | CMARK_OPT_SOURCEPOS) else { return [] }
+        defer { cmark_parser_free(parser) }
+        for name in ["table", "tasklist", "strikethrough", "autolink"] {
+            if let extensionPointer = cmark_find_syntax_extension(name) {
+                cmark_parser_attach_syntax_extension(parser, extensionPointer)
+            }
+        }
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                cmark_parser_feed(parser, $0, buffer.count)
+            }
+        }
+        guard let document = cmark_parser_finish(parser) else { return [] }
+        defer { cmark_node_free(document) }
+        return children(of: document).compactMap(block)
+    }
+
+    // MARK: Conversion from the C tree
+
+    private static func children(of node: OpaquePointer) -> [OpaquePointer] {
+        var result: [OpaquePointer] = []
+        var child = cmark_node_first_child(node)
+        while let current = child {
+            result.append(current)
+            child = cmark_node_next(current)
+        }
+        return result
+    }
+
+    private static func typeName(_ node: OpaquePointer) -> String {
+        guard let name = cmark_node_get_type_string(node) else { return "" }
+        return String(cString: name)
+    }
+
+    private static func literal(_ node: OpaquePointer) -> String {
+        guard let value = cmark_node_get_literal(node) else { return "" }
+        return String(cString: value)
+    }
+
+    private static func block(_ node: OpaquePointer) -> MarkdownBlock? {
+        switch typeName(node) {
+        case "heading":
+            return .heading(level: Int(cmark_node_get_heading_level(node)), inlines(of: node))
+        case "paragraph":
+            return .paragraph(inlines(of: node))
+        case "block_quote":
+            return .blockQuote(children(of: node).compactMap(block))
+        case "list":
+            let ordered = cmark_node_get_list_type(node) == CMARK_ORDERED_LIST
+            let items = children(of: node).map { item -> MarkdownListItem in
+                let task: Bool? = typeName(item) == "tasklist"
+                    ? cmark_gfm_extensions_get_tasklist_item_checked(item) : nil
+                return MarkdownListItem(task: task, blocks: children(of: item).compactMap(block))
+            }
+            return .list(
+                start: ordered ? Int(cmark_node_get_list_start(node)) : nil,
+                tight: cmark_node_get_list_tight(node) != 0,
+                items: items
+            )
+        case "code_block":
+            let info = cmark_node_get_fence_info(node).map { String(cString: $0) } ?? ""
+            return .codeBlock(info: info, code: literal(node), line: Int(cmark_node_get_start_line(node)))
+        case "html_block":
+            return .htmlBlock(literal(node))
+        case "thematic_break":
+            return .thematicBreak
+        case "table":
+            return .table(table(node))
+        default:
+            // Unknown block types (e.g. footnote definitions, which we do not enable) keep their
+            // children so no text is lost.
+            let inner = children(of: node).compactMap(block)
+            return inner.isEmpty ? nil : .blockQuote(inner)
+        }
+    }
+
+    private static func table(_ node: OpaquePointer) -> MarkdownTable {
+        let columns = Int(cmark_gfm_extensions_get_table_columns(node))
+        var alignments: [MarkdownTable.Alignment] = []
+        if let raw = cmark_gfm_extensions_get_table_alignments(node) {
+            for i in 0..<columns {
+                switch UInt8(raw[i]) {
+                case UInt8(ascii: "l"): alignments.append(.left)
+                case UInt8(ascii: "c"): alignments.append(.center)
+                case UInt8(ascii: "r"): alignments.append(.right)
+                default: alignments.append(.none)
+                }
+            }
+        } else {
+            alignments = Array(repeating: .none, count: columns)
+        }
+        var header: [[MarkdownInline]] = []
+        var rows: [[[MarkdownInline]]] = []
+        for row in children(of: node) {
+            let cells = children(of: row).map { inlines(of: $0) }
+            if cmark_gfm_extensions_get_table_row_is_header(row) != 0 {
+                header = cells
+            } else {
+                rows.append(cells)
+            }
+        }
+        return MarkdownTable(alignments: alignments, header: header, rows: rows)
+    }
+
+    private static func inlines(of node: OpaquePointer) -> [MarkdownInline] {
+        children(of: node).compactMap(inline)
+    }
+
+    private static func inline(_ node: OpaquePointer) -> MarkdownInline? {
+        switch typeName(node) {
+        case "text": return .text(literal(node))
+        case "code": return .code(literal(node))
+        case "emph": return .emphasis(inlines(of: node))
+        case "strong": return .strong(inlines(of: node))
+        case "strikethrough": return .strikethrough(inlines(of: node))
+        case "link":
+            let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+            return .link(url: url, inlines(of: node))
+        case "image":
+            let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+            return .image(url: url, alt: inlines(of: node))
+        case "html_inline": return .html(literal(node))
+        case "softbreak": return .softBreak
+        case "linebreak": return .lineBreak
+        default:
+            let inner = inlines(of: node)
+            return inner.isEmpty ? (literal(node).isEmpty ? nil : .text(literal(node))) : .emphasis(inner)
+        }
+    }
+}

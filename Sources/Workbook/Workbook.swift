@@ -1,2 +1,0 @@
-// The workbook runner: lands with the workbook issue.
-import Lessons

@@ -1,0 +1,47 @@
+/// Everything that can stop the workbook, each with a one-line message a learner can act on.
+public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
+    case daysDirectoryNotFound(searched: [String])
+    case noSuchDay(Int, available: [Int])
+    case lessonUnreadable(path: String, reason: String)
+    case lessonInvalid(path: String, line: Int, reason: String)
+    case progressDamaged(path: String, reason: String)
+    case progressFromNewerWorkbook(path: String, format: Int)
+    case fileProblem(path: String, reason: String)
+    case answersFileInvalid(path: String, line: Int, reason: String)
+    case unknownStepInLesson(day: Int, step: String)
+    case unknownCheck(day: Int, check: String, known: [String])
+    case liveEndpointUnavailable(String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .daysDirectoryNotFound(let searched):
+            return "cannot find the lessons (a days/ directory with day03.md); looked in: "
+                + searched.joined(separator: ", ") + ". Set WORKBOOK_DAYS to the days/ directory."
+        case .noSuchDay(let day, let available):
+            let list = available.map(String.init).joined(separator: ", ")
+            return "there is no lesson for day \(day); lessons exist for days \(list)"
+        case .lessonUnreadable(let path, let reason):
+            return "cannot read lesson \(path): \(reason)"
+        case .lessonInvalid(let path, let line, let reason):
+            return "\(path):\(line): \(reason)"
+        case .progressDamaged(let path, let reason):
+            return "the progress file \(path) is damaged (\(reason)); it was left untouched: fix it by hand, "
+                + "or restore the backup \(path).bak"
+        case .progressFromNewerWorkbook(let path, let format):
+            return "the progress file \(path) has format \(format), newer than this workbook understands; update the workbook"
+        case .fileProblem(let path, let reason):
+            return "\(path): \(reason)"
+        case .answersFileInvalid(let path, let line, let reason):
+            return "\(path):\(line): \(reason)"
+        case .unknownStepInLesson(let day, let step):
+            return "day \(day) has no step '\(step)'"
+        case .unknownCheck(let day, let check, let known):
+            return "day \(day) has no check '\(check)' (its checks: \(known.joined(separator: ", ")))"
+        case .liveEndpointUnavailable(let reason):
+            return reason
+        case .cancelled:
+            return "cancelled; nothing was changed"
+        }
+    }
+}
