@@ -1,2 +1,0 @@
-// The local Workload API agent: lands with the Workload API issue.
-import SpiffeIdentity

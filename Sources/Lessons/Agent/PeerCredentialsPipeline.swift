@@ -1,0 +1,122 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Carries the caller's kernel credentials from the Unix socket to the RPC handler.
+///
+/// The problem: a gRPC handler sees a `ServerContext` and the request metadata, never the
+/// socket, but attestation needs the socket's peer credentials (SO_PEERCRED). The route:
+///
+/// 1. When a connection is accepted, read SO_PEERCRED from the socket and the caller's start
+///    time from /proc, once, and keep them in a handler on the connection's pipeline.
+/// 2. When an HTTP/2 stream (one RPC) opens on that connection, put a handler *first* in the
+///    stream's pipeline. It deletes every client-sent copy of the reserved metadata key and adds
+///    the real credentials to the request's HEADERS frame.
+/// 3. The handler reads them from `request.metadata`.
+///
+/// Step 2's deletion is the security of the scheme: metadata is just request headers, so any
+/// client could send `x-spiffe-workbook-peer: pid=1 uid=0 …`. Because our handler sits before the
+/// gRPC machinery and strips the key before adding its own, the value the RPC sees can only
+/// have come from the kernel.
+///
+/// grpc-swift-nio-transport documents these channel callbacks as meant for debugging; this file
+/// is the only place that depends on them.
+public enum PeerCredentialsPipeline {
+    /// The reserved metadata key. Lowercase: HTTP/2 header names are.
+    public static let metadataKey = "x-spiffe-workbook-peer"
+
+    /// The server transport callbacks that install the two handlers.
+    public static func callbacks() -> HTTP2ServerTransport.Config.ChannelDebuggingCallbacks {
+        .init(
+            onBindTCPListener: nil,
+            onAcceptTCPConnection: { channel in
+                // Called for every accepted connection (Unix sockets too, despite the name).
+                readPeerCredentials(of: channel).flatMapThrowing { credentials in
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionCredentialsHandler(credentials: credentials), position: .first)
+                }
+            },
+            onAcceptHTTP2Stream: { stream in
+                stream.eventLoop.makeCompletedFuture {
+                    // A stream's parent is its connection; both run on the same event loop.
+                    guard let connection = stream.parent else {
+                        throw AgentError.attestation("HTTP/2 stream without a connection")
+                    }
+                    let holder = try connection.pipeline.syncOperations.handler(type: ConnectionCredentialsHandler.self)
+                    try stream.pipeline.syncOperations.addHandler(
+                        StreamCredentialsHandler(credentials: holder.credentials), position: .first)
+                }
+            }
+        )
+    }
+
+    /// The credentials the agent's pipeline attached to a request; nil if there are none (which
+    /// means the server was set up without `callbacks()`, not that the client did something).
+    public static func credentials(in metadata: Metadata) -> PeerCredentials? {
+        let values = Array(metadata[stringValues: metadataKey])
+        guard values.count == 1 else { return nil }
+        return PeerCredentials(encoded: values[0])
+    }
+
+    /// SO_PEERCRED on the accepted socket, plus the caller's start time read right away.
+    static func readPeerCredentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials> {
+        guard let provider = channel as? any SocketOptionProvider else {
+            return channel.eventLoop.makeFailedFuture(AgentError.attestation("the connection is not a socket"))
+        }
+        let ucred: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        return ucred.flatMapThrowing { ucred in
+            guard ucred.pid > 0 else {
+                // A TCP peer has no kernel credentials: attestation needs a Unix socket.
+                throw AgentError.attestation("the peer has no process credentials (not a Unix socket?)")
+            }
+            guard let start = PeerCredentials.startTime(ofProcess: ucred.pid) else {
+                throw AgentError.attestation("process \(ucred.pid) exited before it could be attested")
+            }
+            return PeerCredentials(pid: ucred.pid, uid: ucred.uid, gid: ucred.gid, startTime: start)
+        }
+    }
+}
+
+/// Holds one connection's credentials; passes every byte through untouched.
+final class ConnectionCredentialsHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let credentials: PeerCredentials
+
+    init(credentials: PeerCredentials) {
+        self.credentials = credentials
+    }
+}
+
+/// First in each stream's pipeline: strips any client-sent copy of the reserved key from every
+/// HEADERS frame and adds the kernel's credentials to the first one (the request headers).
+final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias InboundOut = HTTP2Frame.FramePayload
+    private let credentials: PeerCredentials
+    private var injected = false
+
+    init(credentials: PeerCredentials) {
+        self.credentials = credentials
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var payload = unwrapInboundIn(data)
+        if case .headers(var headers) = payload {
+            // HPACKHeaders.remove(name:) compares names case-insensitively.
+            headers.headers.remove(name: PeerCredentialsPipeline.metadataKey)
+            if !injected {
+                headers.headers.add(name: PeerCredentialsPipeline.metadataKey, value: credentials.description)
+                injected = true
+            }
+            payload = .headers(headers)
+        }
+        context.fireChannelRead(wrapInboundOut(payload))
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import SpiffeIdentity
+import SpiffeWorkloadAPI
+import SpiffeX509
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A local Workload API agent: SPIRE's agent and server squeezed into one process, for a laptop
+/// with no Docker.
+///
+/// It listens on a Unix socket, attests each caller from the kernel (SO_PEERCRED and /proc),
+/// matches the caller's selectors against the registration entries in its data directory, and
+/// streams the SVIDs of the matching entries, renewing each at half its lifetime. Entries may be
+/// added and removed while it runs (`spiffe-demo entry create|delete`).
+public struct WorkloadAgent: Sendable {
+    public struct Configuration: Sendable {
+        public var socketPath: String
+        public var dataDirectory: URL
+        /// nil: the data directory's trust domain, or example.org for a new one.
+        public var trustDomain: TrustDomain?
+        /// How often to look for changed entries and due rotations.
+        public var pollInterval: Duration
+        public var now: @Sendable () -> Date
+
+        public init(
+            socketPath: String = WorkloadAPIAddress.defaultSocketPath,
+            dataDirectory: URL = URL(fileURLWithPath: AgentDataDirectory.defaultPath),
+            trustDomain: TrustDomain? = nil,
+            pollInterval: Duration = .milliseconds(200),
+            now: @escaping @Sendable () -> Date = { Date() }
+        ) {
+            self.socketPath = socketPath
+            self.dataDirectory = dataDirectory
+            self.trustDomain = trustDomain
+            self.pollInterval = pollInterval
+            self.now = now
+        }
+    }
+
+    public let configuration: Configuration
+    public let logger: Logger
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Serves until the task is cancelled. `ready` is called once the socket accepts connections.
+    public func run(ready: @escaping @Sendable (SVIDCache) -> Void = { _ in }) async throws {
+        let directory = AgentDataDirectory(configuration.dataDirectory)
+        let now = configuration.now
+        let ca = try directory.loadOrCreateCA(trustDomain: configuration.trustDomain, now: now())
+        let cache = SVIDCache(ca: ca)
+        logger.info("trust domain \(ca.trustDomain), agent ID \(cache.agentID), data directory \(directory.url.path)")
+
+        let entries = directory.entries
+        let initialStamp = entries.stamp()
+        for change in try cache.refresh(entries: try entries.load(), now: now()) { logger.info("\(change)") }
+
+        let socketPath = configuration.socketPath
+        try Self.prepareSocketDirectory(for: socketPath)
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.channelDebuggingCallbacks = PeerCredentialsPipeline.callbacks()
+        let transport = HTTP2ServerTransport.Posix(
+            address: .unixDomainSocket(path: socketPath),
+            transportSecurity: .plaintext,
+            config: config
+        )
+        let service = WorkloadAPIService(cache: cache, dataDirectory: directory, logger: logger, now: now)
+        let server = GRPCServer(transport: transport, services: [service])
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            _ = try await transport.listeningAddress
+            // Any local process may connect, as to SPIRE's socket: attestation, not file modes,
+            // decides who gets what. (connect() on a Unix socket needs write permission.)
+            guard chmod(socketPath, 0o777) == 0 else {
+                throw AgentError.socket(path: socketPath, reason: "cannot chmod: \(String(cString: strerror(errno)))")
+            }
+            logger.info("Workload API listening on unix://\(socketPath)")
+            ready(cache)
+
+            group.addTask {
+                // The refresh loop: reload entries when their file changed, renew SVIDs when due.
+                var stamp = initialStamp
+                while !Task.isCancelled {
+                    try await Task.sleep(for: configuration.pollInterval)
+                    do {
+                        let current = entries.stamp()
+                        let reloaded = current != stamp ? try entries.load() : nil
+                        if reloaded != nil {
+                            stamp = current
+                            logger.info("entries changed: \(reloaded!.count) entries")
+                        }
+                        for change in try cache.refresh(entries: reloaded, ca: try renewedCA(cache: cache, directory: directory, now: now()), now: now()) {
+                            logger.info("\(change)")
+                        }
+                    } catch {
+                        logger.error("\(error)")
+                    }
+                }
+            }
+            defer { server.beginGracefulShutdown() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// A fresh CA when the current one is about to expire (less than a sixth of its life left), so
+    /// SVIDs never get cut short; nil otherwise.
+    private func renewedCA(cache: SVIDCache, directory: AgentDataDirectory, now: Date) throws -> CertificateAuthority? {
+        let bundle = cache.bundle
+        guard let root = bundle.authorities.first else { return nil }
+        let lifetime = root.notValidAfter.timeIntervalSince(root.notValidBefore)
+        guard root.notValidAfter.timeIntervalSince(now) < lifetime / 6 else { return nil }
+        return try directory.replaceCA(now: now)
+    }
+
+    /// The socket's directory: created 0755 if missing (like SPIRE's public/ directory).
+    static func prepareSocketDirectory(for socketPath: String) throws(AgentError) {
+        guard socketPath.utf8.count <= 107 else {
+            throw .socket(path: socketPath, reason: "Unix socket paths are limited to 107 bytes")
+        }
+        let directory = (socketPath as NSString).deletingLastPathComponent
+        guard !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        } catch {
+            throw .socket(path: socketPath, reason: "cannot create its directory: \(error.localizedDescription)")
+        }
+    }
+}
