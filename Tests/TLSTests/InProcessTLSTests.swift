@@ -138,7 +138,38 @@ struct InProcessTLSTests {
             await attempt(MTLSClient(svids: try f.source(f.clientID, ca: rogueCA), bundles: serverSource, authorizer: .any), port: port)
         }
         guard case .failure = outcome else { Issue.record("a rogue CA's SVID was accepted"); return }
-        #expect(log.lines.contains { $0.contains("authentication failed: the certificate for spiffe://example.org/client is not a valid X509-SVID") }, "\(log.lines)")
+        #expect(log.lines.contains { $0.contains("authentication failed: the certificate for spiffe://example.org/client is not a valid X509-SVID: check 5 (chain to bundle) failed") }, "\(log.lines)")
+    }
+
+    @Test("a client from a trust domain the server holds no bundle for fails check 5")
+    func otherTrustDomain() async throws {
+        let f = try Fixture()
+        let serverSource = try f.source(f.serverID)
+        let log = EventLog()
+        let otherTD = try TrustDomain("other.org")
+        let otherCA = try CertificateAuthority(trustDomain: otherTD)
+        let stranger = SwappableSource(X509Context(
+            svids: [try otherCA.issueSVID(for: try SpiffeID("spiffe://other.org/client"))],
+            bundles: [otherTD: otherCA.bundle, f.td: f.ca.bundle]))
+        let outcome = try await withServer(svids: serverSource, authorizer: .any, log: log) { port in
+            await attempt(MTLSClient(svids: stranger, bundles: stranger, authorizer: .any), port: port)
+        }
+        guard case .failure = outcome else { Issue.record("a foreign trust domain's SVID was accepted"); return }
+        #expect(log.lines.contains { $0.contains("spiffe://other.org/client is not a valid X509-SVID: check 5 (chain to bundle) failed") && $0.contains("other.org") }, "\(log.lines)")
+    }
+
+    @Test("an expired client SVID fails check 4, and the refusal says so")
+    func expiredClient() async throws {
+        let f = try Fixture()
+        let serverSource = try f.source(f.serverID)
+        let log = EventLog()
+        let expired = try f.ca.issueSVID(for: f.clientID, ttl: 60, now: Date() - 3600)
+        let client = SwappableSource(X509Context(svids: [expired], bundles: [f.td: f.ca.bundle]))
+        let outcome = try await withServer(svids: serverSource, authorizer: .any, log: log) { port in
+            await attempt(MTLSClient(svids: client, bundles: client, authorizer: .any), port: port)
+        }
+        guard case .failure = outcome else { Issue.record("an expired SVID was accepted"); return }
+        #expect(log.lines.contains { $0.contains("check 4 (validity window) failed: expired") }, "\(log.lines)")
     }
 
     @Test("a server picks up a swapped SVID on the next handshake without restarting")

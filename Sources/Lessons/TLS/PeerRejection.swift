@@ -1,4 +1,5 @@
 import SpiffeIdentity
+import SpiffeX509
 
 /// Why a TLS peer was refused, in words a learner can act on.
 ///
@@ -9,19 +10,18 @@ import SpiffeIdentity
 public enum PeerRejection: Error, Equatable, Sendable, CustomStringConvertible {
     /// The peer sent no certificate at all.
     case noCertificate
-    /// The leaf does not carry a usable SPIFFE ID (no URI SAN, several, or a malformed one).
+    /// The leaf does not carry a usable SPIFFE ID (check 1: no URI SAN, several, a malformed one).
     case notAnSVID(String)
-    /// We hold no bundle for the peer's trust domain, so nothing it presents can be trusted.
-    case noBundle(TrustDomain)
-    /// The certificate is not a valid X509-SVID of its trust domain (chain, validity, key usage…).
-    case invalidSVID(SpiffeID, reason: String)
+    /// The certificate is not a valid X509-SVID of its trust domain: one of checks 2-5 (leaf
+    /// constraints, key usage, validity, chain to the bundle of its trust domain) failed.
+    case invalidSVID(SpiffeID, SVIDCheckFailure)
     /// A valid SVID, but its ID is not one this side is willing to talk to.
     case notAuthorized(SpiffeID, allowed: SpiffeIDMatcher)
 
     /// Which of the two named steps refused the peer.
     public var step: String {
         switch self {
-        case .noCertificate, .notAnSVID, .noBundle, .invalidSVID: return "authentication"
+        case .noCertificate, .notAnSVID, .invalidSVID: return "authentication"
         case .notAuthorized: return "authorization"
         }
     }
@@ -32,12 +32,25 @@ public enum PeerRejection: Error, Equatable, Sendable, CustomStringConvertible {
             return "authentication failed: the peer presented no certificate"
         case .notAnSVID(let reason):
             return "authentication failed: the peer's certificate is not an X509-SVID: \(reason)"
-        case .noBundle(let trustDomain):
-            return "authentication failed: no trust bundle for the peer's trust domain \(trustDomain)"
-        case .invalidSVID(let id, let reason):
-            return "authentication failed: the certificate for \(id) is not a valid X509-SVID: \(reason)"
+        case .invalidSVID(let id, let failure):
+            return "authentication failed: the certificate for \(id) is not a valid X509-SVID: \(failure)"
         case .notAuthorized(let id, let allowed):
             return "authorization failed: \(id) is authenticated but not allowed (allowed: \(allowed))"
+        }
+    }
+}
+
+extension PeerRejection {
+    /// The rejection for a validation report whose checks 1-5 did not all pass.
+    init(failedAuthentication report: ValidationReport) {
+        guard let failure = report.failure else {
+            self = .notAnSVID("validation did not complete")
+            return
+        }
+        if let id = report.spiffeID, failure.check != .spiffeID {
+            self = .invalidSVID(id, failure)
+        } else {
+            self = .notAnSVID(failure.reason)
         }
     }
 }

@@ -32,21 +32,20 @@ public struct SVIDPeerVerifier: Sendable {
     // step: tls-verify-peer
     /// Verifies the chain a peer presented (leaf first, as it came off the wire).
     public func verify(presented chain: [Certificate]) async throws(PeerRejection) -> VerifiedPeer {
-        guard let leaf = chain.first else { throw .noCertificate }
+        guard !chain.isEmpty else { throw .noCertificate }
 
-        // Step 1, authentication. Which trust domain does the peer claim? Its bundle, and only
-        // its bundle, can vouch for it.
-        let peerID: SpiffeID
-        do { peerID = try X509SVID.spiffeID(of: leaf) } catch { throw .notAnSVID(error.description) }
-        let bundle: X509Bundle
-        do { bundle = try bundles.x509Bundle(for: peerID.trustDomain) } catch { throw .noBundle(peerID.trustDomain) }
-        let validated = try await PeerAuthentication.validate(
-            leaf: leaf, intermediates: Array(chain.dropFirst()), bundle: bundle, now: now())
+        // Step 1, authentication: the validator's checks 1-5 (one SPIFFE ID, leaf constraints,
+        // key usage, validity, and an RFC 5280 path to the bundle of the ID's own trust domain).
+        // Any ID may pass this step; who is welcome is not its question.
+        let report = await SVIDValidator.validate(chain: chain, bundles: bundles, expect: .any, at: now())
+        guard report.isValid, let peerID = report.spiffeID else {
+            throw PeerRejection(failedAuthentication: report)
+        }
 
         // Step 2, authorization: the ID is now trustworthy; is it welcome?
         try authorizer.authorize(peerID)
 
-        return VerifiedPeer(spiffeID: peerID, chain: validated)
+        return VerifiedPeer(spiffeID: peerID, chain: report.validatedChain)
     }
     // end-step
 }
