@@ -3,6 +3,7 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
     case badSelector(String, reason: String)
     case badEntry(String)
     case entryNotFound(String)
+    case entryExists(String)
     case dataDirectory(path: String, reason: String)
     case trustDomainMismatch(dataDirectory: String, existing: String, requested: String)
     case socket(path: String, reason: String)
@@ -16,6 +17,8 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
             return "registration entry is not valid: \(reason)"
         case .entryNotFound(let id):
             return "no registration entry with ID \(id)"
+        case .entryExists(let id):
+            return "a similar entry already exists (entry ID \(id)): same SPIFFE ID, parent and selectors"
         case .dataDirectory(let path, let reason):
             return "data directory \(path): \(reason)"
         case .trustDomainMismatch(let directory, let existing, let requested):

@@ -67,6 +67,30 @@ public struct EntryStore: Sendable {
         return result
     }
 
+    // step: entry-create
+    /// Adds an entry, as `spire-server entry create` does. Like SPIRE, refuses a second entry with
+    /// the same SPIFFE ID, parent and selectors: it would only mint a duplicate SVID.
+    public func create(_ entry: RegistrationEntry) throws(AgentError) {
+        try update { (entries: inout [RegistrationEntry]) throws(AgentError) in
+            if let twin = entries.first(where: {
+                $0.spiffeID == entry.spiffeID && $0.parentID == entry.parentID && Set($0.selectors) == Set(entry.selectors)
+            }) {
+                throw .entryExists(twin.entryID)
+            }
+            entries.append(entry)
+        }
+    }
+    // end-step
+
+    /// Removes the entry with `entryID`; returns it.
+    @discardableResult
+    public func delete(entryID: String) throws(AgentError) -> RegistrationEntry {
+        try update { (entries: inout [RegistrationEntry]) throws(AgentError) -> RegistrationEntry in
+            guard let index = entries.firstIndex(where: { $0.entryID == entryID }) else { throw .entryNotFound(entryID) }
+            return entries.remove(at: index)
+        }
+    }
+
     /// Something that changes whenever entries.json is replaced or modified: its inode, size and
     /// modification time. Cheap enough to poll every few hundred milliseconds.
     public func stamp() -> String {

@@ -75,7 +75,6 @@ public final class WorkloadAPIClient: Sendable {
 
     // MARK: X.509
 
-    // step: fetch-live
     /// The caller's X509-SVIDs and bundles, once.
     ///
     /// FetchX509SVID is a stream whose first message is the current state, so "fetch once" means
@@ -90,7 +89,6 @@ public final class WorkloadAPIClient: Sendable {
             }
         }
     }
-    // end-step
 
     /// Every X.509 state the agent sends: the current one at once, then one per rotation or
     /// bundle change, until the sequence is cancelled. Reconnects (with backoff) when the agent
