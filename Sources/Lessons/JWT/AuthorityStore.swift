@@ -78,17 +78,15 @@ public struct AuthorityStore: Sendable {
         var sequence = try readSequence(directory)
 
         // The X.509 CA.
-        let caCertificate = directory.appendingPathComponent("ca.pem")
-        let caKey = directory.appendingPathComponent("ca.key")
+        let caCertificate = directory.appendingPathComponent(CertificateAuthority.certificateFileName)
         var ca: CertificateAuthority?
         if FileManager.default.fileExists(atPath: caCertificate.path) {
-            let loaded = try AuthorityStore.loadCA(trustDomain, certificate: caCertificate, key: caKey)
+            let loaded = try AuthorityStore.loadCA(trustDomain, directory: directory)
             if loaded.certificate.notValidAfter > now { ca = loaded }
         }
         if ca == nil {
             let fresh = try CertificateAuthority(trustDomain: trustDomain, now: now)
-            try AtomicFile.write(Data(try PEM.pkcs8PEM(fresh.privateKey).utf8), to: caKey, mode: 0o600)
-            try AtomicFile.write(Data(try PEM.encode([fresh.certificate]).utf8), to: caCertificate)
+            try fresh.save(to: directory)   // ca.pem and ca.key (0600); an old pair is kept as .bak
             created.append("X.509 CA \(caCertificate.path)")
             sequence += 1
             ca = fresh
@@ -122,10 +120,9 @@ public struct AuthorityStore: Sendable {
     /// Loads without creating anything; nil when the trust domain has no state yet.
     public func load(_ trustDomain: TrustDomain, now: Date) throws -> Authorities? {
         let directory = directory(for: trustDomain)
-        let caCertificate = directory.appendingPathComponent("ca.pem")
+        let caCertificate = directory.appendingPathComponent(CertificateAuthority.certificateFileName)
         guard FileManager.default.fileExists(atPath: caCertificate.path) else { return nil }
-        let ca = try AuthorityStore.loadCA(trustDomain, certificate: caCertificate,
-                                           key: directory.appendingPathComponent("ca.key"))
+        let ca = try AuthorityStore.loadCA(trustDomain, directory: directory)
         return Authorities(trustDomain: trustDomain, ca: ca,
                            jwt: try loadJWTAuthorities(trustDomain, directory: directory),
                            sequenceNumber: try readSequence(directory))
@@ -149,10 +146,7 @@ public struct AuthorityStore: Sendable {
         var authorities: [String: JWTAuthority] = [:]
         for name in names.sorted() where name.hasSuffix(".key") && !name.hasPrefix(".") {
             let file = jwtDirectory.appendingPathComponent(name)
-            guard let pem = FileManager.default.contents(atPath: file.path).map({ String(decoding: $0, as: UTF8.self) }) else {
-                throw X509Error.fileProblem(path: file.path, reason: "cannot read")
-            }
-            let key = try JWTPrivateKey(pem: pem)
+            let key = try JWTPrivateKey(pem: String(decoding: try InputFile.read(file), as: UTF8.self))
             let kid = String(name.dropLast(4))
             authorities[kid] = try JWTAuthority(
                 trustDomain: trustDomain, privateKey: key, keyID: kid, algorithm: key.publicKey.defaultAlgorithm)
@@ -160,16 +154,11 @@ public struct AuthorityStore: Sendable {
         return authorities
     }
 
-    private static func loadCA(_ trustDomain: TrustDomain, certificate: URL, key: URL) throws -> CertificateAuthority {
-        guard let certificateData = FileManager.default.contents(atPath: certificate.path) else {
-            throw X509Error.fileProblem(path: certificate.path, reason: "cannot read")
-        }
-        guard let keyData = FileManager.default.contents(atPath: key.path) else {
-            throw X509Error.fileProblem(path: key.path, reason: "cannot read the CA key")
-        }
-        let certificates = try PEM.certificates(from: certificateData, source: certificate.path)
-        let privateKey = try PEM.privateKey(from: keyData, source: key.path)
-        return try CertificateAuthority(trustDomain: trustDomain, certificate: certificates[0], privateKey: privateKey)
+    private static func loadCA(_ trustDomain: TrustDomain, directory: URL) throws -> CertificateAuthority {
+        try CertificateAuthority.load(
+            certificateFile: directory.appendingPathComponent(CertificateAuthority.certificateFileName),
+            keyFile: directory.appendingPathComponent(CertificateAuthority.keyFileName),
+            trustDomain: trustDomain)
     }
 
     /// Creates `directory` (and parents) readable by the owner only: it holds private keys.

@@ -37,6 +37,10 @@ public enum Base64URL {
         default: break
         }
         guard let data = Data(base64Encoded: standard) else { return nil }
+        // The last character of a group may carry unused low bits; they must be zero. Otherwise
+        // "...Q" and "...R" would decode to the same bytes and one signature would have many
+        // spellings. Re-encoding and comparing rejects every such non-canonical form.
+        guard encode(data) == text else { return nil }
         return Array(data)
     }
 }

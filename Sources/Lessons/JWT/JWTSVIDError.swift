@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeX509
 
 /// Why a JWT-SVID was rejected. One case per rule, each message naming the rule it enforces, so
 /// a learner reading "rejected: ..." knows which line of the spec the token broke.
@@ -90,24 +91,11 @@ public enum JWTSVIDError: Error, Equatable, Sendable, CustomStringConvertible {
         case .expirationMissing:
             return "the claims have no 'exp'; validators must reject tokens without one (JWT-SVID §3.3)"
         case .expired(let expiry, let now):
-            return "expired \(JWTSVIDError.span(now.timeIntervalSince(expiry))) ago, at \(JWTSVIDError.iso(expiry)) (JWT-SVID §3.3)"
+            return "expired \(TimeText.duration(now.timeIntervalSince(expiry))) ago, at \(TimeText.iso(expiry)) (JWT-SVID §3.3)"
         case .notYetValid(let notBefore, let now):
-            return "not valid before \(JWTSVIDError.iso(notBefore)), \(JWTSVIDError.span(notBefore.timeIntervalSince(now))) from now (RFC 7519 §4.1.5)"
+            return "not valid before \(TimeText.iso(notBefore)), \(TimeText.duration(notBefore.timeIntervalSince(now))) from now (RFC 7519 §4.1.5)"
         case .claimWrongType(let name, let expected, let actual):
             return "claim '\(name)' must be \(expected), not \(actual) (RFC 7519 §4.1)"
         }
-    }
-
-    static func iso(_ date: Date) -> String {
-        date.formatted(.iso8601)
-    }
-
-    /// "4m 10s", "2h 3m", "12s".
-    static func span(_ seconds: TimeInterval) -> String {
-        let total = Int(abs(seconds).rounded())
-        let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60)
-        if h > 0 { return "\(h)h \(m)m" }
-        if m > 0 { return "\(m)m \(s)s" }
-        return "\(s)s"
     }
 }

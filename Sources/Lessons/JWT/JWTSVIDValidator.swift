@@ -1,5 +1,6 @@
 import Foundation
 import SpiffeIdentity
+import SpiffeX509
 
 /// Validates JWT-SVIDs for one audience: the relying party's side of JWT-SVID §4 and Appendix A.
 ///
@@ -103,7 +104,7 @@ public struct JWTSVIDValidator: Sendable {
                 guard key.allows(algorithm) else {
                     throw .algorithmDoesNotMatchKey(algorithm: algorithm.rawValue, key: key.description)
                 }
-                return (true, "\(algorithm.rawValue) with a \(key) key")
+                return (true, "\(algorithm.rawValue) with an \(key) key")
             } ?? false
         } else {
             verdict.record(.keyType, .skipped("needs an allowed alg and a bundle key"))
@@ -132,7 +133,7 @@ public struct JWTSVIDValidator: Sendable {
             let expiry = Date(timeIntervalSince1970: seconds)
             // RFC 7519 §4.1.4: the current time must be *before* exp.
             guard now < expiry.addingTimeInterval(leeway) else { throw .expired(expiry: expiry, now: now) }
-            return (expiry, "expires \(expiry.formatted(.iso8601)), in \(JWTSVIDError.span(expiry.timeIntervalSince(now)))")
+            return (expiry, "expires \(TimeText.iso(expiry)), in \(TimeText.duration(expiry.timeIntervalSince(now)))")
         }
         verdict.run(.notBefore) { () throws(JWTSVIDError) in
             guard let value = parsed.claims["nbf"] else { return ((), "absent") }
@@ -141,7 +142,7 @@ public struct JWTSVIDValidator: Sendable {
             }
             let notBefore = Date(timeIntervalSince1970: seconds)
             guard now.addingTimeInterval(leeway) >= notBefore else { throw .notYetValid(notBefore: notBefore, now: now) }
-            return ((), "valid since \(notBefore.formatted(.iso8601))")
+            return ((), "valid since \(TimeText.iso(notBefore))")
         }
         let audiences = verdict.run(.audience) { () throws(JWTSVIDError) in
             let values = try JWTSVIDValidator.audienceValues(parsed.claims["aud"])

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import SpiffeIdentity
+import SpiffeJWT
+import SpiffeX509
+
+struct BundleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle",
+        abstract: "Trust bundles: the keys that vouch for a trust domain's SVIDs.",
+        subcommands: [BundleShowCommand.self]
+    )
+}
+
+struct BundleShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print a trust domain's bundle as PEM or as a SPIFFE bundle (JWKS).",
+        discussion: """
+            In simulated mode the bundle is that of the trust domain's authorities in the state \
+            directory (--state, else $SPIFFE_DEMO_STATE, else ~/.spiffe-demo), created on first \
+            use: the X.509 CA (trust-domains/<td>/ca.pem) and every JWT authority \
+            (trust-domains/<td>/jwt/<kid>.key), the keys `jwt-svid` signs with. --format pem \
+            prints only the X.509 CA certificates, as SPIRE's bundle.0.pem holds them; --format \
+            jwks prints the SPIFFE bundle: x509-svid keys with x5c, jwt-svid keys with kid, \
+            spiffe_sequence and spiffe_refresh_hint. --from FILE reads a bundle (PEM, SPIFFE \
+            bundle or JWKS) instead, so one format can be turned into the other.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case pem, jwks
+    }
+
+    @Option(help: ArgumentHelp("pem or jwks.", valueName: "format"))
+    var format: Format = .pem
+
+    @Option(name: .customLong("trust-domain"), help: ArgumentHelp("The trust domain.", valueName: "td"))
+    var trustDomain: String = "example.org"
+
+    @Option(help: ArgumentHelp("Read this bundle file instead of the simulated trust domain.", valueName: "file"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Where simulated authorities live (default $SPIFFE_DEMO_STATE or ~/.spiffe-demo).", valueName: "dir"))
+    var state: String?
+
+    func run() throws {
+        try JWTCLI.run("bundle show") {
+            let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
+            let bundle: SpiffeBundle
+            if let from {
+                bundle = try JWTCLI.readBundle(from, trustDomain: domain)
+            } else {
+                bundle = try JWTCLI.authorities(domain, state: state, now: Date()).bundle
+            }
+            switch format {
+            case .pem:
+                guard !bundle.x509Authorities.isEmpty else {
+                    throw JWTCLI.Failure("the bundle of \(domain) has no X.509 authorities to print as PEM (its JWT keys need --format jwks)")
+                }
+                JWTCLI.write(Data(try bundle.pem().utf8))
+            case .jwks:
+                JWTCLI.write(try bundle.spiffeJSON(pretty: true) + Data("\n".utf8))
+            }
+            let kids = bundle.jwtAuthorities.keys.sorted().joined(separator: ", ")
+            var summary = "bundle of \(domain): \(JWTCLI.count(bundle.x509Authorities.count, "X.509 authority", "X.509 authorities")), \(JWTCLI.count(bundle.jwtAuthorities.count, "JWT authority", "JWT authorities"))"
+            if !kids.isEmpty { summary += " (kid \(kids))" }
+            if let sequence = bundle.sequenceNumber { summary += ", spiffe_sequence \(sequence)" }
+            if let hint = bundle.refreshHint { summary += ", refresh hint \(hint)s" }
+            JWTCLI.printError(summary)
+        }
+    }
+}

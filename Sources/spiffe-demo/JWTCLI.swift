@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import SpiffeIdentity
+import SpiffeJWT
+import SpiffeX509
+
+/// What the JWT and bundle subcommands share: one-line errors, input reading, the state store.
+enum JWTCLI {
+    /// A failure the command reports as one line on stderr, exiting 1.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Runs a command body; any error becomes `<command>: <message>` on stderr and exit code 1.
+    static func run(_ command: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("\(command): \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    static func run(_ command: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("\(command): \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func write(_ data: Data) {
+        FileHandle.standardOutput.write(data)
+    }
+
+    static func print(_ line: String = "") {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func trustDomain(_ text: String, option: String) throws -> TrustDomain {
+        do { return try TrustDomain(text) } catch {
+            throw Failure("\(option) '\(text)': \(error)")
+        }
+    }
+
+    static func spiffeID(_ text: String, option: String) throws -> SpiffeID {
+        do { return try SpiffeID(text) } catch {
+            throw Failure("\(option) '\(text)': \(error)")
+        }
+    }
+
+    /// `--at`: `now`, ISO 8601, an offset from now such as `+2h` or `-30m`, or seconds since
+    /// 1970 (the form exp and iat use); default now.
+    static func time(_ text: String?) throws -> Date {
+        let now = Date()
+        guard let text, text != "now" else { return now }
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if let sign = text.first, sign == "+" || sign == "-", let offset = TimeText.parseDuration(String(text.dropFirst())) {
+            return sign == "+" ? now + offset : now - offset
+        }
+        if let date = TimeText.parseISO(text) { return date }
+        throw Failure("--at '\(text)' is not a time: use ISO 8601 (2030-01-01T00:00:00Z), now, +2h, -30m, or seconds since 1970")
+    }
+
+    /// The simulated authorities' home: `--state`, else `$SPIFFE_DEMO_STATE`, else ~/.spiffe-demo.
+    static func store(_ state: String?) -> AuthorityStore {
+        AuthorityStore(root: state.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? AuthorityStore.defaultRoot())
+    }
+
+    /// Loads (creating on first use) the simulated trust domain, telling the learner what was made.
+    static func authorities(
+        _ trustDomain: TrustDomain, state: String?, algorithm: JWTAlgorithm = .es256, now: Date
+    ) throws -> AuthorityStore.Authorities {
+        let store = store(state)
+        let (authorities, created) = try store.loadOrCreate(trustDomain, algorithm: algorithm, now: now)
+        for item in created {
+            printError("simulated trust domain \(trustDomain): created \(item) in \(store.directory(for: trustDomain).path)")
+        }
+        return authorities
+    }
+
+    /// Reads a bundle file: a SPIFFE bundle or JWKS (JSON), or PEM certificates.
+    static func readBundle(_ path: String, trustDomain: TrustDomain) throws -> SpiffeBundle {
+        let data = try InputFile.read(path: path)
+        if let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN") {
+            let certificates = try PEM.certificates(from: data, source: path)
+            return SpiffeBundle(trustDomain: trustDomain, x509Authorities: certificates)
+        }
+        return try SpiffeBundle(json: data, trustDomain: trustDomain, source: path)
+    }
+
+    /// Writes a file atomically; `secret` files (keys, bearer tokens) get mode 0600.
+    static func save(_ data: Data, to url: URL, secret: Bool = false) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(data, to: url, mode: secret ? 0o600 : 0o644)
+    }
+
+    /// "1 JWT authority", "2 JWT authorities".
+    static func count(_ n: Int, _ one: String, _ many: String) -> String {
+        "\(n) \(n == 1 ? one : many)"
+    }
+
+    static func json(_ value: some Encodable) -> Data {
+        JSONValue.encode(value, pretty: true) + Data("\n".utf8)
+    }
+}
+
+extension JWTAlgorithm: ExpressibleByArgument {}

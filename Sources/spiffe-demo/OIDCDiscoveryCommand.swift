@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import SpiffeIdentity
+import SpiffeJWT
+import SpiffeX509
+
+struct OIDCDiscoveryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "oidc-discovery",
+        abstract: "Print what SPIRE's OIDC Discovery Provider would serve for the trust domain's JWT bundle.",
+        discussion: """
+            A cloud IAM (AWS, GCP, Azure) that trusts SPIRE as an OIDC identity provider reads \
+            <issuer>/.well-known/openid-configuration, follows its jwks_uri to the JWT authorities, \
+            and then accepts a JWT-SVID whose iss is the issuer, whose aud is the configured \
+            client ID (sts.amazonaws.com for AWS STS), and whose signature verifies with a listed \
+            kid. This prints both documents for the simulated trust domain's JWT bundle (or \
+            --bundle FILE); --write DIR lays them out as static files (DIR/.well-known/\
+            openid-configuration and DIR/keys) for hosting behind https. --check-token TOKEN \
+            runs the checks an IAM runs before trading the token for credentials.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The issuer URL (https), as configured in the IAM and in SPIRE's jwt_issuer.", valueName: "url"))
+    var issuer: String
+
+    @Option(name: .customLong("trust-domain"), help: ArgumentHelp("The trust domain whose JWT bundle is served.", valueName: "td"))
+    var trustDomain: String = "example.org"
+
+    @Option(help: ArgumentHelp("Serve this bundle file (SPIFFE bundle or JWKS) instead of the simulated one.", valueName: "file"))
+    var bundle: String?
+
+    @Flag(name: .customLong("set-key-use"), help: "Add \"use\": \"sig\" to every key (SPIRE's set_key_use).")
+    var setKeyUse = false
+
+    @Flag(name: .customLong("allow-insecure-http"), help: "Allow an http issuer (SPIRE's allow_insecure_scheme; never for a real IAM).")
+    var allowInsecure = false
+
+    @Option(help: ArgumentHelp("Write the two documents as static files under this directory.", valueName: "dir"))
+    var write: String?
+
+    @Option(name: .customLong("check-token"), help: ArgumentHelp("Check a JWT-SVID (or - for stdin) the way the IAM would.", valueName: "token"))
+    var checkToken: String?
+
+    @Option(help: ArgumentHelp("The client ID (audience) the IAM expects, with --check-token.", valueName: "aud"))
+    var audience: String = "sts.amazonaws.com"
+
+    @Option(help: ArgumentHelp("Where simulated authorities live (default $SPIFFE_DEMO_STATE or ~/.spiffe-demo).", valueName: "dir"))
+    var state: String?
+
+    @Flag(help: "Print one JSON object holding both documents.")
+    var json = false
+
+    func run() throws {
+        try JWTCLI.run("oidc-discovery") {
+            let discovery: OIDCDiscovery
+            do { discovery = try OIDCDiscovery(issuer: issuer, allowInsecureScheme: allowInsecure) } catch {
+                throw JWTCLI.Failure("--issuer: \(error)")
+            }
+            let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
+            let source: SpiffeBundle
+            if let bundle {
+                source = try JWTCLI.readBundle(bundle, trustDomain: domain)
+            } else {
+                source = try JWTCLI.authorities(domain, state: state, now: Date()).bundle
+            }
+            if source.jwtAuthorities.isEmpty {
+                JWTCLI.printError("oidc-discovery: warning: the bundle of \(domain) has no JWT authorities; the keys document is empty")
+            }
+            let document = discovery.documentJSON(pretty: true)
+            let keys = OIDCDiscovery.keys(of: source, setKeyUse: setKeyUse, pretty: true)
+
+            if let write {
+                let directory = URL(fileURLWithPath: write).standardizedFileURL
+                let configuration = directory.appendingPathComponent(".well-known/openid-configuration")
+                let keysFile = directory.appendingPathComponent(URL(string: discovery.jwksURI)?.lastPathComponent ?? "keys")
+                try JWTCLI.save(document, to: configuration)
+                try JWTCLI.save(keys, to: keysFile)
+                JWTCLI.printError("oidc-discovery: wrote \(configuration.path) and \(keysFile.path)")
+            }
+
+            if json {
+                let both: [String: JSONValue] = [
+                    "openid-configuration": try JSONDecoder().decode(JSONValue.self, from: document),
+                    "keys": try JSONDecoder().decode(JSONValue.self, from: keys),
+                ]
+                JWTCLI.write(JWTCLI.json(both))
+            } else if checkToken == nil {
+                JWTCLI.print("GET \(discovery.configurationURL)")
+                JWTCLI.write(document + Data("\n".utf8))
+                JWTCLI.print()
+                JWTCLI.print("GET \(discovery.jwksURI)")
+                JWTCLI.write(keys + Data("\n".utf8))
+            }
+
+            if let checkToken {
+                try check(checkToken, discovery: discovery, keys: keys, domain: domain)
+            }
+        }
+    }
+
+    /// The checks a cloud IAM makes with only the published documents: keys from jwks_uri (no
+    /// X.509 CAs, no `use`), iss equal to the issuer, the JWK's advertised alg equal to the
+    /// token's, aud equal to its client ID, exp, signature.
+    private func check(_ text: String, discovery: OIDCDiscovery, keys: Data, domain: TrustDomain) throws {
+        var token = text == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : text
+        token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        let published = try SpiffeBundle(json: keys, trustDomain: domain, format: .jwks, source: discovery.jwksURI)
+        let verdict = JWTSVIDValidator(audience: audience).check(token, bundles: [domain: published], now: Date())
+
+        var lines: [(String, String, String)] = []
+        var failures: [String] = []
+        let iss = verdict.token?.claims["iss"]?.stringValue
+        if iss == discovery.issuer {
+            lines.append(("pass", "iss", iss!))
+        } else {
+            let why = iss.map { "iss '\($0)' is not the issuer '\(discovery.issuer)'" }
+                ?? "the token has no iss; the IAM matches it against the provider URL (SPIRE's jwt_issuer, or jwt-svid --issuer)"
+            lines.append(("FAIL", "iss", why))
+            failures.append(why)
+        }
+        // SPIRE advertises one alg per key (RS256 for any RSA key). An IAM that honours the JWK's
+        // alg (RFC 7517 §4.4) refuses, say, a PS256 token signed with that key.
+        struct Listed: Decodable { let keys: [JWK] }
+        let advertised = (try? JSONDecoder().decode(Listed.self, from: keys))?.keys
+            .first { $0.kid != nil && $0.kid == verdict.token?.keyID }?.alg
+        if let advertised, let alg = verdict.token?.algorithm, advertised != alg {
+            let why = "jwks_uri advertises kid '\(verdict.token?.keyID ?? "")' for \(advertised), but the token says \(alg)"
+            lines.append(("FAIL", "jwk alg", why))
+            failures.append(why)
+        }
+        for check in verdict.checks {
+            switch check.outcome {
+            case .passed(let detail): lines.append(("pass", check.name.rawValue, detail))
+            case .failed(let error): lines.append(("FAIL", check.name.rawValue, error.description)); failures.append(error.description)
+            case .skipped(let why): lines.append(("skip", check.name.rawValue, why))
+            }
+        }
+        JWTCLI.print("checks a cloud IAM makes with \(discovery.jwksURI), client ID '\(audience)':")
+        let width = lines.map(\.1.count).max() ?? 0
+        for (status, name, detail) in lines {
+            JWTCLI.print("  \(status)  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(detail)")
+        }
+        guard failures.isEmpty, let svid = verdict.svid else {
+            throw JWTCLI.Failure("the IAM would refuse this token: \(failures.first ?? "invalid")")
+        }
+        JWTCLI.print("ACCEPTED: the IAM would now match sub '\(svid.spiffeID)' against the role's trust policy")
+    }
+}
