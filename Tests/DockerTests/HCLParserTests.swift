@@ -45,7 +45,7 @@ struct HCLParserTests {
         let plugins = try #require(body.block("plugins")?.body)
         let join = try #require(plugins.block("NodeAttestor", "join_token"))
         #expect(join.body.map("plugin_data") == HCL.Body())
-        #expect(join.line == 14)
+        #expect(join.line == 15)
         // `plugin_data = {…}` (object value) and `plugin_data {…}` (block) read the same way.
         let disk = try #require(plugins.block("KeyManager", "disk")?.body.map("plugin_data"))
         #expect(disk[attribute: "keys_path"] == .string("/k.json"))
@@ -69,7 +69,7 @@ struct HCLParserTests {
     }
 
     @Test("input outside the subset, or malformed, is an error with its position", arguments: [
-        ("a = \"open", 1, 1, "unterminated string"),
+        ("a = \"open", 1, 5, "unterminated string"),
         ("a = \"x\"\nb = <<EOF\nhi\nEOF\n", 2, 5, "heredoc"),
         ("a = \"${var.x}\"", 1, 7, "interpolation"),
         ("server {\n  a = 1\n", 3, 1, "never closed"),
