@@ -45,9 +45,10 @@ public final class TerminalSession: @unchecked Sendable {
         if enter { try tmuxCommand(["send-keys", "-t", sessionName, "Enter"]) }
     }
 
-    /// The visible screen plus scrollback, as plain text.
-    public func screen() throws -> String {
-        try tmuxCommand(["capture-pane", "-p", "-J", "-S", "-2000", "-t", sessionName]).stdout
+    /// The visible screen plus scrollback, as plain text (with `escapes`, including the colour
+    /// and attribute escape sequences the program wrote).
+    public func screen(escapes: Bool = false) throws -> String {
+        try tmuxCommand(["capture-pane", "-p", "-J"] + (escapes ? ["-e"] : []) + ["-S", "-2000", "-t", sessionName]).stdout
     }
 
     /// Polls until `text` is on screen; returns the screen. Throws with the screen on deadline.

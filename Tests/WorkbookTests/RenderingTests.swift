@@ -52,7 +52,7 @@ import Testing
         #expect(output.contains("Some emphasis and strong."))
         #expect(output.contains("* one\n* two"))
         #expect(output.contains("1. first\n2. second"))
-        #expect(output.contains("| quoted text"))
+        #expect(output.contains("> quoted text"))
         #expect(output.contains("* [x] done"))
         #expect(output.contains("* [ ] open"))
     }

@@ -52,18 +52,24 @@ public struct Step: Sendable {
     /// Path relative to the package root, e.g. `Sources/Lessons/X509/SVIDBuilder.swift`.
     public let sourceFile: String
     public let modes: Set<RunMode>
+    /// The anchor name in `sourceFile` (`// step: <anchor>`); the step's id unless several steps
+    /// quote the same code (svid-exchange-a and svid-exchange-b both quote `svid-exchange`) or
+    /// the code's anchor has a name of its own (agent-register quotes `entry-create`).
+    public let anchor: String
     public let run: @Sendable (StepContext) async throws -> StepOutput
 
     public init(
         id: String,
         title: String,
         sourceFile: String,
+        anchor: String? = nil,
         modes: Set<RunMode> = [.simulated],
         run: @escaping @Sendable (StepContext) async throws -> StepOutput
     ) {
         self.id = id
         self.title = title
         self.sourceFile = sourceFile
+        self.anchor = anchor ?? id
         self.modes = modes
         self.run = run
     }

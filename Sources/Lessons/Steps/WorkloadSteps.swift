@@ -28,6 +28,7 @@ let workloadSteps: [Step] = [
         id: "agent-register",
         title: "Register two workloads with the local agent",
         sourceFile: "Sources/Lessons/Agent/EntryStore.swift",
+        anchor: "entry-create",
         modes: [.simulated, .live]
     ) { context in
         let dataDirectory = AgentDataDirectory(context.workspace.appendingPathComponent("agent"))

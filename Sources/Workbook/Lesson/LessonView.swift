@@ -130,7 +130,7 @@ public struct LessonView: Sendable {
     public func quote(_ step: Step) -> Quote {
         guard let root = sourceRoot else { return .failure("the package sources (Sources/Lessons) were not found; set WORKBOOK_SOURCES") }
         do {
-            return .success(try StepSource.extract(id: step.id, file: step.sourceFile, root: root))
+            return .success(try StepSource.extract(id: step.anchor, file: step.sourceFile, root: root))
         } catch {
             return .failure(error.description)
         }

@@ -87,7 +87,7 @@ public struct Glyphs: Sendable {
     )
 
     public static let ascii = Glyphs(
-        bullet: "*", quoteBar: "|", h1Rule: "=", h2Rule: "-", rule: "-",
+        bullet: "*", quoteBar: ">", h1Rule: "=", h2Rule: "-", rule: "-",
         frameTop: ("+-", "-"), frameSide: "|", frameBottom: ("+-", "-"),
         tableVertical: "|", tableHorizontal: "-", tableCross: "+",
         ok: "[ok]", fail: "[FAIL]", pending: "[pending]", taskDone: "[x]", taskOpen: "[ ]",

@@ -1,0 +1,138 @@
+import Foundation
+import Lessons
+import Testing
+import TestSupport
+@testable import Workbook
+
+/// The drift test: every lesson in days/ still agrees with the code it quotes and runs.
+///
+/// - front matter, step blocks and checks parse, and the lesson has the course's shape;
+/// - every step block names a registered step whose anchors exist, or is declared `pending:`;
+/// - every lesson renders at widths 40, 80 and 120 with no prose line wider than the width;
+/// - every registered step runs simulated and meets the lesson's `expect:` lines; when all of a
+///   lesson's steps are registered, its evidence checks pass after the run.
+@Suite struct DriftTests {
+    static let root = TestSupport.packageRoot
+    static let daysDirectory = root.appendingPathComponent("days")
+    static let days: [Int] = WorkbookPaths(days: daysDirectory, sourceRoot: root, workspace: root).availableDays()
+
+    static func lesson(_ day: Int) throws -> Lesson {
+        try WorkbookPaths(days: daysDirectory, sourceRoot: root, workspace: root).loadLesson(day: day)
+    }
+
+    @Test func theTwoFormatLessonsExist() {
+        #expect(Self.days.contains(3))
+        #expect(Self.days.contains(14))
+    }
+
+    @Test(arguments: days) func lessonParsesAndHasTheCourseShape(day: Int) throws {
+        let lesson = try Self.lesson(day)
+        #expect(lesson.day == day, "day\(day).md says day: \(lesson.day)")
+        #expect(lesson.formatProblems == [], "day \(day)")
+        #expect(lesson.agendaMinutes >= 90 && lesson.agendaMinutes <= 240, "a day is 2–3 hours, agenda has \(lesson.agendaMinutes) min")
+    }
+
+    @Test(arguments: days) func stepBlocksNameRegisteredStepsWithAnchorsOrArePending(day: Int) throws {
+        let lesson = try Self.lesson(day)
+        #expect(LessonAudit(sourceRoot: Self.root).stepProblems(lesson) == [])
+    }
+
+    @Test(arguments: days) func rendersAtEveryWidth(day: Int) throws {
+        let lesson = try Self.lesson(day)
+        let audit = LessonAudit(sourceRoot: Self.root)
+        for width in [40, 80, 120] {
+            #expect(audit.overflowingLines(lesson, width: width) == [], "day \(day) at width \(width)")
+            let view = LessonView(lesson: lesson, sourceRoot: Self.root)
+            let plain = TerminalRenderer.plain(width: width).render(view.blocks())
+            #expect(plain.contains("Day \(day): \(lesson.title)"))
+            for (index, _) in lesson.checks.enumerated() {
+                #expect(plain.contains("Check \(index + 1) of \(lesson.checks.count)"))
+            }
+            let coloured = TerminalRenderer(width: width, color: true, glyphs: .unicode).render(view.blocks())
+            #expect(coloured.strippingANSI.contains("Day \(day)"))
+        }
+    }
+
+    @Test(arguments: days) func registeredStepsRunSimulatedAndMeetTheLessonsExpectations(day: Int) async throws {
+        let lesson = try Self.lesson(day)
+        let workspace = try TestSupport.makeTempDirectory(prefix: "drift-day\(day)")
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        let directory = workspace.appendingPathComponent(String(format: "day%02d", day))
+        let runner = StepRunner(endpoint: nil)
+        var allRegistered = true
+        for block in lesson.steps {
+            guard let step = Steps.step(id: block.id) else {
+                allRegistered = false
+                #expect(block.pending != nil, "step \(block.id) is not registered and not pending")
+                continue
+            }
+            guard step.modes.contains(.simulated) else { continue }
+            let run = await runner.run(block.id, mode: .simulated, directory: directory)
+            #expect(run.mode == .simulated)
+            guard case .succeeded(let output) = run.outcome else {
+                Issue.record("day \(day): step \(block.id) did not succeed simulated: \(run.outcome)")
+                continue
+            }
+            let results = await ConditionEvaluator(directory: directory, now: Date(), output: output).evaluate(block.expectations)
+            for result in results where !result.passed {
+                Issue.record("day \(day): step \(block.id): expected \(result.condition): \(result.detail)")
+            }
+        }
+        guard allRegistered else { return }
+        for check in lesson.checks {
+            guard case .evidence(let conditions) = check.kind else { continue }
+            let evaluator = ConditionEvaluator(directory: directory, now: Date()) { id in
+                await runner.run(id, mode: .simulated, directory: directory)
+            }
+            for result in await evaluator.evaluate(conditions) where !result.passed {
+                Issue.record("day \(day): evidence check \(check.id) fails after running the steps: \(result.detail)")
+            }
+        }
+    }
+
+    /// The audit tells a declared pending step from a typo, and catches missing anchors.
+    @Test func auditDistinguishesPendingFromTypos() throws {
+        let text = """
+            ---
+            day: 8
+            week: 2
+            title: t
+            ---
+
+            ```step registered
+            ```
+
+            ```step not-yet
+            pending: lands later
+            ```
+
+            ```step regsitered
+            ```
+
+            ```step no-anchors
+            ```
+            """
+        let lesson = try Lesson.parse(text, path: "day08.md")
+        let root = try TestSupport.makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("Src"), withIntermediateDirectories: true)
+        try "// step: registered\nlet x = 1\n// end-step\n".write(to: root.appendingPathComponent("Src/A.swift"), atomically: true, encoding: .utf8)
+        let steps = [
+            Step(id: "registered", title: "r", sourceFile: "Src/A.swift") { _ in StepOutput() },
+            Step(id: "no-anchors", title: "n", sourceFile: "Src/A.swift") { _ in StepOutput() },
+        ]
+        let problems = LessonAudit(sourceRoot: root, lookup: { id in steps.first { $0.id == id } }).stepProblems(lesson)
+        #expect(problems == [
+            "day 8, line 14: step regsitered is not registered and not declared `pending:` (a typo?)",
+            "day 8, line 17: step no-anchors: Src/A.swift has no `// step: no-anchors` anchor",
+        ])
+    }
+
+    @Test func proseOverflowIsDetected() throws {
+        let long = "---\nday: 8\nweek: 2\ntitle: t\n---\n\n" + "| a | b |\n|---|---|\n| " + String(repeating: "word ", count: 30) + "| x |\n"
+        let lesson = try Lesson.parse(long, path: "day08.md")
+        #expect(LessonAudit(sourceRoot: Self.root, lookup: { _ in nil }).overflowingLines(lesson, width: 40) == [])
+        let url = "---\nday: 8\nweek: 2\ntitle: t\n---\n\nSee <https://example.org/" + String(repeating: "x", count: 60) + "> now.\n"
+        #expect(LessonAudit(sourceRoot: Self.root, lookup: { _ in nil }).overflowingLines(try Lesson.parse(url, path: "d"), width: 40) == [])
+    }
+}

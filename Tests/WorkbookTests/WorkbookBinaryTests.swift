@@ -1,0 +1,254 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Drives the real `workbook` binary: through pipes for --plain and --json, and through a
+/// pseudo-terminal (tmux) for `check` with typed answers. Each test gets its own workspace
+/// (WORKBOOK_HOME) and runs from a scratch directory, so the binary must find the lessons from
+/// its own location.
+@Suite(.serialized) struct WorkbookBinaryTests {
+    struct Scratch {
+        var directory: URL
+        var home: URL
+        init() throws {
+            directory = try TestSupport.makeTempDirectory(prefix: "workbook-cli")
+            home = directory.appendingPathComponent("home")
+        }
+        var env: [String: String] { ["WORKBOOK_HOME": home.path, "NO_COLOR": "1", "PAGER": "cat"] }
+        var unsetting: [String] { ["WORKBOOK_DAYS", "WORKBOOK_SOURCES", "SPIFFE_ENDPOINT_SOCKET", "COLUMNS"] }
+
+        @discardableResult
+        func workbook(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) throws -> TestSupport.ProcessResult {
+            try TestSupport.run(TestSupport.product("workbook").path, args, env: env.merging(extra) { $1 },
+                                unsetting: unsetting, stdin: stdin, currentDirectory: directory)
+        }
+        func remove() { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    @Test func showPlainRendersDayThreeThroughAPipe() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let result = try scratch.workbook(["show", "3", "--plain"])
+        #expect(result.status == 0, "\(result)")
+        let out = result.stdout
+        #expect(out.hasPrefix("Day 3: Anatomy of an X509-SVID\n=============================="))
+        #expect(out.contains("Agenda\n------"))
+        #expect(out.contains(" Min | Activity"))
+        #expect(out.contains("Check 1 of 7 (multiple choice)"))
+        #expect(out.contains("a) In the subject's common name (CN)"))
+        #expect(!out.contains("answer: b"), "answers are never shown")
+        #expect(!out.contains("\u{1B}"), "no escape codes in a pipe")
+        #expect(result.stderr.isEmpty)
+        // The default width of a pipe is 80: prose fits, only code may overflow.
+        let lines = out.split(separator: "\n")
+        let tooLong = lines.filter { $0.count > 80 && !$0.hasPrefix("| ") && !$0.hasPrefix("> | ") }
+        #expect(tooLong.isEmpty, "\(tooLong)")
+        // COLUMNS narrows it.
+        let narrow = try scratch.workbook(["show", "3", "--plain"], env: ["COLUMNS": "50"])
+        #expect(narrow.status == 0)
+        #expect(narrow.stdout.split(separator: "\n").filter { $0.count > 50 && !$0.contains("| ") && !$0.contains("http") }.isEmpty)
+        #expect(narrow.stdout.contains("* Field: Basic constraints"), "the table falls back to records at 50 columns")
+    }
+
+    @Test func workbookAloneStartsAtDayThreeAndThenResumes() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let first = try scratch.workbook(["--plain"])
+        #expect(first.status == 0, "\(first)")
+        #expect(first.stdout.contains("Starting with Day 3."))
+        #expect(first.stdout.contains("Day 3: Anatomy of an X509-SVID\n===="))
+        #expect(FileManager.default.fileExists(atPath: scratch.home.appendingPathComponent("progress.json").path))
+
+        let bare = try scratch.workbook([])
+        #expect(bare.status == 0)
+        #expect(bare.stdout.contains("Resuming Day 3: Anatomy of an X509-SVID — steps 0/2 run, checks 0/7 right"))
+
+        let next = try scratch.workbook(["next"])
+        #expect(next.status == 0)
+        #expect(next.stdout.contains("workbook "))
+    }
+
+    @Test func listAndStatusAsJSON() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let list = try scratch.workbook(["list", "--json"])
+        #expect(list.status == 0, "\(list)")
+        let days = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        let day3 = try #require(days.first { $0["day"] as? Int == 3 })
+        #expect(day3["title"] as? String == "Anatomy of an X509-SVID")
+        #expect(day3["state"] as? String == "not started")
+        #expect(day3["checks"] as? Int == 7)
+        #expect(days.contains { $0["day"] as? Int == 14 })
+
+        let answers = scratch.directory.appendingPathComponent("answers.txt")
+        try "uri-san: b\ndefault-ttl: 60 minutes\nca-id: d\nconcept uri-san: solid\n".write(to: answers, atomically: true, encoding: .utf8)
+        let check = try scratch.workbook(["check", "3", "--answers", answers.path, "--plain"])
+        #expect(check.status == 1, "not every check is right yet: \(check)")
+        #expect(check.stdout.contains("[ok] Right."))
+        #expect(check.stdout.contains("the answer is a) spiffe://example.org."))
+
+        let status = try scratch.workbook(["status", "--json"])
+        #expect(status.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(object["last_day"] as? Int == 3)
+        let statusDays = try #require(object["days"] as? [[String: Any]])
+        let three = try #require(statusDays.first { $0["day"] as? Int == 3 })
+        #expect(three["state"] as? String == "started")
+        let checks = try #require(three["checks"] as? [[String: Any]])
+        #expect(checks.first { $0["id"] as? String == "uri-san" }?["correct"] as? Bool == true)
+        #expect(checks.first { $0["id"] as? String == "default-ttl" }?["correct"] as? Bool == true)
+        #expect(checks.first { $0["id"] as? String == "ca-id" }?["correct"] as? Bool == false)
+        #expect(checks.first { $0["id"] as? String == "empty-subject" }?["correct"] as? Bool == nil)
+        #expect((three["concepts"] as? [String: String])?["uri-san"] == "solid")
+        #expect((three["concepts"] as? [String: String])?["short-ttl"] == "unrated")
+
+        let plainList = try scratch.workbook(["list", "--plain"])
+        #expect(plainList.stdout.contains("[~] Day 3   Anatomy of an X509-SVID"))
+    }
+
+    @Test func runFourteenExplainsWhichStepIsMissing() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let result = try scratch.workbook(["run", "14", "--plain"])
+        let missing = ["agent-register", "svid-exchange-a", "svid-exchange-b"].filter { id in
+            !result.stdout.contains("[ok] \(id) ran as expected")
+        }
+        if missing.isEmpty {
+            #expect(result.status == 0, "\(result)")
+        } else {
+            #expect(result.status == 1, "\(result)")
+            for id in missing {
+                #expect(result.stdout.contains("\(id): not available yet"), "\(result)")
+            }
+            #expect(result.stdout.contains("not available yet: " + missing.joined(separator: ", ")))
+        }
+    }
+
+    @Test func aDamagedProgressFileIsAClearErrorAndIsKept() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try FileManager.default.createDirectory(at: scratch.home, withIntermediateDirectories: true)
+        let file = scratch.home.appendingPathComponent("progress.json")
+        let damaged = "{ \"format\": 1, \"days\": { \"day03\": "
+        try damaged.write(to: file, atomically: true, encoding: .utf8)
+        for args in [["status"], ["show", "3", "--plain"], ["check", "3"], []] {
+            let result = try scratch.workbook(args, stdin: "")
+            #expect(result.status == 2, "\(args): \(result)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "one line: \(result.stderr)")
+            #expect(result.stderr.hasPrefix("workbook: the progress file \(file.path) is damaged"))
+            #expect(result.stderr.contains("left untouched"))
+        }
+        #expect(try String(contentsOf: file, encoding: .utf8) == damaged)
+    }
+
+    @Test func liveWithoutAnEndpointSaysSoInOneLine() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let unset = try scratch.workbook(["run", "3", "--live", "--plain"])
+        #expect(unset.status == 2)
+        #expect(unset.stderr == "workbook: live mode needs a Workload API endpoint, but SPIFFE_ENDPOINT_SOCKET is not set; run without --live for the simulated mode, or start an agent (spiffe-demo agent)\n")
+        let nobody = scratch.directory.appendingPathComponent("nobody.sock")
+        let dead = try scratch.workbook(["run", "3", "--live", "--plain"], env: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + nobody.path])
+        #expect(dead.status == 2)
+        #expect(dead.stderr.contains("nothing answers at SPIFFE_ENDPOINT_SOCKET=unix://\(nobody.path)"))
+    }
+
+    @Test func resetAsksAndKeepsABackup() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try scratch.workbook(["show", "3", "--plain"])
+        let declined = try scratch.workbook(["reset", "3"], stdin: "n\n")
+        #expect(declined.status == 1)
+        #expect(declined.stdout.contains("Reset Day 3 (Anatomy of an X509-SVID)?"))
+        #expect(declined.stderr == "workbook: cancelled; nothing was changed\n")
+        let accepted = try scratch.workbook(["reset", "3"], stdin: "y\n")
+        #expect(accepted.status == 0, "\(accepted)")
+        #expect(accepted.stdout.contains("Day 3 reset."))
+        #expect(accepted.stdout.contains("progress backup: "))
+        let names = try FileManager.default.contentsOfDirectory(atPath: scratch.home.path)
+        #expect(names.contains { $0.hasPrefix("progress.2") && $0.hasSuffix(".json") }, "\(names)")
+    }
+
+    @Test func badInputsAreOneLineErrors() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let noDay = try scratch.workbook(["show", "2"])
+        #expect(noDay.status == 2)
+        #expect(noDay.stderr.hasPrefix("workbook: there is no lesson for day 2; lessons exist for days 3"))
+        let answers = scratch.directory.appendingPathComponent("answers.txt")
+        try "uri-san: b\nuri-sna: b\n".write(to: answers, atomically: true, encoding: .utf8)
+        let badAnswers = try scratch.workbook(["check", "3", "--answers", answers.path])
+        #expect(badAnswers.status == 2)
+        #expect(badAnswers.stderr.hasPrefix("workbook: \(answers.path):2: Day 3 has no check `uri-sna`"))
+        let noDays = try scratch.workbook(["list"], env: ["WORKBOOK_DAYS": scratch.directory.path])
+        #expect(noDays.status == 0, "an empty days directory lists nothing")
+    }
+
+    /// A learner types answers at the prompts of `workbook check 3` in a real terminal.
+    @Test func checkInATerminalWithTypedAnswers() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let terminal = try TerminalSession(
+            command: [try TestSupport.product("workbook").path, "check", "3"],
+            env: ["WORKBOOK_HOME": scratch.home.path, "TERM": "xterm-256color", "PATH": "/usr/bin:/bin"],
+            currentDirectory: scratch.directory, width: 100, height: 60
+        )
+        defer { terminal.close() }
+        try terminal.waitFor("Where in an X509-SVID is the SPIFFE ID written?")
+        try terminal.waitFor("Your answer (a-d, ? for a hint, Enter to skip):")
+        try terminal.type("b")
+        try terminal.waitFor("Which key usage must a leaf X509-SVID never have?")
+        try terminal.type("?")
+        try terminal.waitFor("Hint: Which bit would let the workload act as a CA?")
+        try terminal.type("a")
+        try terminal.waitFor("the answer is c) keyCertSign")
+        try terminal.waitFor("(one word)")
+        try terminal.type("Critical")
+        try terminal.waitFor("default lifetime")
+        try terminal.type("3600s")
+        try terminal.waitFor("Which value is allowed?")
+        try terminal.type("")
+        try terminal.waitFor("Should the SVID be accepted?")
+        try terminal.type("b")
+        try terminal.waitFor("Press Enter to verify (s to skip):")
+        try terminal.type("")
+        try terminal.waitFor("Rate yourself")
+        try terminal.type("s")
+        try terminal.type("p")
+        try terminal.type("maybe")
+        try terminal.waitFor("(type s, p or n)")
+        try terminal.type("n")
+        try terminal.type("")
+        try terminal.type("")
+        let (status, screen) = try terminal.waitForExit()
+        #expect(status == 1, "not all right yet")
+        #expect(screen.contains("✓ Right."))
+        #expect(screen.contains("✗ Not quite"))
+        #expect(screen.contains("This round: 4 right, 2 not yet, 1 skipped. Day 3: 4 of 7 checks right."))
+
+        let progress = try String(contentsOf: scratch.home.appendingPathComponent("progress.json"), encoding: .utf8)
+        #expect(progress.contains("\"uri-san\" : \"solid\""))
+        #expect(progress.contains("\"empty-subject\" : \"partial\""))
+        #expect(progress.contains("\"leaf-constraints\" : \"need review\""))
+        #expect(!progress.contains("\"short-ttl\""))
+        #expect(progress.contains("\"hints_shown\""))
+    }
+
+    /// Colour appears on a terminal and disappears with NO_COLOR.
+    @Test func colourOnlyOnATerminalWithoutNoColor() throws {
+        for noColor in [false, true] {
+            let scratch = try Scratch()
+            defer { scratch.remove() }
+            var env = ["WORKBOOK_HOME": scratch.home.path, "TERM": "xterm-256color", "PAGER": "cat", "PATH": "/usr/bin:/bin"]
+            if noColor { env["NO_COLOR"] = "1" }
+            let terminal = try TerminalSession(command: [try TestSupport.product("workbook").path, "list"],
+                                               env: env, currentDirectory: scratch.directory)
+            defer { terminal.close() }
+            _ = try terminal.waitForExit()
+            let screen = try terminal.screen(escapes: true)
+            #expect(screen.contains("Anatomy of an X509-SVID"))
+            #expect(screen.contains("\u{1B}[") != noColor, "NO_COLOR=\(noColor): \(screen.debugDescription)")
+        }
+    }
+}
