@@ -8,6 +8,7 @@ struct SpiffeDemo: AsyncParsableCommand {
         abstract: "The SPIFFE toolkit the workbook's exercises run on.",
         subcommands: [
             TLSServerCommand.self, TLSClientCommand.self, SVIDExchangeCommand.self,
+            AgentCommand.self, EntryCommand.self, FetchCommand.self,
         ]
     )
 }

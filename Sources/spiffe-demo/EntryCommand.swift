@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import SpiffeAgent
+import SpiffeIdentity
+
+/// `spiffe-demo entry create|show|delete`: registration entries of the local agent, with
+/// `spire-server entry`'s flags (single dash, camelCase) and selector syntax.
+struct EntryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "entry",
+        abstract: "Manage the local agent's registration entries (spire-server entry's flags).",
+        subcommands: [EntryCreateCommand.self, EntryShowCommand.self, EntryDeleteCommand.self]
+    )
+}
+
+/// Shared by the entry subcommands.
+struct EntryDataDirectoryOption: ParsableArguments {
+    @Option(help: ArgumentHelp("The agent's data directory.", valueName: "dir"))
+    var dataDir: String = AgentDataDirectory.defaultPath
+
+    var directory: AgentDataDirectory { AgentDataDirectory(URL(fileURLWithPath: dataDir)) }
+}
+
+struct EntryCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Register a workload: a SPIFFE ID for the processes matching ALL of the selectors.",
+        discussion: """
+              spiffe-demo entry create -spiffeID spiffe://example.org/service-a -selector unix:uid:1000
+              spiffe-demo entry create -spiffeID spiffe://example.org/web \\
+                  -selector unix:uid:1000 -selector unix:path:/usr/bin/web -x509SVIDTTL 300
+
+            Several -selector flags are ANDed: all must match. A workload matching several entries \
+            gets several SVIDs. -parentID defaults to the local agent's ID.
+            """
+    )
+
+    @Option(name: .customLong("spiffeID", withSingleDash: true), help: "The SPIFFE ID of the workload.")
+    var spiffeID: String
+
+    @Option(name: .customLong("parentID", withSingleDash: true), help: "The agent the entry is for (default: this agent, spiffe://<td>/spire/agent/local).")
+    var parentID: String?
+
+    @Option(name: .customLong("selector", withSingleDash: true), help: "A selector type:value, e.g. unix:uid:1000; repeat for AND.")
+    var selectors: [String] = []
+
+    @Option(name: .customLong("x509SVIDTTL", withSingleDash: true), help: "X509-SVID lifetime in seconds (default 3600).")
+    var x509SVIDTTL: Int = RegistrationEntry.defaultX509SVIDTTL
+
+    @Option(name: .customLong("jwtSVIDTTL", withSingleDash: true), help: "JWT-SVID lifetime in seconds (default 300).")
+    var jwtSVIDTTL: Int = RegistrationEntry.defaultJWTSVIDTTL
+
+    @Option(name: .customLong("hint", withSingleDash: true), help: "A hint passed to the workload with the SVID.")
+    var hint: String = ""
+
+    @OptionGroup var data: EntryDataDirectoryOption
+
+    @Flag(help: "Print the entry as JSON.")
+    var json = false
+
+    func run() async throws {
+        let id: SpiffeID
+        do { id = try SpiffeID(spiffeID) } catch { throw CLIError("-spiffeID \"\(spiffeID)\": \(error)") }
+        let directory = data.directory
+        if let existing = directory.trustDomain(), existing != id.trustDomain {
+            throw CLIError("-spiffeID \(id) is not in trust domain \(existing), the trust domain of the agent in \(directory.url.path)")
+        }
+        let parent: SpiffeID
+        if let parentID {
+            do { parent = try SpiffeID(parentID) } catch { throw CLIError("-parentID \"\(parentID)\": \(error)") }
+        } else {
+            parent = AgentDataDirectory.agentID(in: id.trustDomain)
+        }
+        let entry: RegistrationEntry
+        do {
+            let parsed = try selectors.map { (text: String) throws(AgentError) -> Selector in try Selector(text) }
+            entry = try RegistrationEntry(
+                spiffeID: id, parentID: parent, selectors: parsed,
+                x509SVIDTTL: x509SVIDTTL, jwtSVIDTTL: jwtSVIDTTL, hint: hint)
+            try directory.entries.create(entry)
+        } catch {
+            throw CLIError(error.description)
+        }
+        if json {
+            print(try EntryPrinter.json([entry]))
+        } else {
+            print(EntryPrinter.lines(entry).joined(separator: "\n"))
+        }
+    }
+}
+
+struct EntryShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "List registration entries, optionally filtered."
+    )
+
+    @Option(name: .customLong("entryID", withSingleDash: true), help: "Only the entry with this ID.")
+    var entryID: String?
+
+    @Option(name: .customLong("spiffeID", withSingleDash: true), help: "Only entries for this SPIFFE ID.")
+    var spiffeID: String?
+
+    @Option(name: .customLong("selector", withSingleDash: true), help: "Only entries with this selector (repeatable: all must be present).")
+    var selectors: [String] = []
+
+    @OptionGroup var data: EntryDataDirectoryOption
+
+    @Flag(help: "Print the entries as JSON.")
+    var json = false
+
+    func run() async throws {
+        var entries: [RegistrationEntry]
+        let wanted: [Selector]
+        do {
+            entries = try data.directory.entries.load()
+            wanted = try selectors.map { (text: String) throws(AgentError) -> Selector in try Selector(text) }
+        } catch {
+            throw CLIError(error.description)
+        }
+        if let entryID { entries = entries.filter { $0.entryID == entryID } }
+        if let spiffeID { entries = entries.filter { $0.spiffeID.description == spiffeID } }
+        if !wanted.isEmpty { entries = entries.filter { entry in wanted.allSatisfy(entry.selectors.contains) } }
+        if json {
+            print(try EntryPrinter.json(entries))
+            return
+        }
+        print("Found \(entries.count) entr\(entries.count == 1 ? "y" : "ies")")
+        for entry in entries {
+            print("")
+            print(EntryPrinter.lines(entry).joined(separator: "\n"))
+        }
+    }
+}
+
+struct EntryDeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a registration entry; workloads lose its SVID at once."
+    )
+
+    @Option(name: .customLong("entryID", withSingleDash: true), help: "The ID of the entry to delete.")
+    var entryID: String
+
+    @OptionGroup var data: EntryDataDirectoryOption
+
+    func run() async throws {
+        do {
+            let entry = try data.directory.entries.delete(entryID: entryID)
+            print("Deleted entry \(entry.entryID) (\(entry.spiffeID))")
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+}
+
+/// Entries printed the way `spire-server entry show` prints them.
+enum EntryPrinter {
+    static func lines(_ entry: RegistrationEntry) -> [String] {
+        var lines = [
+            "Entry ID         : \(entry.entryID)",
+            "SPIFFE ID        : \(entry.spiffeID)",
+            "Parent ID        : \(entry.parentID)",
+            "X509-SVID TTL    : \(entry.x509SVIDTTL)",
+            "JWT-SVID TTL     : \(entry.jwtSVIDTTL)",
+        ]
+        lines += entry.selectors.map { "Selector         : \($0)" }
+        if !entry.hint.isEmpty { lines.append("Hint             : \(entry.hint)") }
+        return lines
+    }
+
+    static func json(_ entries: [RegistrationEntry]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(["entries": entries]), as: UTF8.self)
+    }
+}
