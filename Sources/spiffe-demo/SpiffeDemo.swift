@@ -7,8 +7,14 @@ struct SpiffeDemo: AsyncParsableCommand {
         commandName: "spiffe-demo",
         abstract: "The SPIFFE toolkit the workbook's exercises run on.",
         subcommands: [
+            MakeSVIDCommand.self, InspectCommand.self, ValidateCommand.self,
             TLSServerCommand.self, TLSClientCommand.self, SVIDExchangeCommand.self,
             AgentCommand.self, EntryCommand.self, FetchCommand.self,
         ]
     )
+
+    /// Errors from any subcommand print as one line on stderr with a non-zero exit (CLISupport).
+    static func main() async {
+        await CLISupport.main(SpiffeDemo.self)
+    }
 }

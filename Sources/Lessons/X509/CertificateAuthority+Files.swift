@@ -25,7 +25,7 @@ extension CertificateAuthority {
         let trustDomain: TrustDomain
         switch (named, expected) {
         case (let named?, let expected?) where named != expected:
-            throw .invalidSpiffeID("the CA in \(certificateFile.path) is the CA of trust domain \(named); it cannot issue SVIDs in \(expected)")
+            throw .notACertificateAuthority("\(certificateFile.path) is the CA of trust domain \(named), not of \(expected)")
         case (let named?, _):
             trustDomain = named
         case (nil, let expected?):

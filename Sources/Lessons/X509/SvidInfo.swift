@@ -62,9 +62,20 @@ public struct SvidInfo: Codable, Sendable, Equatable {
     public var bundleTrustDomain: String?
     public var inspectedAt: Date
 
-    // step: inspect
     /// Reads every field `inspect` shows from the chain (leaf first) and, if given, the bundle.
-    public init(chain: [Certificate], bundle: X509Bundle? = nil, now: Date = Date()) throws {
+    public init(chain: [Certificate], bundle: X509Bundle?, now: Date = Date()) throws {
+        try self.init(chain: chain, bundleAuthorities: bundle?.authorities, bundleTrustDomain: bundle?.trustDomain, now: now)
+    }
+
+    // step: inspect
+    /// Reads every field `inspect` shows from the chain (leaf first) and, if given, the bundle's
+    /// CA certificates (a bundle file does not always say which trust domain it is for).
+    public init(
+        chain: [Certificate],
+        bundleAuthorities: [Certificate]? = nil,
+        bundleTrustDomain: TrustDomain? = nil,
+        now: Date = Date()
+    ) throws {
         guard let leaf = chain.first else { throw X509Error.noCertificates(source: "the chain") }
         // The SPIFFE ID is read from the URI SAN: the subject of an SVID is usually empty.
         do {
@@ -79,7 +90,7 @@ public struct SvidInfo: Codable, Sendable, Equatable {
         intermediates = try chain.dropFirst().map { try SvidInfo.describe($0, now: now) }
         // A bundle is a list of CAs; what matters about each is who it is and whether it is
         // still valid, because an expired CA in the bundle silently stops validating SVIDs.
-        self.bundle = try bundle?.authorities.map { authority in
+        self.bundle = try bundleAuthorities?.map { authority in
             let status = now < authority.notValidBefore ? "not yet valid"
                 : now > authority.notValidAfter ? "expired" : "valid"
             return AuthorityInfo(
@@ -93,7 +104,7 @@ public struct SvidInfo: Codable, Sendable, Equatable {
                 sha256Fingerprint: try SvidInfo.fingerprint(authority)
             )
         }
-        bundleTrustDomain = bundle?.trustDomain.name
+        self.bundleTrustDomain = bundleTrustDomain?.name
         inspectedAt = now
     }
 
