@@ -79,7 +79,7 @@ enum JWTCLI {
 
     /// Loads (creating on first use) the simulated trust domain, telling the learner what was made.
     static func authorities(
-        _ trustDomain: TrustDomain, state: String?, algorithm: JWTAlgorithm = .es256, now: Date
+        _ trustDomain: TrustDomain, state: String?, algorithm: JWTAlgorithm? = nil, now: Date
     ) throws -> AuthorityStore.Authorities {
         let store = store(state)
         let (authorities, created) = try store.loadOrCreate(trustDomain, algorithm: algorithm, now: now)

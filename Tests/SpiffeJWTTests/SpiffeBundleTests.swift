@@ -251,7 +251,7 @@ struct SpiffeBundleTests {
         #expect(first.sequenceNumber == 2)
         let es256 = try #require(first.jwtAuthority(for: .es256))
 
-        let (again, createdAgain) = try store.loadOrCreate(domain, now: Fixture.now.addingTimeInterval(60))
+        let (again, createdAgain) = try store.loadOrCreate(domain, algorithm: .es256, now: Fixture.now.addingTimeInterval(60))
         #expect(createdAgain.isEmpty)
         #expect(again.jwtAuthority(for: .es256)?.keyID == es256.keyID)
         #expect(again.ca.certificate == first.ca.certificate)
@@ -274,6 +274,9 @@ struct SpiffeBundleTests {
             let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(file)")
         }
+
+        // Asking for no particular algorithm adds nothing when a JWT key exists.
+        #expect(try store.loadOrCreate(domain, now: Fixture.now).created.isEmpty)
 
         // An expired CA is replaced, and that too is a new bundle.
         let (rotated, replaced) = try store.loadOrCreate(domain, now: Fixture.now.addingTimeInterval(2 * 86400))

@@ -20,9 +20,13 @@ import X509
 /// spec requires (§4.1.1).
 public struct AuthorityStore: Sendable {
     public let root: URL
+    /// Where the X.509 CA lives, when not beside the JWT keys (the workbook shares the CA of its
+    /// X.509 lessons, so Day 6's bundle holds the CA that signed Day 3's SVIDs).
+    public let caDirectory: URL?
 
-    public init(root: URL) {
+    public init(root: URL, caDirectory: URL? = nil) {
         self.root = root
+        self.caDirectory = caDirectory
     }
 
     /// `$SPIFFE_DEMO_STATE`, else `~/.spiffe-demo`.
@@ -67,10 +71,11 @@ public struct AuthorityStore: Sendable {
     }
 
     /// Loads the trust domain's authorities, creating what is missing: a CA on first use (or when
-    /// the old one has expired at `now`), and a JWT key able to sign `algorithm` if none can.
+    /// the old one has expired at `now`), and a JWT key able to sign `algorithm` if none can
+    /// (with `algorithm` nil, an ES256 key only if there is no JWT key at all).
     /// `created` lists what was made, so a command can tell the learner.
     public func loadOrCreate(
-        _ trustDomain: TrustDomain, algorithm: JWTAlgorithm = .es256, now: Date
+        _ trustDomain: TrustDomain, algorithm: JWTAlgorithm? = nil, now: Date
     ) throws -> (authorities: Authorities, created: [String]) {
         let directory = directory(for: trustDomain)
         try AuthorityStore.makePrivateDirectory(directory.appendingPathComponent("jwt"))
@@ -78,15 +83,16 @@ public struct AuthorityStore: Sendable {
         var sequence = try readSequence(directory)
 
         // The X.509 CA.
-        let caCertificate = directory.appendingPathComponent(CertificateAuthority.certificateFileName)
+        let caDirectory = caDirectory ?? directory
+        let caCertificate = caDirectory.appendingPathComponent(CertificateAuthority.certificateFileName)
         var ca: CertificateAuthority?
         if FileManager.default.fileExists(atPath: caCertificate.path) {
-            let loaded = try AuthorityStore.loadCA(trustDomain, directory: directory)
+            let loaded = try AuthorityStore.loadCA(trustDomain, directory: caDirectory)
             if loaded.certificate.notValidAfter > now { ca = loaded }
         }
         if ca == nil {
             let fresh = try CertificateAuthority(trustDomain: trustDomain, now: now)
-            try fresh.save(to: directory)   // ca.pem and ca.key (0600); an old pair is kept as .bak
+            try fresh.save(to: caDirectory)   // ca.pem and ca.key (0600); an old pair is kept as .bak
             created.append("X.509 CA \(caCertificate.path)")
             sequence += 1
             ca = fresh
@@ -94,7 +100,9 @@ public struct AuthorityStore: Sendable {
 
         // The JWT authorities.
         var jwt = try loadJWTAuthorities(trustDomain, directory: directory)
-        if !jwt.values.contains(where: { $0.publicKey.allows(algorithm) }) {
+        let needed = algorithm ?? .es256
+        if algorithm == nil ? jwt.isEmpty : !jwt.values.contains(where: { $0.publicKey.allows(needed) }) {
+            let algorithm = needed
             let kind: JWTPrivateKey.Kind
             switch algorithm {
             case .es256: kind = .p256
@@ -120,9 +128,10 @@ public struct AuthorityStore: Sendable {
     /// Loads without creating anything; nil when the trust domain has no state yet.
     public func load(_ trustDomain: TrustDomain, now: Date) throws -> Authorities? {
         let directory = directory(for: trustDomain)
-        let caCertificate = directory.appendingPathComponent(CertificateAuthority.certificateFileName)
+        let caDirectory = caDirectory ?? directory
+        let caCertificate = caDirectory.appendingPathComponent(CertificateAuthority.certificateFileName)
         guard FileManager.default.fileExists(atPath: caCertificate.path) else { return nil }
-        let ca = try AuthorityStore.loadCA(trustDomain, directory: directory)
+        let ca = try AuthorityStore.loadCA(trustDomain, directory: caDirectory)
         return Authorities(trustDomain: trustDomain, ca: ca,
                            jwt: try loadJWTAuthorities(trustDomain, directory: directory),
                            sequenceNumber: try readSequence(directory))

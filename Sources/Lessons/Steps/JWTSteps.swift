@@ -1,4 +1,247 @@
 import Foundation
+import SpiffeIdentity
+import SpiffeJWT
+import SpiffeX509
 
-/// Steps for the JWT lessons.
-let jwtSteps: [Step] = []
+/// Steps for the JWT lessons: Day 5 (jwt-svid, jwt-parse, jwt-validate), Day 6 (bundle-show) and
+/// Day 15 (jwt-svid-aws, oidc-discovery).
+///
+/// Simulated mode keeps the trust domain's JWT authorities in the workspace (`jwt/`) and shares
+/// the X.509 CA of the X.509 lessons (`x509/ca/`), so the bundle of Day 6 holds the CA that signed
+/// Day 3's SVIDs next to the key that signed Day 5's tokens.
+let jwtSteps: [Step] = [
+    Step(
+        id: "jwt-svid",
+        title: "Mint a JWT-SVID",
+        sourceFile: "Sources/Lessons/JWT/JWTAuthority.swift"
+    ) { context in
+        try JWTLesson.mint(context, audience: JWTLesson.audience, issuer: nil, name: "jwt_svid.token")
+    },
+    Step(
+        id: "jwt-parse",
+        title: "Take a JWT-SVID apart (nothing verified yet)",
+        sourceFile: "Sources/Lessons/JWT/JWTToken.swift"
+    ) { context in
+        try JWTLesson.parse(context)
+    },
+    Step(
+        id: "jwt-validate",
+        title: "Validate JWT-SVIDs rule by rule, and watch forgeries fail",
+        sourceFile: "Sources/Lessons/JWT/JWTSVIDValidator.swift"
+    ) { context in
+        try JWTLesson.validate(context)
+    },
+    Step(
+        id: "bundle-show",
+        title: "The trust bundle as a SPIFFE JWK Set",
+        sourceFile: "Sources/Lessons/JWT/SpiffeBundle.swift"
+    ) { context in
+        try JWTLesson.bundleShow(context)
+    },
+    Step(
+        id: "jwt-svid-aws",
+        title: "Mint a JWT-SVID for AWS STS",
+        sourceFile: "Sources/Lessons/JWT/JWTAuthority.swift"
+    ) { context in
+        try JWTLesson.mint(context, audience: "sts.amazonaws.com", issuer: JWTLesson.issuer, name: "jwt_svid_aws.token")
+    },
+    Step(
+        id: "oidc-discovery",
+        title: "What SPIRE's OIDC Discovery Provider publishes for a cloud IAM",
+        sourceFile: "Sources/Lessons/JWT/OIDCDiscovery.swift"
+    ) { context in
+        try JWTLesson.oidcDiscovery(context)
+    },
+]
+
+/// What the JWT steps do.
+enum JWTLesson {
+    /// The same workload as the X.509 lessons: the learner's provisioning service.
+    static var spiffeID: SpiffeID { X509Lesson.spiffeID }
+    /// A service-scoped audience, as JWT-SVID §3.2 recommends (not "production", not a whole TD).
+    static let audience = "spiffe://example.org/ns/prod/sa/reports"
+    static let issuer = "https://oidc.example.org"
+
+    static func directory(_ context: StepContext) -> URL {
+        context.workspace.appendingPathComponent("jwt", isDirectory: true)
+    }
+
+    static func store(_ context: StepContext) -> AuthorityStore {
+        AuthorityStore(root: directory(context), caDirectory: X509Lesson.directory(context).appendingPathComponent("ca", isDirectory: true))
+    }
+
+    static func authorities(_ context: StepContext, lines: inout [String]) throws -> AuthorityStore.Authorities {
+        let (authorities, created) = try store(context).loadOrCreate(spiffeID.trustDomain, now: context.now())
+        lines += created.map { "created \($0)" }
+        return authorities
+    }
+
+    static func requireSimulated(_ context: StepContext, _ id: String) throws {
+        if context.mode == .live {
+            throw StepUnavailable(stepID: id, reason: "live JWT-SVIDs need the Workload API's FetchJWTSVID; run it in simulated mode")
+        }
+    }
+
+    static func mint(_ context: StepContext, audience: String, issuer: String?, name: String) throws -> StepOutput {
+        try requireSimulated(context, "jwt-svid")
+        var lines: [String] = []
+        let authorities = try authorities(context, lines: &lines)
+        guard let authority = authorities.jwtAuthority(for: .es256) else {
+            throw StepUnavailable(stepID: "jwt-svid", reason: "no ES256 authority in \(directory(context).path)")
+        }
+        let svid = try authority.issueSVID(for: spiffeID, audience: [audience], issuer: issuer, now: context.now())
+        let tokenFile = directory(context).appendingPathComponent(name)
+        let bundleFile = directory(context).appendingPathComponent("jwt_bundle.json")
+        // A JWT-SVID is a bearer token: whoever reads the file can use it, so owner-only.
+        try AtomicFile.write(Data((svid.token + "\n").utf8), to: tokenFile, mode: 0o600)
+        try AtomicFile.write(authorities.bundle.jwksJSON(pretty: true), to: bundleFile)
+        let parsed = try JWTToken.parse(svid.token)
+        lines += [
+            svid.token, "",
+            "header  " + JSONValue.object(parsed.header).description,
+            "claims  " + JSONValue.object(parsed.claims).description,
+            "expires \(TimeText.iso(svid.expiry)) (in \(TimeText.duration(svid.expiry.timeIntervalSince(context.now()))))",
+            "", "wrote \(tokenFile.path) (mode 0600)", "wrote \(bundleFile.path)",
+        ]
+        return StepOutput(lines: lines, facts: [
+            "token": svid.token,
+            "token_path": tokenFile.path,
+            "bundle_path": bundleFile.path,
+            "spiffe_id": svid.spiffeID.description,
+            "audience": audience,
+            "kid": svid.keyID,
+            "alg": svid.algorithm.rawValue,
+            "expires_at": TimeText.iso(svid.expiry),
+        ])
+    }
+
+    /// The token minted by `jwt-svid`, minting one first if there is none yet.
+    static func currentToken(_ context: StepContext) throws -> String {
+        let file = directory(context).appendingPathComponent("jwt_svid.token")
+        if let data = FileManager.default.contents(atPath: file.path) {
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return try mint(context, audience: audience, issuer: nil, name: "jwt_svid.token").facts["token"] ?? ""
+    }
+
+    static func parse(_ context: StepContext) throws -> StepOutput {
+        let token = try JWTToken.parse(try currentToken(context))
+        var lines = ["header"]
+        for name in token.header.keys.sorted() { lines.append("  \(name)  \(token.header[name]!)") }
+        lines.append("claims")
+        for name in token.claims.keys.sorted() {
+            var shown = token.claims[name]!.description
+            if let date = token.date(name), ["exp", "nbf", "iat"].contains(name) {
+                let delta = date.timeIntervalSince(context.now())
+                shown += "  (\(TimeText.iso(date)), \(delta >= 0 ? "in " : "")\(TimeText.duration(delta))\(delta < 0 ? " ago" : ""))"
+            }
+            lines.append("  \(name)  \(shown)")
+        }
+        lines += ["signature  \(token.signature.count) bytes", "",
+                  "NOT VERIFIED: this is what the token says; run jwt-validate to check it against the bundle."]
+        return StepOutput(lines: lines, facts: [
+            "alg": token.algorithm ?? "",
+            "kid": token.keyID ?? "",
+            "sub": token.subject ?? "",
+            "aud": (token.audience ?? []).joined(separator: ","),
+        ])
+    }
+
+    static func validate(_ context: StepContext) throws -> StepOutput {
+        var lines: [String] = []
+        let authorities = try authorities(context, lines: &lines)
+        let now = context.now()
+        let token = try currentToken(context)
+        let bundles = [spiffeID.trustDomain: authorities.bundle]
+        let validator = JWTSVIDValidator(audience: audience)
+
+        let verdict = validator.check(token, bundles: bundles, now: now)
+        lines.append("the token from jwt-svid, for audience \(audience):")
+        for check in verdict.checks { lines.append("  " + line(check)) }
+        lines.append(verdict.isValid ? "VALID" : "INVALID: \(verdict.firstFailure.map(String.init(describing:)) ?? "")")
+
+        // Forgeries and mistakes, each refused by the rule that names it.
+        let parts = token.split(separator: ".").map(String.init)
+        let header = try JWTToken.parse(token).header
+        let claims = try JWTToken.parse(token).claims
+        func encoded(_ object: [String: JSONValue]) -> String { Base64URL.encode(JSONValue.encode(object, pretty: false)) }
+        var noneHeader = header
+        noneHeader["alg"] = .string("none")
+        var tampered = claims
+        tampered["sub"] = .string("spiffe://example.org/ns/prod/sa/admin")
+        let foreign = try JWTAuthority(trustDomain: TrustDomain("evil.example"))
+        var foreignHeader = header
+        foreignHeader["kid"] = .string(foreign.keyID)
+        let cases: [(String, String, [TrustDomain: SpiffeBundle], String)] = [
+            ("alg none, no signature", encoded(noneHeader) + "." + parts[1] + ".", bundles, audience),
+            ("sub changed to admin, old signature", parts[0] + "." + encoded(tampered) + "." + parts[2], bundles, audience),
+            ("presented to another service", token, bundles, "spiffe://example.org/ns/prod/sa/billing"),
+            ("signed by another trust domain's key", try foreign.sign(header: foreignHeader, claims: claims),
+             bundles.merging([foreign.trustDomain: foreign.bundle]) { a, _ in a }, audience),
+            ("replayed an hour after it expired", token, bundles, audience),
+        ]
+        lines += ["", "and what a validator must refuse:"]
+        var refused = 0
+        for (index, (name, candidate, candidateBundles, candidateAudience)) in cases.enumerated() {
+            let at = index == cases.count - 1 ? now.addingTimeInterval(3600 + JWTAuthority.defaultTTL) : now
+            let result = JWTSVIDValidator(audience: candidateAudience).check(candidate, bundles: candidateBundles, now: at)
+            if let failure = result.firstFailure {
+                refused += 1
+                lines.append("  \(name): rejected, \(failure)")
+            } else {
+                lines.append("  \(name): ACCEPTED (this should never happen)")
+            }
+        }
+        return StepOutput(lines: lines, facts: [
+            "valid": verdict.isValid ? "true" : "false",
+            "spiffe_id": verdict.svid?.spiffeID.description ?? "",
+            "forgeries_refused": "\(refused)/\(cases.count)",
+        ])
+    }
+
+    static func line(_ check: JWTCheck) -> String {
+        switch check.outcome {
+        case .passed(let detail): return "pass  \(check.name.rawValue): \(detail)"
+        case .failed(let error): return "FAIL  \(check.name.rawValue): \(error)"
+        case .skipped(let why): return "skip  \(check.name.rawValue): \(why)"
+        }
+    }
+
+    static func bundleShow(_ context: StepContext) throws -> StepOutput {
+        var lines: [String] = []
+        let bundle = try authorities(context, lines: &lines).bundle
+        let json = try bundle.spiffeJSON(pretty: true)
+        let file = directory(context).appendingPathComponent("bundle.json")
+        try AtomicFile.write(json, to: file)
+        lines += String(decoding: json, as: UTF8.self).split(separator: "\n").map(String.init)
+        lines += ["", "wrote \(file.path)",
+                  "\(bundle.x509Authorities.count) x509-svid key(s) with x5c, \(bundle.jwtAuthorities.count) jwt-svid key(s) with kid; spiffe_sequence \(bundle.sequenceNumber ?? 0), refresh hint \(bundle.refreshHint ?? 0)s"]
+        return StepOutput(lines: lines, facts: [
+            "bundle_path": file.path,
+            "trust_domain": bundle.trustDomain.name,
+            "spiffe_sequence": "\(bundle.sequenceNumber ?? 0)",
+            "spiffe_refresh_hint": "\(bundle.refreshHint ?? 0)",
+            "x509_authorities": "\(bundle.x509Authorities.count)",
+            "jwt_authorities": "\(bundle.jwtAuthorities.count)",
+            "pem": try bundle.pem(),
+        ])
+    }
+
+    static func oidcDiscovery(_ context: StepContext) throws -> StepOutput {
+        var lines: [String] = []
+        let bundle = try authorities(context, lines: &lines).bundle
+        let discovery = try OIDCDiscovery(issuer: issuer)
+        let document = discovery.documentJSON()
+        let keys = OIDCDiscovery.keys(of: bundle)
+        lines.append("GET \(discovery.configurationURL)")
+        lines += String(decoding: document, as: UTF8.self).split(separator: "\n").map(String.init)
+        lines += ["", "GET \(discovery.jwksURI)"]
+        lines += String(decoding: keys, as: UTF8.self).split(separator: "\n").map(String.init)
+        return StepOutput(lines: lines, facts: [
+            "issuer": discovery.issuer,
+            "jwks_uri": discovery.jwksURI,
+            "configuration_url": discovery.configurationURL,
+            "keys": String(decoding: keys, as: UTF8.self),
+        ])
+    }
+}
