@@ -38,6 +38,9 @@ struct FetchCommand: AsyncParsableCommand {
     @Flag(help: "Keep watching and print every new state (each rotation) as it arrives.")
     var watch = false
 
+    @Option(help: ArgumentHelp("With --watch: stop after this many states (default: run until interrupted).", valueName: "n"))
+    var count: Int?
+
     @Option(help: ArgumentHelp("With --live: how long to keep retrying while the agent is unavailable or has no identity for us.", valueName: "seconds"))
     var timeout: Double = 5
 
@@ -48,6 +51,8 @@ struct FetchCommand: AsyncParsableCommand {
     var ttl: String = "1h"
 
     func run() async throws {
+        if count != nil, !watch { throw CLIError("--count goes with --watch") }
+        if let count, count < 1 { throw CLIError("--count must be at least 1") }
         if live {
             let client: WorkloadAPIClient
             do {
@@ -87,10 +92,13 @@ struct FetchCommand: AsyncParsableCommand {
             CLISupport.printError("note: \(error); retrying")
         }
         do {
+            var shown = 0
             for try await context in updates {
                 let now = ContinuousClock.now
                 try show(context, after: now - last)
                 last = now
+                shown += 1
+                if let count, shown >= count { return }
             }
         } catch {
             throw CLIError(CLISupport.oneLine(error))
@@ -101,11 +109,14 @@ struct FetchCommand: AsyncParsableCommand {
     private func watchSimulated(id: SpiffeID, ttl: TimeInterval) async throws {
         let ca = try CertificateAuthority(trustDomain: id.trustDomain, now: Date())
         var last = ContinuousClock.now
+        var shown = 0
         while !Task.isCancelled {
             let svid = try ca.issueSVID(for: id, ttl: ttl, now: Date())
             let now = ContinuousClock.now
             try show(X509Context(svids: [svid], bundles: [id.trustDomain: ca.bundle]), after: now - last)
             last = now
+            shown += 1
+            if let count, shown >= count { return }
             try await Task.sleep(for: .milliseconds(Int64(ttl * 500)))
         }
     }
