@@ -95,6 +95,13 @@ enum CommandScan {
                 } else {
                     tokens.append(.separator(String(c))); i += 1
                 }
+            case "<" where placeholderLength(chars, at: i) != nil:
+                // `<token>`: a placeholder in a lesson, not a redirect (a shell would read a
+                // file named "token" and write one named whatever follows).
+                let length = placeholderLength(chars, at: i)!
+                word.append(contentsOf: chars[i..<(i + length)])
+                inWord = true
+                i += length
             case ">", "<":
                 // `2>` redirects a descriptor: the digits belong to the operator, not a word.
                 if inWord, !quoted, !word.isEmpty, word.allSatisfy(\.isNumber) { word = ""; inWord = false }
@@ -115,6 +122,14 @@ enum CommandScan {
         }
         flush()
         return tokens
+    }
+
+    /// The length of `<name>` at `i` (letters, digits, `-`, `_`, spaces inside), if there is one.
+    private static func placeholderLength(_ chars: [Character], at i: Int) -> Int? {
+        guard i + 1 < chars.count, chars[i + 1].isLetter else { return nil }
+        var j = i + 1
+        while j < chars.count, chars[j].isLetter || chars[j].isNumber || "-_ ".contains(chars[j]) { j += 1 }
+        return j < chars.count && chars[j] == ">" ? j - i + 1 : nil
     }
 
     /// The simple commands of a line: runs of words between separators, redirects removed.
@@ -189,17 +204,20 @@ enum CommandScan {
                                args: Array(words[(i + 1)...]))]
         }
         if first == "docker" { return dockerInvocations(Array(words[i...]), file: file, line: line) }
-        // A SPIRE command handed to something else (a helper function, `sh -c '…'`): look for a
-        // `docker` word or a path to a SPIRE binary further on, and inside quoted words.
-        for k in (i + 1)..<max(i + 1, words.count) {
+        // A command string run by a shell: `sh -c '…'`, `bash -c "…"`.
+        if ["sh", "bash"].contains(basename(first)), i + 2 < words.count, words[i + 1].text == "-c" {
+            return simpleCommands(words[i + 2].text).flatMap { invocations(in: $0, file: file, line: line) }
+        }
+        // A SPIRE command handed to something else (a helper function such as wait_until): a
+        // `docker` word or a path to a SPIRE binary further on. Other words, such as a quoted
+        // message that mentions spire-server, are arguments, not commands.
+        for k in (i + 1)..<max(i + 1, words.count) where !words[k].quoted {
             let word = words[k]
             if word.text == "docker" { return dockerInvocations(Array(words[k...]), file: file, line: line) }
+            if ["sh", "bash"].contains(word.text) { return invocations(in: Array(words[k...]), file: file, line: line) }
             if word.text.contains("/") && SpireCLI.binaries.contains(basename(word.text)) {
                 return [Invocation(file: file, line: line, binary: basename(word.text), binaryWord: word.text,
                                    args: Array(words[(k + 1)...]))]
-            }
-            if word.quoted && SpireCLI.binaries.contains(where: word.text.contains) {
-                return simpleCommands(word.text).flatMap { invocations(in: $0, file: file, line: line) }
             }
         }
         return []
