@@ -5,6 +5,7 @@ import Lessons
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spiffe-bench",
-        abstract: "Benchmarks that print figures (never timed tests)."
+        abstract: "Benchmarks that print figures (never timed tests).",
+        subcommands: [WorkloadBench.self, ValidateBench.self]
     )
 }

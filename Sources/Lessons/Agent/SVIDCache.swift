@@ -27,6 +27,7 @@ public final class SVIDCache: Sendable {
         var entries: [RegistrationEntry] = []
         var issued: [String: Issued] = [:]
         var version = 0
+        var changedAt: ContinuousClock.Instant?
         var subscribers: [UUID: AsyncStream<Int>.Continuation] = [:]
     }
 
@@ -41,6 +42,8 @@ public final class SVIDCache: Sendable {
     public var trustDomain: TrustDomain { state.withLock { $0.ca.trustDomain } }
     public var bundle: X509Bundle { state.withLock { $0.ca.bundle } }
     public var version: Int { state.withLock { $0.version } }
+    /// The version and when it began (for measuring how fast a change reaches the streams).
+    public var lastChange: (version: Int, at: ContinuousClock.Instant?) { state.withLock { ($0.version, $0.changedAt) } }
 
     /// A change in the entries this agent serves, or in the SVIDs it holds.
     public enum Change: Sendable, Equatable, CustomStringConvertible {
@@ -119,6 +122,7 @@ public final class SVIDCache: Sendable {
             state.issued = next
             guard notify else { return [] }
             state.version += 1
+            state.changedAt = .now
             return Array(state.subscribers.values)
         }
         let version = self.version
