@@ -333,6 +333,21 @@ struct JWTSVIDValidationTests {
         #expect(f.reject(parts[0] + "." + b64("[1,2]") + "." + parts[2]) == .badJSON(part: "payload"))
     }
 
+    @Test("a member named twice is rejected: parsers disagree on which one counts")
+    func duplicateMembers() throws {
+        let f = try Fixture()
+        let parts = try f.token().split(separator: ".").map(String.init)
+        let header = #"{"alg":"none","alg":"ES256","kid":"\#(f.authority.keyID)","typ":"JWT"}"#
+        #expect(f.reject(b64(header) + "." + parts[1] + "." + parts[2]) == .duplicateMember(part: "header", name: "alg"))
+        // An escaped spelling is the same name.
+        let sub = #"{"aud":["bob"],"exp":4000000000,"sub":"spiffe://example.org/a","\u0073ub":"spiffe://example.org/b"}"#
+        #expect(f.reject(parts[0] + "." + b64(sub) + "." + parts[2]) == .duplicateMember(part: "payload", name: "sub"))
+        // The same name in different objects is fine.
+        #expect(JSONValue.duplicateMemberName(in: Array(#"{"a":{"a":1},"b":[{"a":2},{"a":3}],"c":"a"}"#.utf8)) == nil)
+        #expect(JSONValue.duplicateMemberName(in: Array(#"{"a":{"x":1,"x":2}}"#.utf8)) == "x")
+        #expect(JSONValue.duplicateMemberName(in: Array(#"{"k\"":1,"k\"":2}"#.utf8)) == "k\"")
+    }
+
     @Test("the JWS JSON serialization is rejected")
     func jsonSerialization() throws {
         let f = try Fixture()

@@ -96,4 +96,50 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
         }
         return object
     }
+
+    /// The first member name that appears twice in one object of `bytes` (valid JSON), or nil.
+    ///
+    /// JSON parsers disagree about duplicates: Foundation's JSONDecoder keeps the first value,
+    /// Python's json and JSONSerialization the last. A header `{"alg":"none","alg":"ES256"}` would
+    /// mean different things to two validators, so RFC 7515 §5.2 says reject it (or take the
+    /// last); we reject. Decoding into a dictionary hides duplicates, hence this small scanner.
+    public static func duplicateMemberName(in bytes: [UInt8]) -> String? {
+        var objects: [Set<String>?] = []   // one entry per open container; nil for arrays
+        var expectingName = false
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "{"):
+                objects.append([])
+                expectingName = true
+            case UInt8(ascii: "["):
+                objects.append(nil)
+                expectingName = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if !objects.isEmpty { objects.removeLast() }
+                expectingName = false
+            case UInt8(ascii: ","):
+                expectingName = objects.last.map { $0 != nil } ?? false
+            case UInt8(ascii: "\""):
+                let start = index
+                index += 1
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    if bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                    index += 1
+                }
+                if expectingName, objects.last != nil, index < bytes.count {
+                    let literal = Data(bytes[start...index])
+                    // Decode escapes, so "a" and "\u0061" count as the same name.
+                    let name = (try? JSONDecoder().decode(String.self, from: literal))
+                        ?? String(decoding: bytes[(start + 1)..<index], as: UTF8.self)
+                    if objects[objects.count - 1]!.insert(name).inserted == false { return name }
+                    expectingName = false
+                }
+            default:
+                break
+            }
+            index += 1
+        }
+        return nil
+    }
 }

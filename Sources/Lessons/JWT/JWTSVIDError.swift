@@ -10,6 +10,7 @@ public enum JWTSVIDError: Error, Equatable, Sendable, CustomStringConvertible {
     case notCompact(parts: Int)
     case badBase64(part: String)
     case badJSON(part: String)
+    case duplicateMember(part: String, name: String)
 
     // The JOSE header (JWT-SVID §2).
     case algorithmMissing
@@ -52,6 +53,8 @@ public enum JWTSVIDError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the \(part) is not unpadded base64url (RFC 7515 §2)"
         case .badJSON(let part):
             return "the \(part) is not a JSON object (RFC 7515 §5.2, RFC 7519 §7.2)"
+        case .duplicateMember(let part, let name):
+            return "the \(part) names '\(name)' twice; JSON parsers disagree on which one counts, so it is rejected (RFC 7515 §5.2)"
         case .algorithmMissing:
             return "the header has no 'alg' (JWT-SVID §2.1)"
         case .algorithmNone:

@@ -33,9 +33,12 @@ public struct JWTToken: Sendable {
         guard let payloadBytes = Base64URL.decode(parts[1]) else { throw .badBase64(part: "payload") }
         guard let signature = Base64URL.decode(parts[2]) else { throw .badBase64(part: "signature") }
 
-        // Both the JOSE header and the claims set are JSON objects (RFC 7519 §7.2).
+        // Both the JOSE header and the claims set are JSON objects (RFC 7519 §7.2), each
+        // member named once: parsers disagree on which duplicate wins (RFC 7515 §5.2).
         guard let header = JSONValue.object(from: headerBytes) else { throw .badJSON(part: "header") }
         guard let claims = JSONValue.object(from: payloadBytes) else { throw .badJSON(part: "payload") }
+        if let name = JSONValue.duplicateMemberName(in: headerBytes) { throw .duplicateMember(part: "header", name: name) }
+        if let name = JSONValue.duplicateMemberName(in: payloadBytes) { throw .duplicateMember(part: "payload", name: name) }
 
         return JWTToken(
             compact: token,
