@@ -1,0 +1,95 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import SpiffeIdentity
+import SpiffeX509
+
+/// `spiffe-bench validate`: what a full six-check validation costs next to the one thing it
+/// cannot avoid, verifying a P-256 signature.
+///
+/// The validator checks one signature per SVID (the leaf's, made by the bundle CA; the CA itself
+/// is trusted as is), so the ratio validate-time / signature-time says how much parsing, path
+/// building and policy add on top of the cryptography.
+struct ValidateBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Full validate checks per second for a P-256 SVID, next to raw P-256 signature verifications per second."
+    )
+
+    @Option(help: "Seconds to run each measurement.")
+    var seconds: Double = 2
+
+    func run() async throws {
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        let now = Date()
+        let trustDomain = try TrustDomain("example.org")
+        let id = try SpiffeID("spiffe://example.org/bench")
+        let ca = try CertificateAuthority(trustDomain: trustDomain, keyType: .p256, now: now)
+        let svid = try ca.issueSVID(for: id, keyType: .p256, now: now)
+        let bundle = ca.bundle
+        let pem = Data(try PEM.encode(svid.chain).utf8)
+
+        // Every run must really succeed, or the figure measures a shortcut.
+        let check = await SVIDValidator.validate(chain: svid.chain, bundle: bundle, expect: .id(id), at: now)
+        guard check.isValid else { throw ValidationError("the benchmark SVID does not validate: \(check.verdict)") }
+
+        let parsed = try await measure(seconds) {
+            let report = await SVIDValidator.validate(chain: svid.chain, bundle: bundle, expect: .id(id), at: now)
+            precondition(report.isValid)
+        }
+        let fromPEM = try await measure(seconds) {
+            let report = await SVIDValidator.validate(data: pem, source: "bench", bundles: bundle, expect: .id(id), at: now)
+            precondition(report.isValid)
+        }
+
+        // The floor: one ECDSA P-256 verification over the leaf's to-be-signed bytes.
+        let key = P256.Signing.PrivateKey()
+        let message = Data(svid.leaf.tbsCertificateBytes)   // exactly what the leaf's signature covers
+        let signature = try key.signature(for: message)
+        let publicKey = key.publicKey
+        let signatures = try await measure(seconds) {
+            precondition(publicKey.isValidSignature(signature, for: message))
+        }
+
+        #if DEBUG
+        let build = "debug build: Swift code unoptimized, expect release to be several times faster"
+        #else
+        let build = "release build"
+        #endif
+        print("spiffe-bench validate (\(String(format: "%.1f", seconds)) s per measurement; \(build))")
+        print(line("validate, parsed chain (six checks)", parsed))
+        print(line("validate, from PEM bytes (parse + six checks)", fromPEM))
+        print(line("P-256 signature verification (swift-crypto)", signatures))
+        print(String(format: "ratio: a validate of a parsed chain costs %.1f signature verifications; from PEM %.1f",
+                     signatures.perSecond / parsed.perSecond, signatures.perSecond / fromPEM.perSecond))
+        print(String(format: "so the signature is %.0f%% of a validate; parsing, path building and policy are the rest",
+                     100 * parsed.perSecond / signatures.perSecond))
+    }
+
+    struct Measurement {
+        let count: Int
+        let elapsed: Double
+        var perSecond: Double { Double(count) / elapsed }
+    }
+
+    func line(_ label: String, _ m: Measurement) -> String {
+        let padded = label.padding(toLength: 48, withPad: " ", startingAt: 0)
+        return padded + String(format: "%10.0f /s  (%7.1f µs each, %d runs)", m.perSecond, 1_000_000 / m.perSecond, m.count)
+    }
+
+    /// Runs `body` repeatedly for about `seconds` (after a short warm-up) and counts.
+    func measure(_ seconds: Double, _ body: () async throws -> Void) async throws -> Measurement {
+        for _ in 0..<50 { try await body() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + .milliseconds(Int(seconds * 1000))
+        var count = 0
+        while clock.now < deadline {
+            for _ in 0..<20 { try await body() }
+            count += 20
+        }
+        let elapsed = clock.now - start
+        let secondsElapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Measurement(count: count, elapsed: secondsElapsed)
+    }
+}
