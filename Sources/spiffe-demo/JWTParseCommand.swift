@@ -18,7 +18,7 @@ struct JWTParseCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The token, or - to read it from standard input.", valueName: "token | -"))
+    @Argument(help: ArgumentHelp("The token, - to read it from standard input, or a file holding it (jwt_svid.token).", valueName: "token | - | file"))
     var token: String
 
     @Option(help: ArgumentHelp("A SPIFFE bundle or JWKS to verify the token with.", valueName: "file"))
@@ -74,6 +74,11 @@ struct JWTParseCommand: ParsableCommand {
         var text = token
         if token == "-" {
             text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else if !token.contains("."), FileManager.default.fileExists(atPath: token) || token.contains("/") {
+            // No dot: not a compact token, so a file such as `jwt-svid --write`'s jwt_svid.token.
+            text = String(decoding: try InputFile.read(path: token), as: UTF8.self)
+        } else if token.hasSuffix(".token"), FileManager.default.fileExists(atPath: token) {
+            text = String(decoding: try InputFile.read(path: token), as: UTF8.self)
         }
         text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         // Accept a header value pasted whole: `Bearer <token>` (JWT-SVID §5.2).

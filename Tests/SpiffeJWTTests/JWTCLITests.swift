@@ -35,10 +35,16 @@ struct JWTCLITests {
         let bundleFile = out.appendingPathComponent("jwt_bundle.json")
         #expect(try mode(bundleFile) == 0o644)
 
-        let valid = try demo(["jwt-parse", "-", "--bundle", bundleFile.path, "--audience", "bob"], stdin: token)
+        let valid = try demo(["jwt-parse", tokenFile.path, "--bundle", bundleFile.path, "--audience", "bob"])
         #expect(valid.status == 0, "\(valid)")
         #expect(valid.stdout.contains("VALID: a JWT-SVID for spiffe://example.org/web"))
         #expect(valid.stdout.contains("trust domain example.org, taken from sub"))
+        let piped = try demo(["jwt-parse", "-", "--bundle", bundleFile.path, "--audience", "bob", "--trust-domain", "example.org"], stdin: token)
+        #expect(piped.status == 0, "\(piped)")
+        // Pinned to another trust domain, the same bundle vouches for nothing in example.org.
+        let pinned = try demo(["jwt-parse", "-", "--bundle", bundleFile.path, "--audience", "bob", "--trust-domain", "other.org"], stdin: token)
+        #expect(pinned.status == 1)
+        #expect(pinned.stderr.contains("belongs to trust domain 'other.org', but the subject is in 'example.org'"))
 
         // A second token comes from the same authority: same kid, no new keys.
         let again = try demo(["jwt-svid", "--audience", "bob", "--spiffe-id", "spiffe://example.org/web"])
