@@ -31,7 +31,8 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .customLong("expect-td"), help: ArgumentHelp("Accept any ID of this trust domain (check 6).", valueName: "trust-domain"))
     var expectTD: String?
 
-    @Option(help: ArgumentHelp("Validate at this time: ISO 8601, now, or +2h / -30m from now.", valueName: "time"))
+    // `.unconditional`, so that `--at -30m` is read as a value, not as an unknown flag.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Validate at this time: ISO 8601, now, or +2h / -30m from now.", valueName: "time"))
     var at: String?
 
     @Flag(help: "Print the report as one JSON object.")
