@@ -17,16 +17,18 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Strings and integers first: they are most of what a token holds, and every failed
+        // attempt costs a thrown error.
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {
@@ -128,10 +130,13 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
                     index += 1
                 }
                 if expectingName, objects.last != nil, index < bytes.count {
-                    let literal = Data(bytes[start...index])
+                    let raw = bytes[(start + 1)..<index]
+                    var name = String(decoding: raw, as: UTF8.self)
                     // Decode escapes, so "a" and "\u0061" count as the same name.
-                    let name = (try? JSONDecoder().decode(String.self, from: literal))
-                        ?? String(decoding: bytes[(start + 1)..<index], as: UTF8.self)
+                    if raw.contains(UInt8(ascii: "\\")),
+                       let unescaped = try? JSONDecoder().decode(String.self, from: Data(bytes[start...index])) {
+                        name = unescaped
+                    }
                     if objects[objects.count - 1]!.insert(name).inserted == false { return name }
                     expectingName = false
                 }
