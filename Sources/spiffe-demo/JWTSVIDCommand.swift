@@ -21,8 +21,10 @@ struct JWTSVIDCommand: AsyncParsableCommand {
     @Option(name: .customLong("audience"), help: ArgumentHelp("Who may accept the token (repeatable; one is strongly recommended).", valueName: "aud"))
     var audiences: [String] = []
 
-    @Option(name: .customLong("spiffe-id"), help: ArgumentHelp("The workload's SPIFFE ID (the sub claim).", valueName: "id"))
-    var spiffeID: String = "spiffe://example.org/workload"
+    @Option(name: .customLong("spiffe-id"), help: ArgumentHelp("The workload's SPIFFE ID, the sub claim (simulated default spiffe://example.org/workload; with --live, which of the workload's identities).", valueName: "id"))
+    var spiffeID: String?
+
+    static let defaultSpiffeID = "spiffe://example.org/workload"
 
     @Option(help: ArgumentHelp("Lifetime, e.g. 5m, 90s, 1h (SPIRE's default is 5m).", valueName: "duration"))
     var ttl: String = "5m"
@@ -42,8 +44,11 @@ struct JWTSVIDCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Mint as if it were this time (ISO 8601 or seconds since 1970).", valueName: "time"))
     var at: String?
 
-    @Flag(help: "Fetch from the Workload API at SPIFFE_ENDPOINT_SOCKET instead of minting.")
+    @Flag(help: "Fetch from the Workload API at SPIFFE_ENDPOINT_SOCKET (or --socket) instead of minting.")
     var live = false
+
+    @Option(help: ArgumentHelp("The Workload API endpoint for --live (default $SPIFFE_ENDPOINT_SOCKET).", valueName: "unix:///path"))
+    var socket: String?
 
     @Flag(help: "Print one JSON object instead of the bare token.")
     var json = false
@@ -56,7 +61,7 @@ struct JWTSVIDCommand: AsyncParsableCommand {
             guard let lifetime = TimeText.parseDuration(ttl) else {
                 throw JWTCLI.Failure("--ttl '\(ttl)' is not a duration such as 5m, 90s or 1h")
             }
-            let id = try JWTCLI.spiffeID(spiffeID, option: "--spiffe-id")
+            let id = try JWTCLI.spiffeID(spiffeID ?? Self.defaultSpiffeID, option: "--spiffe-id")
             if let issuer {
                 do { _ = try OIDCDiscovery(issuer: issuer, allowInsecureScheme: true) } catch {
                     throw JWTCLI.Failure("--issuer: \(error)")
@@ -66,9 +71,7 @@ struct JWTSVIDCommand: AsyncParsableCommand {
             let token: String
             let bundle: SpiffeBundle?
             if live {
-                let fetched = try await JWTSVIDLive.fetch(
-                    audience: audiences, spiffeID: spiffeID,
-                    endpoint: ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"])
+                let fetched = try await JWTSVIDLive.fetch(audience: audiences, spiffeID: spiffeID, socket: socket)
                 (token, bundle) = (fetched.token, fetched.bundle)
             } else {
                 let now = try JWTCLI.time(at)

@@ -1,21 +1,43 @@
 import Foundation
+import SpiffeIdentity
 import SpiffeJWT
+import SpiffeWorkloadAPI
 
 /// `jwt-svid --live`: fetch a JWT-SVID from the Workload API instead of minting one.
 ///
-/// This is the one place the live path plugs in. The Workload API client lands with its own
-/// issue; replace the body with a `FetchJWTSVID` call (audience, optional spiffe_id) on the
-/// endpoint `SPIFFE_ENDPOINT_SOCKET` names, returning the token and the JWT bundle
-/// (`FetchJWTBundles`) of its trust domain.
+/// FetchJWTSVID returns one token per identity of the caller (only `spiffeID`'s when given);
+/// like the SPIFFE libraries we take the first, the default identity. The trust domain's JWT
+/// bundle comes from FetchJWTBundles, so `--write` can save it next to the token.
 enum JWTSVIDLive {
     struct Fetched {
         var token: String
         var bundle: SpiffeBundle?
     }
 
-    static func fetch(audience: [String], spiffeID: String?, endpoint: String?) async throws -> Fetched {
-        let target = endpoint.map { " (\($0))" } ?? " (SPIFFE_ENDPOINT_SOCKET is not set)"
-        throw JWTCLI.Failure(
-            "--live needs the Workload API\(target), and its JWT client is not available yet; run without --live for a simulated JWT-SVID")
+    static func fetch(audience: [String], spiffeID: String?, socket: String?) async throws -> Fetched {
+        let id = try spiffeID.map { try JWTCLI.spiffeID($0, option: "--spiffe-id") }
+        let client: WorkloadAPIClient
+        do { client = try WorkloadAPIClient(socket: socket) } catch {
+            throw JWTCLI.Failure("--live needs the Workload API: \(error)")
+        }
+        defer { client.close() }
+        let svids: [JWTSVIDResponse]
+        do { svids = try await client.fetchJWTSVID(audience: audience, spiffeID: id) } catch {
+            throw JWTCLI.Failure("FetchJWTSVID at \(client.address): \(error)")
+        }
+        guard let first = svids.first else {
+            throw JWTCLI.Failure("FetchJWTSVID at \(client.address) returned no JWT-SVID")
+        }
+        // The bundle is a convenience for --write; a token without it is still a token.
+        var bundle: SpiffeBundle?
+        do {
+            let bundles = try await client.fetchJWTBundles()
+            if let data = bundles[first.spiffeID.trustDomain] {
+                bundle = try SpiffeBundle(json: data, trustDomain: first.spiffeID.trustDomain, format: .jwks, source: "FetchJWTBundles")
+            }
+        } catch {
+            JWTCLI.printError("jwt-svid: warning: no JWT bundle from FetchJWTBundles: \(error)")
+        }
+        return Fetched(token: first.token, bundle: bundle)
     }
 }

@@ -101,7 +101,7 @@ struct JWTCLITests {
         (["jwt-svid"], "jwt-svid: give at least one --audience: a JWT-SVID without an audience is rejected by every validator (JWT-SVID §3.2)"),
         (["jwt-svid", "--audience", "a", "--spiffe-id", "spiffe://example.org/"], "jwt-svid: --spiffe-id 'spiffe://example.org/': "),
         (["jwt-svid", "--audience", "a", "--ttl", "soon"], "jwt-svid: --ttl 'soon' is not a duration such as 5m, 90s or 1h"),
-        (["jwt-svid", "--audience", "a", "--live"], "jwt-svid: --live needs the Workload API"),
+        (["jwt-svid", "--audience", "a", "--live", "--socket", "unix:///nonexistent/agent.sock"], "jwt-svid: "),
         (["bundle", "show", "--trust-domain", "Bad_Domain"], "bundle show: --trust-domain 'Bad_Domain': "),
         (["bundle", "show", "--from", "/nonexistent/bundle.json"], "bundle show: /nonexistent/bundle.json: no such file"),
         (["oidc-discovery", "--issuer", "http://oidc.example.org"], "oidc-discovery: --issuer: issuer 'http://oidc.example.org' must use https"),
