@@ -1,6 +1,7 @@
 import Foundation
 import SpiffeIdentity
 import SpiffeJWT
+import SpiffeWorkloadAPI
 import SpiffeX509
 
 /// Steps for the JWT lessons: Day 5 (jwt-svid, jwt-parse, jwt-validate), Day 6 (bundle-show) and
@@ -13,23 +14,24 @@ let jwtSteps: [Step] = [
     Step(
         id: "jwt-svid",
         title: "Mint a JWT-SVID",
-        sourceFile: "Sources/Lessons/JWT/JWTAuthority.swift"
+        sourceFile: "Sources/Lessons/JWT/JWTAuthority.swift",
+        modes: [.simulated, .live]
     ) { context in
-        try JWTLesson.mint(context, audience: JWTLesson.audience, issuer: nil, name: "jwt_svid.token")
+        try await JWTLesson.mint(context, audience: JWTLesson.audience, issuer: nil, name: "jwt_svid.token")
     },
     Step(
         id: "jwt-parse",
         title: "Take a JWT-SVID apart (nothing verified yet)",
         sourceFile: "Sources/Lessons/JWT/JWTToken.swift"
     ) { context in
-        try JWTLesson.parse(context)
+        try await JWTLesson.parse(context)
     },
     Step(
         id: "jwt-validate",
         title: "Validate JWT-SVIDs rule by rule, and watch forgeries fail",
         sourceFile: "Sources/Lessons/JWT/JWTSVIDValidator.swift"
     ) { context in
-        try JWTLesson.validate(context)
+        try await JWTLesson.validate(context)
     },
     Step(
         id: "bundle-show",
@@ -43,7 +45,7 @@ let jwtSteps: [Step] = [
         title: "Mint a JWT-SVID for AWS STS",
         sourceFile: "Sources/Lessons/JWT/JWTAuthority.swift"
     ) { context in
-        try JWTLesson.mint(context, audience: "sts.amazonaws.com", issuer: JWTLesson.issuer, name: "jwt_svid_aws.token")
+        try await JWTLesson.mint(context, audience: "sts.amazonaws.com", issuer: JWTLesson.issuer, name: "jwt_svid_aws.token")
     },
     Step(
         id: "oidc-discovery",
@@ -76,25 +78,52 @@ enum JWTLesson {
         return authorities
     }
 
-    static func requireSimulated(_ context: StepContext, _ id: String) throws {
+    static func mint(_ context: StepContext, audience: String, issuer: String?, name: String) async throws -> StepOutput {
         if context.mode == .live {
-            throw StepUnavailable(stepID: id, reason: "live JWT-SVIDs need the Workload API's FetchJWTSVID; run it in simulated mode")
+            guard issuer == nil else {
+                throw StepUnavailable(stepID: "jwt-svid-aws", reason: "the iss claim comes from the SPIRE server's jwt_issuer; run it in simulated mode")
+            }
+            return try await fetch(context, audience: audience, name: name)
         }
-    }
-
-    static func mint(_ context: StepContext, audience: String, issuer: String?, name: String) throws -> StepOutput {
-        try requireSimulated(context, "jwt-svid")
         var lines: [String] = []
         let authorities = try authorities(context, lines: &lines)
         guard let authority = authorities.jwtAuthority(for: .es256) else {
             throw StepUnavailable(stepID: "jwt-svid", reason: "no ES256 authority in \(directory(context).path)")
         }
         let svid = try authority.issueSVID(for: spiffeID, audience: [audience], issuer: issuer, now: context.now())
+        return try save(context, token: svid.token, bundle: authorities.bundle, audience: audience, name: name, lines: lines)
+    }
+
+    /// Live mode: the agent mints the token (FetchJWTSVID) and serves the bundle (FetchJWTBundles).
+    static func fetch(_ context: StepContext, audience: String, name: String) async throws -> StepOutput {
+        guard let endpoint = context.endpoint, !endpoint.isEmpty else {
+            throw StepUnavailable(stepID: "jwt-svid", reason: "no Workload API endpoint: set SPIFFE_ENDPOINT_SOCKET, or run it in simulated mode")
+        }
+        let client = try WorkloadAPIClient(socket: endpoint)
+        defer { client.close() }
+        guard let first = try await client.fetchJWTSVID(audience: [audience]).first else {
+            throw StepUnavailable(stepID: "jwt-svid", reason: "the agent at \(endpoint) returned no JWT-SVID")
+        }
+        let bundles = try await client.fetchJWTBundles()
+        guard let data = bundles[first.spiffeID.trustDomain] else {
+            throw StepUnavailable(stepID: "jwt-svid", reason: "the agent sent no JWT bundle for \(first.spiffeID.trustDomain)")
+        }
+        let bundle = try SpiffeBundle(json: data, trustDomain: first.spiffeID.trustDomain, format: .jwks, source: "FetchJWTBundles")
+        return try save(context, token: first.token, bundle: bundle, audience: audience, name: name,
+                        lines: ["fetched from the Workload API at \(endpoint)"])
+    }
+
+    static func save(
+        _ context: StepContext, token: String, bundle: SpiffeBundle, audience: String, name: String, lines: [String]
+    ) throws -> StepOutput {
+        var lines = lines
+        let svid = try JWTSVIDValidator(audience: audience).validate(token, bundle: bundle, now: context.now())
         let tokenFile = directory(context).appendingPathComponent(name)
         let bundleFile = directory(context).appendingPathComponent("jwt_bundle.json")
+        try FileManager.default.createDirectory(at: directory(context), withIntermediateDirectories: true)
         // A JWT-SVID is a bearer token: whoever reads the file can use it, so owner-only.
         try AtomicFile.write(Data((svid.token + "\n").utf8), to: tokenFile, mode: 0o600)
-        try AtomicFile.write(authorities.bundle.jwksJSON(pretty: true), to: bundleFile)
+        try AtomicFile.write(bundle.jwksJSON(pretty: true), to: bundleFile)
         let parsed = try JWTToken.parse(svid.token)
         lines += [
             svid.token, "",
@@ -116,16 +145,16 @@ enum JWTLesson {
     }
 
     /// The token minted by `jwt-svid`, minting one first if there is none yet.
-    static func currentToken(_ context: StepContext) throws -> String {
+    static func currentToken(_ context: StepContext) async throws -> String {
         let file = directory(context).appendingPathComponent("jwt_svid.token")
         if let data = FileManager.default.contents(atPath: file.path) {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        return try mint(context, audience: audience, issuer: nil, name: "jwt_svid.token").facts["token"] ?? ""
+        return try await mint(context, audience: audience, issuer: nil, name: "jwt_svid.token").facts["token"] ?? ""
     }
 
-    static func parse(_ context: StepContext) throws -> StepOutput {
-        let token = try JWTToken.parse(try currentToken(context))
+    static func parse(_ context: StepContext) async throws -> StepOutput {
+        let token = try JWTToken.parse(try await currentToken(context))
         var lines = ["header"]
         for name in token.header.keys.sorted() { lines.append("  \(name)  \(token.header[name]!)") }
         lines.append("claims")
@@ -147,12 +176,17 @@ enum JWTLesson {
         ])
     }
 
-    static func validate(_ context: StepContext) throws -> StepOutput {
+    static func validate(_ context: StepContext) async throws -> StepOutput {
         var lines: [String] = []
-        let authorities = try authorities(context, lines: &lines)
         let now = context.now()
-        let token = try currentToken(context)
-        let bundles = [spiffeID.trustDomain: authorities.bundle]
+        let token = try await currentToken(context)
+        // The bundle jwt-svid saved beside the token: the simulated authority's, or the one the
+        // agent served in live mode. Its trust domain is recorded apart from it (bundle spec §3).
+        let trustDomain = (try? JWTToken.parse(token)).flatMap(\.subject).flatMap { try? SpiffeID($0) }?.trustDomain
+            ?? spiffeID.trustDomain
+        let bundleFile = directory(context).appendingPathComponent("jwt_bundle.json")
+        let bundle = try SpiffeBundle(json: try InputFile.read(bundleFile), trustDomain: trustDomain, source: bundleFile.path)
+        let bundles = [trustDomain: bundle]
         let validator = JWTSVIDValidator(audience: audience)
 
         let verdict = validator.check(token, bundles: bundles, now: now)
