@@ -7,9 +7,11 @@ import SpiffeX509
 /// Steps for the JWT lessons: Day 5 (jwt-svid, jwt-parse, jwt-validate), Day 6 (bundle-show) and
 /// Day 15 (jwt-svid-aws, oidc-discovery).
 ///
-/// Simulated mode keeps the trust domain's JWT authorities in the workspace (`jwt/`) and shares
-/// the X.509 CA of the X.509 lessons (`x509/ca/`), so the bundle of Day 6 holds the CA that signed
-/// Day 3's SVIDs next to the key that signed Day 5's tokens.
+/// Simulated mode keeps the trust domain's JWT authorities in the step's workspace (`jwt/`) and
+/// shares the X.509 CA of the X.509 steps there (`x509/ca/`), so a day that runs both sees one
+/// trust domain: the bundle holds the CA that signed the SVIDs next to the key that signed the
+/// tokens. Files for lessons to check: `jwt/jwt_svid.token` (mode 0600), `jwt/jwt_bundle.json`,
+/// `jwt/bundle.json`, `jwt/jwt_svid_aws.token`.
 let jwtSteps: [Step] = [
     Step(
         id: "jwt-svid",
