@@ -31,6 +31,10 @@ enum CLISupport {
             root.exit(withError: error)
         } catch let error as CleanExit {
             root.exit(withError: error)
+        } catch where root.exitCode(for: error) == .success {
+            // `--help` and `help <sub>`: parseAsRoot returns ArgumentParser's help command, whose
+            // run() throws a help request; ArgumentParser prints the help and exits 0.
+            root.exit(withError: error)
         } catch {
             fail(error)
         }
