@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 
@@ -90,23 +93,42 @@ struct BootstrapScriptTests {
         var directory: URL
     }
 
+    /// Writes an executable with a close-on-exec descriptor. Tests run in parallel and spawn
+    /// processes; a child forked while a plain descriptor is open for writing would inherit it,
+    /// and exec'ing the file would then fail with "Text file busy".
+    private static func writeExecutable(_ text: String, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+    }
+
+    /// Two directories of fake tools, made once: one with `docker` and a `sleep` that returns at
+    /// once, one with only that `sleep`.
+    private static let fakeBins: Result<(withDocker: URL, withoutDocker: URL), any Error> = Result {
+        let root = try TestSupport.makeTempDirectory(prefix: "bootstrap-fakebin")
+        let with = root.appendingPathComponent("with-docker"), without = root.appendingPathComponent("without-docker")
+        for dir in [with, without] {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try writeExecutable("#!/bin/sh\nexit 0\n", to: dir.appendingPathComponent("sleep"))
+        }
+        try writeExecutable(fakeDocker, to: with.appendingPathComponent("docker"))
+        return (with, without)
+    }
+
     /// Copies bootstrap.sh into a scratch directory (it works in its own directory) and runs it
     /// with the fake docker, and a `sleep` that returns at once, first on PATH.
     static func run(_ args: [String] = [], env: [String: String] = [:], in existing: URL? = nil,
                     withDocker: Bool = true) throws -> Run {
         let dir = try existing ?? TestSupport.makeTempDirectory(prefix: "bootstrap")
-        let bin = dir.appendingPathComponent("fakebin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let bins = try fakeBins.get()
+        let bin = withDocker ? bins.withDocker : bins.withoutDocker
         let script = dir.appendingPathComponent("bootstrap.sh")
         if !FileManager.default.fileExists(atPath: script.path) {
             try FileManager.default.copyItem(at: DockerFiles.url("bootstrap.sh"), to: script)
-        }
-        var tools = [("sleep", "#!/bin/sh\nexit 0\n")]
-        if withDocker { tools.append(("docker", fakeDocker)) }
-        for (name, body) in tools {
-            let url = bin.appendingPathComponent(name)
-            try body.write(to: url, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
         }
         let log = dir.appendingPathComponent("docker.log")
         try? FileManager.default.removeItem(at: log)

@@ -427,7 +427,9 @@ enum CommandScan {
                 problems.append("`\(command.name)`: selector '\(v)' is not type:value (e.g. unix:uid:1000)")
             }
         }
-        if command.path == ["entry", "create"], values["data"] == nil {
+        // A bare `spire-server entry create` in prose names the command; one written out with
+        // flags must be complete.
+        if command.path == ["entry", "create"], !values.isEmpty, values["data"] == nil {
             if values["selector"] == nil { problems.append("`entry create` needs at least one -selector") }
             if values["spiffeID"] == nil { problems.append("`entry create` needs -spiffeID") }
             if values["parentID"] == nil && values["node"] == nil {

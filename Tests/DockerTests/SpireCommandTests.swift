@@ -31,6 +31,7 @@ struct SpireCommandTests {
         "spire-server bundle show -format spiffe",
         "spire-server x509 mint -spiffeID spiffe://example.org/x -ttl 1h",
         "spire-server agent list",
+        "spire-server entry create",
     ])
     func passes(command: String) {
         #expect(CommandScan.invocations(inShell: command, file: "test").count == 1)
