@@ -41,12 +41,12 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
             do throws(SVIDExchangeError) { exchange = try SVIDExchange(name: name, directory: directory) } catch { throw TLSCLI.Failure(error.description) }
             exchange.timeout = .milliseconds(Int(timeout * 1000))
 
+            let expected = try TLSCLI.authorizer(
+                ids: expectIDs, trustDomain: expectTrustDomain, any: false,
+                options: ("--expect-id", "--expect-td", "--expect-any"))
             let opened = try await source.open(stateDirectory: directory, defaultID: "/service-\(name)")
             defer { opened.close() }
-            let ownTrustDomain = try opened.source.x509SVID().spiffeID.trustDomain
-            let expect = try TLSCLI.authorizer(
-                ids: expectIDs, trustDomain: expectTrustDomain, any: false,
-                options: ("--expect-id", "--expect-td", "--expect-any"), fallback: ownTrustDomain)
+            let expect = try expected ?? .memberOf(opened.source.x509SVID().spiffeID.trustDomain)
 
             let outcome: SVIDExchange.Outcome
             do throws(SVIDExchangeError) {

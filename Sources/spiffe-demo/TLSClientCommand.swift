@@ -43,13 +43,13 @@ struct TLSClientCommand: AsyncParsableCommand {
             let (host, port) = try TLSCLI.parseHostPort(connect, option: "--connect")
             guard count >= 1 else { throw TLSCLI.Failure("--count must be at least 1") }
             guard interval >= 0 else { throw TLSCLI.Failure("--interval must not be negative") }
+            let expected = try TLSCLI.authorizer(
+                ids: expectIDs, trustDomain: expectTrustDomain, any: expectAny,
+                options: ("--expect-id", "--expect-td", "--expect-any"))
             let stateDirectory = stateDir.map { URL(fileURLWithPath: $0) } ?? TLSCLI.workspaceDirectory("day18")
             let opened = try await source.open(stateDirectory: stateDirectory, defaultID: "/client")
             defer { opened.close() }
-            let ownTrustDomain = try opened.source.x509SVID().spiffeID.trustDomain
-            let authorizer = try TLSCLI.authorizer(
-                ids: expectIDs, trustDomain: expectTrustDomain, any: expectAny,
-                options: ("--expect-id", "--expect-td", "--expect-any"), fallback: ownTrustDomain)
+            let authorizer = try expected ?? .memberOf(opened.source.x509SVID().spiffeID.trustDomain)
             TLSCLI.printLine("tls-client: SVIDs from \(opened.mode); servers accepted: \(authorizer)", to: .standardError)
 
             let client = MTLSClient(svids: opened.source, bundles: opened.source, authorizer: authorizer)

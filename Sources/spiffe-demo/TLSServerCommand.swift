@@ -42,13 +42,14 @@ struct TLSServerCommand: AsyncParsableCommand {
     func run() async throws {
         try await TLSCLI.run("tls-server") {
             let (host, port) = try TLSCLI.parseHostPort(listen, option: "--listen")
+            let allowed = try TLSCLI.authorizer(
+                ids: allowIDs, trustDomain: allowTrustDomain, any: allowAny,
+                options: ("--allow-id", "--allow-td", "--allow-any"))
             let stateDirectory = stateDir.map { URL(fileURLWithPath: $0) } ?? TLSCLI.workspaceDirectory("day18")
             let opened = try await source.open(stateDirectory: stateDirectory, defaultID: "/server")
             defer { opened.close() }
             let ownID = try opened.source.x509SVID().spiffeID
-            let authorizer = try TLSCLI.authorizer(
-                ids: allowIDs, trustDomain: allowTrustDomain, any: allowAny,
-                options: ("--allow-id", "--allow-td", "--allow-any"), fallback: ownID.trustDomain)
+            let authorizer = allowed ?? .memberOf(ownID.trustDomain)
 
             let server = try await MTLSServer.bind(
                 host: host, port: port, svids: opened.source, bundles: opened.source, authorizer: authorizer
@@ -77,11 +78,11 @@ struct TLSServerCommand: AsyncParsableCommand {
 
 extension TLSCLI {
     /// Builds the authorizer from the allow/expect options: an ID list, a trust domain, or any.
-    /// With none of them, the peer must belong to `fallback` (this workload's own trust domain).
+    /// Nil when none was given: the caller then allows its own trust domain.
     static func authorizer(
         ids: [String], trustDomain: String?, any: Bool,
-        options: (id: String, td: String, any: String), fallback: TrustDomain
-    ) throws(Failure) -> Authorizer {
+        options: (id: String, td: String, any: String)
+    ) throws(Failure) -> Authorizer? {
         let given = (ids.isEmpty ? 0 : 1) + (trustDomain == nil ? 0 : 1) + (any ? 1 : 0)
         guard given <= 1 else {
             throw Failure("use one of \(options.id) (repeatable), \(options.td) or \(options.any), not several")
@@ -94,7 +95,7 @@ extension TLSCLI {
         } catch {
             throw Failure("\(error)")
         }
-        return .memberOf(fallback)
+        return nil
     }
 
     /// Calls `handler` once on SIGINT or SIGTERM (instead of dying mid-handshake). Keep the

@@ -1,0 +1,107 @@
+import Foundation
+import SpiffeExchange
+import SpiffeIdentity
+import SpiffeX509
+import TestSupport
+import Testing
+
+/// The commands in simulated mode (no agent): processes share a trust domain through the CA kept
+/// in a directory, created race-free however many start at once.
+@Suite("tls-server, tls-client and svid-exchange, simulated", .serialized)
+struct SimulatedCLITests {
+    @Test("svid-exchange a and b started at the same moment share one CA and both find the peer valid")
+    func concurrentExchange() throws {
+        let dir = try TestSupport.makeTempDirectory(prefix: "exchange")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let binary = try TestSupport.product("spiffe-demo").path
+        let sides = try ["a", "b"].map { name in
+            try BackgroundProcess("svid-exchange \(name)", binary, ["svid-exchange", "--name", name, "--dir", dir.path, "--timeout", "60"])
+        }
+        defer { sides.forEach { $0.stop() } }
+        let statuses = try sides.map { try $0.waitForExit() }
+        #expect(statuses == [0, 0], "\(sides.map { $0.stdout + $0.stderr })")
+        #expect(sides[0].stdout.contains("peer b is spiffe://example.org/service-b: valid"), "\(sides[0].stdout)")
+        #expect(sides[1].stdout.contains("peer a is spiffe://example.org/service-a: valid"), "\(sides[1].stdout)")
+        // Exactly one CA, and no candidate left behind by the loser of the race.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(entries == ["ca", "svid-a.pem", "svid-b.pem"], "\(entries)")
+    }
+
+    @Test("a peer file signed by a CA outside the bundle fails check 5, and svid-exchange exits 1")
+    func forgedPeerFile() throws {
+        let dir = try TestSupport.makeTempDirectory(prefix: "exchange")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Someone drops a leaf for the right ID, signed by a CA of their own.
+        let rogue = try CertificateAuthority(trustDomain: try TrustDomain("example.org"))
+        let forged = try rogue.issueSVID(for: try SpiffeID("spiffe://example.org/service-b"))
+        try Data(try PEM.encode([forged.leaf]).utf8).write(to: dir.appendingPathComponent("svid-b.pem"))
+
+        let result = try TestSupport.run("spiffe-demo", ["svid-exchange", "--name", "a", "--dir", dir.path], deadline: 60)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("FAIL 5 chain to bundle"), "\(result)")
+        #expect(result.stderr.contains("peer b (spiffe://example.org/service-b) is NOT valid: REJECTED by check 5 (chain to bundle)"), "\(result)")
+    }
+
+    @Test("eight concurrent creators of the shared CA all end up with the same one")
+    func caCreationRace() async throws {
+        let dir = try TestSupport.makeTempDirectory(prefix: "ca-race")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let td = try TrustDomain("example.org")
+        let certificates = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for _ in 0..<8 {
+                group.addTask { try PEM.der([try SharedCertificateAuthority.loadOrCreate(in: dir, trustDomain: td).certificate]) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(certificates.count == 8)
+        #expect(Set(certificates).count == 1, "different CAs were handed out")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["ca"])
+        let key = dir.appendingPathComponent("ca/ca.key").path
+        #expect(try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int == 0o600)
+        // Another trust domain in the same directory is refused, not silently mixed.
+        #expect(throws: SharedCAError.self) {
+            try SharedCertificateAuthority.loadOrCreate(in: dir, trustDomain: try TrustDomain("other.org"))
+        }
+    }
+
+    @Test("simulated tls-server renews its SVID at half its TTL; the client sees a new serial from the same server")
+    func simulatedRotation() throws {
+        let state = try TestSupport.makeTempDirectory(prefix: "tls-state")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let binary = try TestSupport.product("spiffe-demo").path
+        let server = try BackgroundProcess("tls-server", binary,
+            ["tls-server", "--listen", "127.0.0.1:0", "--state-dir", state.path, "--svid-ttl", "4", "--allow-id", "spiffe://example.org/client"])
+        defer { server.stop() }
+        let port = try listeningPort(server)
+        let client = try TestSupport.run("spiffe-demo", ["tls-client", "--connect", "127.0.0.1:\(port)", "--state-dir", state.path,
+            "--expect-id", "spiffe://example.org/server", "--count", "8", "--interval", "0.5"], deadline: 120)
+        #expect(client.status == 0, "\(client)\n\(server.stderr)")
+        let serials = client.stdout.split(separator: "\n").compactMap { line -> Substring? in
+            guard let range = line.range(of: "certificate serial ") else { return nil }
+            return line[range.upperBound...].split(separator: ",").first
+        }
+        #expect(serials.count == 8, "\(client)")
+        #expect(Set(serials).count >= 2, "\(serials)")
+        #expect(server.isRunning)
+    }
+
+    @Test("conflicting or malformed options are one-line errors")
+    func optionErrors() throws {
+        let both = try TestSupport.run("spiffe-demo", ["tls-server", "--allow-id", "spiffe://example.org/a", "--allow-td", "example.org",
+                                                       "--state-dir", "/nonexistent/never-created"])
+        #expect(both.status == 1)
+        #expect(both.stderr == "tls-server: use one of --allow-id (repeatable), --allow-td or --allow-any, not several\n", "\(both)")
+        let badAddress = try TestSupport.run("spiffe-demo", ["tls-client", "--connect", "localhost"])
+        #expect(badAddress.status == 1)
+        #expect(badAddress.stderr == "tls-client: --connect localhost: expected host:port, e.g. 127.0.0.1:7443\n", "\(badAddress)")
+        let badName = try TestSupport.run("spiffe-demo", ["svid-exchange", "--name", "c", "--dir", NSTemporaryDirectory()])
+        #expect(badName.status == 1)
+        #expect(badName.stderr == "svid-exchange: --name must be a or b, not 'c'\n", "\(badName)")
+        let state = try TestSupport.makeTempDirectory(prefix: "tls-state")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let nothingThere = try TestSupport.run("spiffe-demo", ["tls-client", "--connect", "127.0.0.1:\(try freePort())",
+                                                               "--state-dir", state.path])
+        #expect(nothingThere.status == 1)
+        #expect(nothingThere.stderr.contains("\ntls-client: cannot connect: "), "\(nothingThere)")
+    }
+}
