@@ -9,15 +9,15 @@ import Glibc
 /// stops: `stop()` sends SIGTERM, then SIGKILL if it lingers; `deinit` kills it as a last resort,
 /// so no test leaves a process behind even when an expectation throws.
 ///
-/// Beware: Foundation's `Process` passes on the test runner's signal mask, in which SIGINT and
-/// SIGTERM are *blocked*. Programs that read signals through signalfd (libdispatch signal
-/// sources, as spiffe-demo uses) still see them; programs with classic handlers (openssl
-/// s_server) never do, so stop those with SIGKILL.
+/// Started through TestSupport's `ChildProcess`, so the child gets an empty signal mask (the test
+/// runner blocks SIGINT and SIGTERM on its threads; a child that inherited that mask and uses
+/// classic handlers, as openssl s_server does, would never see the signal).
 final class BackgroundProcess: @unchecked Sendable {
-    // @unchecked: `process` is set once in init; the buffers are behind a Mutex.
+    // @unchecked: `child` is set once in init; the buffers are behind a Mutex.
     let name: String
-    private let process = Process()
+    private let child: ChildProcess
     private let output = OutputBox()
+    private let drained = DispatchGroup()
 
     private final class OutputBox: Sendable {
         private let text = Mutex<(stdout: String, stderr: String)>(("", ""))
@@ -26,34 +26,39 @@ final class BackgroundProcess: @unchecked Sendable {
 
     init(_ name: String, _ executable: String, _ args: [String], env: [String: String] = [:], currentDirectory: URL? = nil) throws {
         self.name = name
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in env { environment[key] = value }
-        process.environment = environment
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = FileHandle.nullDevice
-        outPipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
-            output.withLock { $0.stdout += String(decoding: data, as: UTF8.self) }
+        let out = try ChildProcess.pipe(), err = try ChildProcess.pipe()
+        do {
+            child = try ChildProcess(path: executable, args: args, environment: environment, currentDirectory: currentDirectory,
+                                     stdout: out.write, stderr: err.write)
+        } catch {
+            for fd in [out.read, out.write, err.read, err.write] { close(fd) }
+            throw error
         }
-        errPipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
-            output.withLock { $0.stderr += String(decoding: data, as: UTF8.self) }
+        close(out.write); close(err.write)
+        for (fd, isOut) in [(out.read, true), (err.read, false)] {
+            drained.enter()
+            Thread.detachNewThread { [output, drained] in
+                var buffer = [UInt8](repeating: 0, count: 16384)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { break }
+                    let text = String(decoding: buffer[0..<n], as: UTF8.self)
+                    output.withLock { if isOut { $0.stdout += text } else { $0.stderr += text } }
+                }
+                close(fd)
+                drained.leave()
+            }
         }
-        try process.run()
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
     var stdout: String { output.withLock { $0.stdout } }
     var stderr: String { output.withLock { $0.stderr } }
-    var isRunning: Bool { process.isRunning }
-    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+    var isRunning: Bool { child.isRunning }
+    var exitStatus: Int32? { child.exitStatus }
 
     struct WaitFailed: Error, CustomStringConvertible {
         let description: String
@@ -67,11 +72,11 @@ final class BackgroundProcess: @unchecked Sendable {
         while Date() < end {
             let (out, err) = output.withLock { ($0.stdout, $0.stderr) }
             if predicate(out, err) { return (out, err) }
-            if !process.isRunning {
-                Thread.sleep(forTimeInterval: 0.2)   // let the pipes drain
+            if let status = child.exitStatus {
+                _ = drained.wait(timeout: .now() + 2)   // let the pipes drain
                 let (out, err) = output.withLock { ($0.stdout, $0.stderr) }
                 if predicate(out, err) { return (out, err) }
-                throw WaitFailed(description: "\(name) exited (status \(process.terminationStatus)) before \(what)\n--- stdout ---\n\(out)\n--- stderr ---\n\(err)")
+                throw WaitFailed(description: "\(name) exited (status \(status)) before \(what)\n--- stdout ---\n\(out)\n--- stderr ---\n\(err)")
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -87,35 +92,23 @@ final class BackgroundProcess: @unchecked Sendable {
 
     /// Waits for the process to exit by itself.
     func waitForExit(deadline: TimeInterval = 120) throws -> Int32 {
-        let end = Date().addingTimeInterval(deadline)
-        while process.isRunning, Date() < end { Thread.sleep(forTimeInterval: 0.05) }
-        guard !process.isRunning else {
+        guard let status = child.wait(deadline: deadline) else {
             throw WaitFailed(description: "\(name) still running after \(Int(deadline)) s\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
         }
-        Thread.sleep(forTimeInterval: 0.1)
-        return process.terminationStatus
+        _ = drained.wait(timeout: .now() + 2)
+        return status
     }
 
     /// SIGTERM (or `signal`), then SIGKILL after `grace` seconds. Returns the exit status.
     @discardableResult
     func stop(signal: Int32 = SIGTERM, grace: TimeInterval = 10) -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, signal)
-        let end = Date().addingTimeInterval(grace)
-        while process.isRunning, Date() < end { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        Thread.sleep(forTimeInterval: 0.1)
-        return process.terminationStatus
+        let status = child.stop(signal: signal, grace: grace)
+        _ = drained.wait(timeout: .now() + 2)
+        return status
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        if child.isRunning { child.stop(signal: SIGKILL, grace: 0) }
     }
 }
 

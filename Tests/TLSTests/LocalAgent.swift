@@ -22,29 +22,8 @@ final class LocalAgent: @unchecked Sendable {
         dataDirectory = root.appendingPathComponent("data")
         socketPath = root.appendingPathComponent("api.sock").path
         let copy = root.appendingPathComponent("spiffe-demo")
-        try Self.copyExecutable(try TestSupport.product("spiffe-demo"), to: copy)
+        try TestSupport.copyExecutable(try TestSupport.product("spiffe-demo"), to: copy)
         binary = copy.path
-    }
-
-    /// Copies with a close-on-exec descriptor. Tests run in parallel, and a process another test
-    /// spawns while a plain copy is being written inherits the write descriptor; as long as any
-    /// process holds one, executing the file fails with "Text file busy" (ETXTBSY).
-    static func copyExecutable(_ source: URL, to destination: URL) throws {
-        let data = try Data(contentsOf: source)
-        let fd = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-        guard fd >= 0 else { throw BackgroundProcess.WaitFailed(description: "cannot create \(destination.path)") }
-        let written = data.withUnsafeBytes { buffer -> Int in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; break }
-                offset += n
-            }
-            return offset
-        }
-        fchmod(fd, 0o755)
-        close(fd)
-        guard written == data.count else { throw BackgroundProcess.WaitFailed(description: "short write to \(destination.path)") }
     }
 
     deinit {

@@ -15,6 +15,7 @@ public final class TerminalSession: @unchecked Sendable {
     public let socketName: String
     public let sessionName = "t"
     private let tmux: URL
+    static let exitTitle = "swb-exit:"
 
     public init(
         command: [String],
@@ -25,18 +26,24 @@ public final class TerminalSession: @unchecked Sendable {
     ) throws {
         tmux = try TestSupport.resolveExecutable("tmux")
         socketName = "swb-\(getpid())-\(UUID().uuidString.prefix(8))"
-        // The command runs through env(1) so the session gets exactly the variables we pass,
-        // whatever the tmux server's global environment holds.
-        var shellCommand = ["env"]
+        // The command runs through `env -i` so the session gets exactly the variables we pass,
+        // whatever the tmux server's global environment holds. A small shell waits for the
+        // program, then reports its exit status by setting the pane title (OSC 2), and stays
+        // alive so the pane and its last screen remain readable. tmux handles the pane's output
+        // in order, so once the title says "exited" every byte the program wrote is on screen.
+        // The status does not come from tmux's own pane_dead_status: tmux learns that from
+        // SIGCHLD, and under load we saw its server leave the program a zombie with no status
+        // for minutes; and a program that exited before `remain-on-exit` was set took the whole
+        // session with it.
+        var shellCommand = ["env", "-i"]
         for (key, value) in env.sorted(by: { $0.key < $1.key }) { shellCommand.append("\(key)=\(value)") }
+        shellCommand += ["/bin/sh", "-c", #""$@"; s=$?; printf '\033]2;\#(Self.exitTitle)%s\033\\' "$s"; exec sleep 600"#, "sh"]
         shellCommand += command
         var args = ["-f", "/dev/null", "new-session", "-d", "-s", sessionName,
                     "-x", String(width), "-y", String(height)]
         if let currentDirectory { args += ["-c", currentDirectory.path] }
         args.append(shellCommand.map(Self.shellQuote).joined(separator: " "))
         try tmuxCommand(args)
-        // Keep the pane after the program exits so its last screen and status can be read.
-        try tmuxCommand(["set-option", "-t", sessionName, "remain-on-exit", "on"])
     }
 
     /// Types `text` followed by Enter (unless `enter` is false). Text is sent literally.
@@ -68,11 +75,10 @@ public final class TerminalSession: @unchecked Sendable {
     public func waitForExit(deadline: TimeInterval = 120) throws -> (status: Int32, screen: String) {
         let end = Date().addingTimeInterval(deadline)
         while Date() < end {
-            let out = try tmuxCommand(["display-message", "-p", "-t", sessionName,
-                                       "#{pane_dead} #{pane_dead_status}"]).stdout
-            let parts = out.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            if parts.first == "1" {
-                return (Int32(parts.count > 1 ? parts[1] : "") ?? -1, try screen())
+            let title = try tmuxCommand(["display-message", "-p", "-t", sessionName, "#{pane_title}"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if title.hasPrefix(Self.exitTitle), let status = Int32(title.dropFirst(Self.exitTitle.count)) {
+                return (status, try screen())
             }
             usleep(50_000)
         }

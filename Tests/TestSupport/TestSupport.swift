@@ -131,10 +131,13 @@ public enum TestSupport {
 
     /// Runs `executable` (a path, or a bare name of a built product, or a name found on PATH)
     /// with `args`, feeds `stdin` (then closes it), and returns the exit status and everything it
-    /// printed. `env` entries are added to (and override) the current environment; a value of
-    /// `nil`-equivalent is expressed with `unsetting`. The process is killed after `deadline`
-    /// seconds so a hung binary fails the test instead of hanging the suite (this is a safety
-    /// net, not a timing assertion).
+    /// printed. `env` entries are added to (and override) the current environment; names in
+    /// `unsetting` are removed from it. The process is killed after `deadline` seconds so a hung
+    /// binary fails the test instead of hanging the suite (a safety net, not a timing assertion).
+    ///
+    /// Built on `ChildProcess` rather than Foundation's `Process` (see there why): the child gets
+    /// an empty signal mask and exactly stdin, stdout and stderr, and its pipes are close-on-exec
+    /// so a sibling test's child cannot hold them open.
     @discardableResult
     public static func run(
         _ executable: String,
@@ -145,62 +148,62 @@ public enum TestSupport {
         currentDirectory: URL? = nil,
         deadline: TimeInterval = 300
     ) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = try resolveExecutable(executable)
-        process.arguments = args
+        let path = try resolveExecutable(executable).path
         var environment = ProcessInfo.processInfo.environment
         for key in unsetting { environment.removeValue(forKey: key) }
         for (key, value) in env { environment[key] = value }
-        process.environment = environment
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
 
-        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = inPipe
+        let input = try ChildProcess.pipe(), output = try ChildProcess.pipe(), errors = try ChildProcess.pipe()
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(path: path, args: args, environment: environment, currentDirectory: currentDirectory,
+                                     stdin: input.read, stdout: output.write, stderr: errors.write)
+        } catch {
+            for fd in [input.read, input.write, output.read, output.write, errors.read, errors.write] { close(fd) }
+            throw error
+        }
+        close(input.read); close(output.write); close(errors.write)
 
         // Drain both pipes concurrently: a child that fills one pipe while we wait on the other
         // would otherwise deadlock.
         let collected = Collected()
         let group = DispatchGroup()
-        for (handle, isOut) in [(outPipe.fileHandleForReading, true), (errPipe.fileHandleForReading, false)] {
+        for (fd, isOut) in [(output.read, true), (errors.read, false)] {
             group.enter()
-            DispatchQueue.global().async {
-                let data = handle.readDataToEndOfFile()
-                collected.set(data, stdout: isOut)
+            Thread.detachNewThread {
+                collected.set(ChildProcess.readAll(fd), stdout: isOut)
+                close(fd)
                 group.leave()
             }
         }
+        let stdinData = Array((stdin ?? "").utf8)
+        let writerFD = input.write
+        Thread.detachNewThread {
+            // A child that exits without reading its input must not kill us with SIGPIPE.
+            signal(SIGPIPE, SIG_IGN)
+            var offset = 0
+            while offset < stdinData.count {
+                let n = stdinData[offset...].withUnsafeBytes { write(writerFD, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                offset += n
+            }
+            close(writerFD)
+        }
 
-        do {
-            try process.run()
-        } catch {
-            throw SupportError.launchFailed(process.executableURL?.path ?? executable, "\(error)")
-        }
-        if let stdin {
-            inPipe.fileHandleForWriting.write(Data(stdin.utf8))
-        }
-        try? inPipe.fileHandleForWriting.close()
-
-        let finished = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            process.waitUntilExit()
-            finished.signal()
-        }
         var timedOut = false
-        if finished.wait(timeout: .now() + deadline) == .timedOut {
+        var status = child.wait(deadline: deadline)
+        if status == nil {
             timedOut = true
-            process.terminate()
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
+            status = child.stop(signal: SIGKILL, grace: 30)
         }
-        group.wait()
-        return ProcessResult(
-            status: process.terminationStatus,
-            stdout: collected.stdout,
-            stderr: collected.stderr,
-            timedOut: timedOut
-        )
+        // Something the child left behind may still hold its output open: give it a moment,
+        // then end the child's process group.
+        if group.wait(timeout: .now() + 30) == .timedOut {
+            kill(-child.pid, SIGKILL)
+            group.wait()
+        }
+        return ProcessResult(status: status ?? -1, stdout: collected.stdout, stderr: collected.stderr, timedOut: timedOut)
     }
 
     /// A built product name, an absolute/relative path, or a command on PATH.

@@ -15,7 +15,7 @@ final class AgentHarness: @unchecked Sendable {
     let root: URL
     let dataDirectory: URL
     let socketPath: String
-    private var process: Process?
+    private var process: ChildProcess?
     private let logFile: URL
     private let outFile: URL
 
@@ -24,8 +24,7 @@ final class AgentHarness: @unchecked Sendable {
         let built = try TestSupport.product("spiffe-demo")
         let directory = try makeShortDirectory(prefix: "swb-bin")
         let copy = directory.appendingPathComponent("spiffe-demo")
-        try FileManager.default.copyItem(at: built, to: copy)
-        chmod(copy.path, 0o755)
+        try TestSupport.copyExecutable(built, to: copy)
         return copy
     }
 
@@ -51,13 +50,13 @@ final class AgentHarness: @unchecked Sendable {
     func start(extraArguments: [String] = []) throws {
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binaryPath)
-        process.arguments = ["agent", "--socket", socketPath, "--data-dir", dataDirectory.path, "--log-level", "debug"] + extraArguments
-        process.standardOutput = try FileHandle(forWritingTo: outFile)
-        process.standardError = try FileHandle(forWritingTo: logFile)
-        process.currentDirectoryURL = root
-        try process.run()
+        let out = open(outFile.path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        let err = open(logFile.path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        defer { close(out); close(err) }
+        let process = try ChildProcess(
+            path: try binaryPath,
+            args: ["agent", "--socket", socketPath, "--data-dir", dataDirectory.path, "--log-level", "debug"] + extraArguments,
+            environment: ProcessInfo.processInfo.environment, currentDirectory: root, stdout: out, stderr: err)
         self.process = process
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
@@ -70,9 +69,8 @@ final class AgentHarness: @unchecked Sendable {
 
     /// Stops the agent with SIGTERM and waits for it.
     func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        guard let process else { return }
+        process.stop()
         self.process = nil
     }
 
