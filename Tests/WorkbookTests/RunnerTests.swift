@@ -206,7 +206,7 @@ import TestSupport
         #expect(!summary.allRight)
         let out = fixture.console.stdout
         #expect(out.contains("[FAIL] Not quite — you answered \"a\"; the answer is b) this."))
-        #expect(out.contains("Hint: It is b."))
+        #expect(out.contains("Hint: no hint for this one; the Reading section covers it."))
         #expect(out.contains("[ok] Right. Critical."))
         #expect(out.contains("[ok] out.txt has mode 0600"))
         #expect(out.contains("(type s, p or n)"))

@@ -44,10 +44,23 @@ import TestSupport
         let tooLong = lines.filter { $0.count > 80 && !$0.hasPrefix("| ") && !$0.hasPrefix("> | ") }
         #expect(tooLong.isEmpty, "\(tooLong)")
         // COLUMNS narrows it.
-        let narrow = try scratch.workbook(["show", "3", "--plain"], env: ["COLUMNS": "50"])
+        let medium = try scratch.workbook(["show", "3", "--plain"], env: ["COLUMNS": "50"])
+        #expect(medium.status == 0)
+        #expect(medium.stdout.contains(" Field       | Leaf SVID          | Signing"), "the table shrinks to fit 50 columns")
+        let narrow = try scratch.workbook(["show", "3", "--plain"], env: ["COLUMNS": "40"])
         #expect(narrow.status == 0)
-        #expect(narrow.stdout.split(separator: "\n").filter { $0.count > 50 && !$0.contains("| ") && !$0.contains("http") }.isEmpty)
-        #expect(narrow.stdout.contains("* Field: Basic constraints"), "the table falls back to records at 50 columns")
+        #expect(narrow.stdout.split(separator: "\n").filter { $0.count > 40 && !$0.contains("| ") && Self.hasBreakableSpace($0) }.isEmpty)
+        #expect(narrow.stdout.contains("* Field: Basic constraints"), "the table falls back to records at 40 columns")
+    }
+
+    /// Whether a line has a space outside code spans after its indentation and markers: a line
+    /// without one is a single unbreakable token, which may overflow by design.
+    static func hasBreakableSpace(_ line: Substring) -> Bool {
+        var inCode = false
+        for character in line.drop(while: { " >*".contains($0) }) {
+            if character == "`" { inCode.toggle() } else if character == " " && !inCode { return true }
+        }
+        return false
     }
 
     @Test func workbookAloneStartsAtDayThreeAndThenResumes() throws {
@@ -192,7 +205,7 @@ import TestSupport
         let terminal = try TerminalSession(
             command: [try TestSupport.product("workbook").path, "check", "3"],
             env: ["WORKBOOK_HOME": scratch.home.path, "TERM": "xterm-256color", "PATH": "/usr/bin:/bin"],
-            currentDirectory: scratch.directory, width: 100, height: 60
+            currentDirectory: scratch.directory, width: 200, height: 80
         )
         defer { terminal.close() }
         try terminal.waitFor("Where in an X509-SVID is the SPIFFE ID written?")
@@ -203,7 +216,7 @@ import TestSupport
         try terminal.waitFor("Hint: Which bit would let the workload act as a CA?")
         try terminal.type("a")
         try terminal.waitFor("the answer is c) keyCertSign")
-        try terminal.waitFor("(one word)")
+        try terminal.waitFor("What must be true of its subject")
         try terminal.type("Critical")
         try terminal.waitFor("default lifetime")
         try terminal.type("3600s")

@@ -36,6 +36,14 @@ public struct FrontMatter: Sendable, Equatable {
         return (header, body, end + 1)
     }
 
+    /// `"text"` or `'text'` -> `text` (YAML needs quotes around a value holding `: `).
+    static func unquoted(_ value: String) -> String {
+        for quote in ["\"", "'"] where value.count >= 2 && value.hasPrefix(quote) && value.hasSuffix(quote) {
+            return String(value.dropFirst().dropLast())
+        }
+        return value
+    }
+
     static func parse(_ lines: [String], firstLine: Int, path: String) throws(WorkbookError) -> FrontMatter {
         var scalars: [String: (String, Int)] = [:]
         var lists: [String: [(String, Int)]] = [:]
@@ -56,7 +64,7 @@ public struct FrontMatter: Sendable, Equatable {
                 throw .lessonInvalid(path: path, line: number, reason: "expected `key: value` in front matter")
             }
             let key = String(line[..<colon])
-            let value = String(line[line.index(after: colon)...]).trimmingLeadingSpaces
+            let value = Self.unquoted(String(line[line.index(after: colon)...]).trimmed)
             switch key {
             case "day", "week", "title":
                 guard !value.isEmpty else {

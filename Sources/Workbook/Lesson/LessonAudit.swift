@@ -44,7 +44,13 @@ public struct LessonAudit: Sendable {
             // The wrapper only lets a line overflow when it holds a single unbreakable token
             // (a word, a code span, a URL) after its indentation and list or quote markers.
             let token = line.drop { " >*|.0123456789".contains($0) }
-            let single = !token.contains(" ") || (token.hasPrefix("`") && token.hasSuffix("`") && token.dropFirst().dropLast().allSatisfy { $0 != "`" })
+            // Code spans may hold spaces and are still one token: blank them out first.
+            var withoutCode = ""
+            var inCode = false
+            for character in token {
+                if character == "`" { inCode.toggle(); withoutCode.append("x") } else if !inCode { withoutCode.append(character) }
+            }
+            let single = !withoutCode.contains(" ")
             return !single
         }
     }
