@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpiffeIdentity
+import SpiffeWorkloadAPI
 import SpiffeX509
 import X509
 
@@ -67,11 +68,10 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     /// The live path: the default SVID and its bundle from the Workload API.
-    ///
-    /// This is the one place `--live` reaches the Workload API; it lands with the Workload API
-    /// client. Until then it says what it needs instead of pretending.
     static func fetchLive(endpoint: String?) async throws -> (chain: [Certificate], bundle: [Certificate]?) {
-        let target = endpoint.map { "the endpoint \($0)" } ?? "an endpoint (set SPIFFE_ENDPOINT_SOCKET or --socket)"
-        throw CLIError("inspect --live needs a Workload API client to talk to \(target), and this build has none yet; inspect a file instead: spiffe-demo inspect svid.0.pem --bundle bundle.0.pem")
+        let context: X509Context
+        do { context = try await WorkloadAPIClient.fetchX509Context(socket: endpoint) } catch { throw CLIError(error.description) }
+        guard let svid = context.defaultSVID else { throw CLIError("the Workload API returned no SVID") }
+        return (svid.chain, context.bundle(for: svid.spiffeID.trustDomain)?.authorities)
     }
 }

@@ -62,6 +62,20 @@ struct AgentEndToEndTests {
         #expect(agent.log.contains("uid=1001"))
     }
 
+    @Test("inspect --live shows the SVID the agent hands uid 1000")
+    func inspectLive() throws {
+        let agent = try AgentHarness()
+        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
+        try agent.start()
+        defer { agent.stop() }
+        let result = try agent.runAs(uid: 1000, ["inspect", "--live", "--socket", agent.endpoint, "--json"])
+        #expect(result.status == 0, "\(result)\n\(agent.log)")
+        #expect(result.stdout.contains("spiffe://example.org/service-a"), "\(result)")
+        let denied = try agent.runAs(uid: 1001, ["inspect", "--live", "--socket", agent.endpoint])
+        #expect(denied.status == 1)
+        #expect(denied.stderr.contains("no identity issued"), "\(denied)")
+    }
+
     @Test("an unregistered uid gets PermissionDenied: no identity issued")
     func unregisteredUidIsDenied() throws {
         let agent = try AgentHarness()
