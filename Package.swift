@@ -210,7 +210,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkloadAPITests",
-            dependencies: ["SpiffeWorkloadAPI", "SpiffeAgent", "TestSupport"],
+            dependencies: ["SpiffeWorkloadAPI", "SpiffeAgent", "SpiffeJWT", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

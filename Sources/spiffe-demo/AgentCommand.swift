@@ -10,13 +10,15 @@ import SpiffeWorkloadAPI
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Run a local Workload API agent: attests callers from the kernel and streams their SVIDs.",
+        abstract: "Run a local Workload API agent: attests callers from the kernel and serves their X509- and JWT-SVIDs.",
         discussion: """
             Callers are identified by the Unix socket's peer credentials (uid, gid, pid) and the \
             executable behind the pid (/proc/<pid>/exe); selectors unix:uid, unix:user, unix:gid, \
             unix:group, unix:supplementary_gid, unix:supplementary_group, unix:path, unix:sha256. \
             Register workloads with `spiffe-demo entry create`; the agent picks entries up without a \
-            restart. SVIDs are renewed at half their lifetime and pushed to every open stream.
+            restart. SVIDs are renewed at half their lifetime and pushed to every open stream. \
+            JWT-SVIDs are minted on request (FetchJWTSVID) with the entry's -jwtSVIDTTL, signed by an \
+            ES256 key kept in the data directory (jwt/<kid>.key), which FetchJWTBundles publishes.
 
               spiffe-demo agent --socket /tmp/spire-agent/public/api.sock --data-dir /tmp/spire-agent/data
               SPIFFE_ENDPOINT_SOCKET=unix:///tmp/spire-agent/public/api.sock spiffe-demo fetch --live
@@ -26,7 +28,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Unix socket to listen on (SPIRE's default path).", valueName: "path"))
     var socket: String = WorkloadAPIAddress.defaultSocketPath
 
-    @Option(help: ArgumentHelp("Where the CA and the registration entries live.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Where the CA, the JWT signing key and the registration entries live.", valueName: "dir"))
     var dataDir: String = AgentDataDirectory.defaultPath
 
     @Option(help: ArgumentHelp("Trust domain of a new data directory (default example.org).", valueName: "name"))

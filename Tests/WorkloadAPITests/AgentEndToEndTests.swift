@@ -253,22 +253,6 @@ struct AgentEndToEndTests {
         #expect(agent.log.components(separatedBy: "trust domain example.org").count == 2)
     }
 
-    @Test("the JWT calls answer Unimplemented until the agent issues JWT-SVIDs")
-    func jwtCallsAreUnimplemented() async throws {
-        let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
-        defer { agent.stop() }
-        let client = try WorkloadAPIClient(address: .unix(path: agent.socketPath))
-        defer { client.close() }
-        await #expect(throws: WorkloadAPIError.self) { _ = try await client.fetchJWTSVID(audience: ["x"]) }
-        do {
-            _ = try await client.fetchJWTSVID(audience: ["x"])
-        } catch {
-            guard case .unimplemented = error else { Issue.record("expected Unimplemented, got \(error)"); return }
-        }
-    }
-
     /// A FetchX509SVID call made with the generated client directly, so the test decides the
     /// metadata (our WorkloadAPIClient always sends the header). Returns the error code, or nil
     /// when the first message arrived.

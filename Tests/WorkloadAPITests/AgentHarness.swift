@@ -78,10 +78,11 @@ final class AgentHarness: @unchecked Sendable {
 
     /// `spiffe-demo entry create` against this agent's data directory.
     @discardableResult
-    func createEntry(_ spiffeID: String, selectors: [String], ttl: Int? = nil) throws -> String {
+    func createEntry(_ spiffeID: String, selectors: [String], ttl: Int? = nil, jwtTTL: Int? = nil) throws -> String {
         var args = ["entry", "create", "-spiffeID", spiffeID, "--data-dir", dataDirectory.path]
         for selector in selectors { args += ["-selector", selector] }
         if let ttl { args += ["-x509SVIDTTL", String(ttl)] }
+        if let jwtTTL { args += ["-jwtSVIDTTL", String(jwtTTL)] }
         let result = try TestSupport.run(try binaryPath, args, deadline: 120)
         guard result.status == 0 else { throw HarnessError("entry create failed: \(result)") }
         guard let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Entry ID") }),

@@ -1,5 +1,6 @@
 import Foundation
 import SpiffeIdentity
+import SpiffeJWT
 import SpiffeX509
 import X509
 
@@ -8,6 +9,7 @@ import X509
 ///
 ///     <data-dir>/ca.pem         the CA certificate (public)
 ///     <data-dir>/ca.key         the CA private key, PKCS#8, mode 0600
+///     <data-dir>/jwt/<kid>.key  the JWT signing key, PKCS#8, mode 0600; its name is its kid
 ///     <data-dir>/entries.json   registration entries (EntryStore)
 ///
 /// The directory itself is 0700: nobody but the agent's user needs to read any of it.
@@ -16,6 +18,7 @@ public struct AgentDataDirectory: Sendable {
     public var entries: EntryStore { EntryStore(directory: url) }
     var caCertificateFile: URL { url.appendingPathComponent("ca.pem") }
     var caKeyFile: URL { url.appendingPathComponent("ca.key") }
+    var jwtDirectory: URL { url.appendingPathComponent("jwt") }
 
     /// Where `spiffe-demo agent` and `spiffe-demo entry` keep their state unless told otherwise.
     public static let defaultPath = "/tmp/spire-agent/data"
@@ -84,6 +87,33 @@ public struct AgentDataDirectory: Sendable {
             throw error
         } catch {
             throw .dataDirectory(path: url.path, reason: "cannot create the CA: \(error)")
+        }
+    }
+
+    /// Loads the JWT authority, or creates one (ES256 on P-256, SPIRE's default) on first start.
+    /// Keeping it on disk matters as much as keeping the CA: a restart with a new key would make
+    /// every JWT-SVID already handed out fail validation (unknown kid) until it expired.
+    public func loadOrCreateJWTAuthority(trustDomain: TrustDomain) throws(AgentError) -> JWTAuthority {
+        do {
+            try Self.create(url)
+            try Self.create(jwtDirectory)
+            let names = try FileManager.default.contentsOfDirectory(atPath: jwtDirectory.path)
+                .filter { $0.hasSuffix(".key") && !$0.hasPrefix(".") }
+                .sorted()
+            if let name = names.first {
+                let file = jwtDirectory.appendingPathComponent(name)
+                let key = try JWTPrivateKey(pem: String(decoding: try Data(contentsOf: file), as: UTF8.self))
+                return try JWTAuthority(trustDomain: trustDomain, privateKey: key, keyID: String(name.dropLast(4)),
+                                        algorithm: key.publicKey.defaultAlgorithm)
+            }
+            let fresh = try JWTAuthority(trustDomain: trustDomain)
+            try AtomicFile.write(Data(fresh.privateKey.pkcs8PEM.utf8),
+                                 to: jwtDirectory.appendingPathComponent("\(fresh.keyID).key"), mode: 0o600)
+            return fresh
+        } catch let error as AgentError {
+            throw error
+        } catch {
+            throw .dataDirectory(path: url.path, reason: "cannot load or create the JWT signing key: \(error)")
         }
     }
 

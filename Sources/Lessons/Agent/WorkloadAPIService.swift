@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import Logging
 import SpiffeIdentity
+import SpiffeJWT
 import SpiffeWorkloadAPI
 import SpiffeX509
 import SwiftProtobuf
@@ -14,6 +15,8 @@ import WorkloadAPIProto
 /// `caller(_:)` to authenticate and authorize.
 public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
     public let cache: SVIDCache
+    /// Signs JWT-SVIDs; its public key is the trust domain's JWT bundle.
+    public let jwtAuthority: JWTAuthority
     public let attestor: UnixWorkloadAttestor
     public let dataDirectory: AgentDataDirectory
     public let logger: Logger
@@ -21,12 +24,14 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
 
     public init(
         cache: SVIDCache,
+        jwtAuthority: JWTAuthority,
         attestor: UnixWorkloadAttestor = UnixWorkloadAttestor(),
         dataDirectory: AgentDataDirectory,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.cache = cache
+        self.jwtAuthority = jwtAuthority
         self.attestor = attestor
         self.dataDirectory = dataDirectory
         self.logger = logger

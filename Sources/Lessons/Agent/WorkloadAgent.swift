@@ -55,7 +55,8 @@ public struct WorkloadAgent: Sendable {
         let now = configuration.now
         let ca = try directory.loadOrCreateCA(trustDomain: configuration.trustDomain, now: now())
         let cache = SVIDCache(ca: ca)
-        logger.info("trust domain \(ca.trustDomain), agent ID \(cache.agentID), data directory \(directory.url.path)")
+        let jwtAuthority = try directory.loadOrCreateJWTAuthority(trustDomain: ca.trustDomain)
+        logger.info("trust domain \(ca.trustDomain), agent ID \(cache.agentID), data directory \(directory.url.path), JWT key \(jwtAuthority.keyID) (\(jwtAuthority.algorithm.rawValue))")
 
         let entries = directory.entries
         let initialStamp = entries.stamp()
@@ -70,7 +71,7 @@ public struct WorkloadAgent: Sendable {
             transportSecurity: .plaintext,
             config: config
         )
-        let service = WorkloadAPIService(cache: cache, dataDirectory: directory, logger: logger, now: now)
+        let service = WorkloadAPIService(cache: cache, jwtAuthority: jwtAuthority, dataDirectory: directory, logger: logger, now: now)
         let server = GRPCServer(transport: transport, services: [service])
 
         try await withThrowingTaskGroup(of: Void.self) { group in
