@@ -152,16 +152,30 @@ public struct SVIDExchange: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
-            if let data = FileManager.default.contents(atPath: peerFile.path) {
+            if let data = try readPeerFileIfPresent() {
                 return data
-            }
-            if FileManager.default.fileExists(atPath: peerFile.path) {
-                throw .cannotRead(peerFile.path, "the file exists but is not readable by this user")
             }
             if clock.now >= deadline {
                 throw .peerTimedOut(peer: peerName, file: peerFile.path, seconds: Int(timeout.components.seconds))
             }
             do { try await Task.sleep(for: pollInterval) } catch { throw .cancelled }
+        }
+    }
+}
+
+extension SVIDExchange {
+    /// One attempt to read the peer's file: nil while it does not exist yet. The answer comes
+    /// from the read itself, not from a separate "does it exist?" check, which could see a file
+    /// that the peer renamed into place just after the read failed.
+    func readPeerFileIfPresent() throws(SVIDExchangeError) -> Data? {
+        do {
+            return try Data(contentsOf: peerFile)
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
+            return nil
+        } catch let error as CocoaError where error.code == .fileReadNoPermission {
+            throw .cannotRead(peerFile.path, "the file exists but is not readable by this user")
+        } catch {
+            throw .cannotRead(peerFile.path, error.localizedDescription)
         }
     }
 }
