@@ -49,7 +49,11 @@ extension WorkbookApp {
         var summary = RunSummary(mode: mode)
         let view = LessonView(lesson: lesson, sourceRoot: paths.sourceRoot, lookup: runner.lookup)
         let directory = paths.dayDirectory(day)
-        console.line(paint("Day \(day): \(lesson.title)", .heading) + " — running \(blocks.count) step\(blocks.count == 1 ? "" : "s") (\(mode.rawValue)); files go to \(directory.path)")
+        // With --live, only steps that have a live form use the endpoint; each result says which
+        // mode it really ran in, and so do the header and the summary.
+        let modeNote = mode == .live ? "live where a step has a live form, simulated otherwise" : mode.rawValue
+        console.line(paint("Day \(day): \(lesson.title)", .heading) + " — running \(blocks.count) step\(blocks.count == 1 ? "" : "s") (\(modeNote)); files go to \(directory.path)")
+        var ranIn: [RunMode: Int] = [:]
 
         for (index, block) in blocks.enumerated() {
             console.line()
@@ -67,6 +71,7 @@ extension WorkbookApp {
             }
             let run = await runner.run(block.id, mode: mode, directory: directory, pendingReason: block.pending)
             let label = "[\(run.mode.rawValue)]"
+            if case .unavailable = run.outcome {} else { ranIn[run.mode, default: 0] += 1 }
             var record: StepRecord
             switch run.outcome {
             case .unavailable(let why):
@@ -103,7 +108,9 @@ extension WorkbookApp {
         }
 
         console.line()
-        var parts = ["\(summary.passed.count) of \(blocks.count) step\(blocks.count == 1 ? "" : "s") ran as expected (\(mode.rawValue))"]
+        let modes = RunMode.allCases.compactMap { ran in ranIn[ran].map { "\($0) \(ran.rawValue)" } }
+        let modeSummary = mode == .simulated || modes.isEmpty ? mode.rawValue : modes.joined(separator: ", ")
+        var parts = ["\(summary.passed.count) of \(blocks.count) step\(blocks.count == 1 ? "" : "s") ran as expected (\(modeSummary))"]
         if !summary.failed.isEmpty { parts.append("failed: " + summary.failed.joined(separator: ", ")) }
         if !summary.unavailable.isEmpty { parts.append("not available yet: " + summary.unavailable.joined(separator: ", ")) }
         console.line(parts.joined(separator: "; "))

@@ -29,7 +29,9 @@ let workloadSteps: [Step] = [
         title: "Register two workloads with the local agent",
         sourceFile: "Sources/Lessons/Agent/EntryStore.swift",
         anchor: "entry-create",
-        modes: [.simulated, .live]
+        // Registration writes the agent's entry file; it is the same with or without an
+        // endpoint (the Workload API has no call to register), so it has no live form.
+        modes: [.simulated]
     ) { context in
         let dataDirectory = AgentDataDirectory(context.workspace.appendingPathComponent("agent"))
         let trustDomain = try dataDirectory.trustDomain() ?? TrustDomain("example.org")
@@ -71,6 +73,7 @@ enum WorkloadStepOutput {
             lines.append("Written:           \(directory.appendingPathComponent("svid.\(n).pem").path), svid.\(n).key, bundle.\(n).pem")
             if n == 0 {
                 facts["spiffe_id"] = svid.spiffeID.description
+                facts["trust_domain"] = svid.spiffeID.trustDomain.name
                 facts["serial"] = svid.leaf.serialNumber.description
                 facts["svid_path"] = directory.appendingPathComponent("svid.0.pem").path
                 facts["key_path"] = directory.appendingPathComponent("svid.0.key").path

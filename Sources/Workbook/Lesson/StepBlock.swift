@@ -8,7 +8,7 @@ import Foundation
 ///     expect: mode svid.0.key 0600
 ///     ```
 ///
-///     ```step svid-exchange-a
+///     ```step svid-exchange
 ///     pending: lands with the mTLS issue (service-to-service TLS)
 ///     expect: fact peer_id = spiffe://example.org/service-b
 ///     ```
