@@ -57,6 +57,12 @@ struct MakeSVIDCommand: AsyncParsableCommand {
         let caTTL = try CLISupport.duration(caTTL, option: "--ca-ttl")
         if (caCert == nil) != (caKey == nil) { throw CLIError("--ca-cert and --ca-key go together: the CA's certificate and its private key") }
         if caCert != nil, saveCA != nil { throw CLIError("--save-ca keeps a NEW CA; with --ca-cert/--ca-key the CA is already on disk") }
+        if let out {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw CLIError("--out \(out) is a file; give a directory for svid.0.pem, svid.0.key and bundle.0.pem")
+            }
+        }
         let now = Date()
 
         let ca: CertificateAuthority
@@ -77,7 +83,9 @@ struct MakeSVIDCommand: AsyncParsableCommand {
         let info = try SvidInfo(chain: svid.chain, bundle: ca.bundle, now: now)
         print(json ? try info.json() : info.tableLines.joined(separator: "\n"))
 
-        if svid.leaf.notValidAfter < now + ttl {
+        // Certificate times are whole seconds: compare in whole seconds, or every SVID would
+        // look a fraction of a second short.
+        if ca.certificate.notValidAfter.timeIntervalSince1970 < (now + ttl).timeIntervalSince1970.rounded(.down) {
             CLISupport.printError("note: the CA expires at \(TimeText.iso(ca.certificate.notValidAfter)), so the SVID's lifetime was cut to end then")
         }
         if let out {

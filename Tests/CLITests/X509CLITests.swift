@@ -133,6 +133,33 @@ struct X509CLITests {
         let info = try decoder.decode(SvidInfo.self, from: Data(result.stdout.utf8))
         #expect(info.leaf.notAfter.timeIntervalSince(info.leaf.notBefore) == TimeInterval(seconds + 10))
         #expect(abs(info.leaf.notBefore.timeIntervalSince(info.inspectedAt) + 10) <= 1)
+        // The 24h CA outlives every one of these: no note about a lifetime cut short.
+        #expect(!result.stderr.contains("cut to end"), "\(result.stderr)")
+    }
+
+    @Test("an SVID that would outlive its CA is cut to the CA's end, and the learner is told")
+    func ttlCutByCA() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let result = try s.ok("make-svid", "spiffe://example.org/web", "--ttl", "2h", "--ca-ttl", "1h", "--json")
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let info = try decoder.decode(SvidInfo.self, from: Data(result.stdout.utf8))
+        let ca = try #require(info.bundle?.first)
+        #expect(info.leaf.notAfter == ca.notAfter)
+        #expect(result.stderr.contains("so the SVID's lifetime was cut to end then"), "\(result.stderr)")
+    }
+
+    @Test("make-svid --out naming a file is refused before anything is printed")
+    func outIsAFile() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Data("x".utf8).write(to: s.dir.appendingPathComponent("taken"))
+        let result = try s.demo("make-svid", "spiffe://example.org/web", "--out", "taken")
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty, "\(result.stdout)")
+        #expect(result.stderr.contains("--out taken is a file"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
     // MARK: inspect
