@@ -25,6 +25,32 @@ struct OpenSSLInteropTests {
             .map { (lines[$0], lines[$0 + 1]) }
     }
 
+    @Test("SVIDFiles writes SPIRE's names: svid.N.pem, svid.N.key (0600), bundle.N.pem, federated_bundle.N.M.pem")
+    func spireFileNames() throws {
+        let dir = try TestSupport.makeTempDirectory(prefix: "svid-files")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ca = try CertificateAuthority(trustDomain: exampleOrg)
+        let partner = try CertificateAuthority(trustDomain: try TrustDomain("partner.net"))
+        let other = try CertificateAuthority(trustDomain: try TrustDomain("acme.com"))
+        let api = try SpiffeID("spiffe://example.org/api")
+        let context = X509Context(
+            svids: [try ca.issueSVID(for: web), try ca.issueSVID(for: api)],
+            bundles: [exampleOrg: ca.bundle, partner.trustDomain: partner.bundle, other.trustDomain: other.bundle])
+        let written = try SVIDFiles.write(context, to: dir).map(\.lastPathComponent)
+        #expect(Set(written) == [
+            "svid.0.pem", "svid.0.key", "bundle.0.pem", "federated_bundle.0.0.pem", "federated_bundle.0.1.pem",
+            "svid.1.pem", "svid.1.key", "bundle.1.pem", "federated_bundle.1.0.pem", "federated_bundle.1.1.pem",
+        ])
+        for n in 0...1 {
+            #expect(try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("svid.\(n).key").path)[.posixPermissions] as? Int == 0o600)
+            #expect(try openssl(["verify", "-CAfile", "bundle.\(n).pem", "svid.\(n).pem"], in: dir).contains("OK"))
+        }
+        #expect(try openssl(["x509", "-in", "svid.1.pem", "-noout", "-ext", "subjectAltName"], in: dir).contains("URI:spiffe://example.org/api"))
+        // Federated bundles in a stable order (by trust domain): M = 0 is acme.com, M = 1 partner.net.
+        #expect(try openssl(["x509", "-in", "federated_bundle.0.0.pem", "-noout", "-ext", "subjectAltName"], in: dir).contains("spiffe://acme.com"))
+        #expect(try openssl(["x509", "-in", "federated_bundle.0.1.pem", "-noout", "-ext", "subjectAltName"], in: dir).contains("spiffe://partner.net"))
+    }
+
     @Test("openssl verify accepts make-svid output, and x509 -text shows exactly the spec's extensions", arguments: KeyType.allCases)
     func verifyAndText(keyType: KeyType) throws {
         let dir = try TestSupport.makeTempDirectory(prefix: "openssl")

@@ -222,6 +222,49 @@ struct AgentEndToEndTests {
         #expect(ended == .permissionDenied("no identity issued"), "\(agent.log)")
     }
 
+    @Test("FetchX509Bundles and its watch give the agent's CA, keyed by trust domain")
+    func x509Bundles() async throws {
+        let agent = try AgentHarness()
+        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try agent.start()
+        defer { agent.stop() }
+        let client = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.milliseconds(300)))
+        defer { client.close() }
+        let td = try TrustDomain("example.org")
+        let bundles = try await client.fetchX509Bundles()
+        #expect(Array(bundles.keys) == [td])
+        let onDisk = try PEM.certificates(from: try Data(contentsOf: agent.dataDirectory.appendingPathComponent("ca.pem")), source: "ca.pem")
+        #expect(bundles[td]?.authorities == onDisk)
+        for try await watched in client.watchX509Bundles(retry: .upTo(.zero)) {
+            #expect(watched[td]?.authorities == onDisk)
+            break
+        }
+    }
+
+    @Test("InvalidArgument is not retried, even by a client told to retry for ever")
+    func invalidArgumentIsFinal() async throws {
+        let agent = try AgentHarness()
+        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try agent.start()
+        defer { agent.stop() }
+        let client = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .forever)
+        defer { client.close() }
+        // An empty audience is InvalidArgument: a retrying client would never return.
+        let outcome = try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask {
+                do { _ = try await client.fetchJWTSVID(audience: []); return "succeeded" } catch { return "\(error)" }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(60))
+                return "still retrying after 60 s"
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+        #expect(outcome.contains("audience must be specified"), "\(outcome)")
+    }
+
     @Test("an X509Source keeps its SVID while the agent restarts, then picks up the new one")
     func sourceReconnectsAfterRestart() async throws {
         let agent = try AgentHarness()

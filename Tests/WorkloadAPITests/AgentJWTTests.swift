@@ -1,9 +1,12 @@
 import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeWorkloadAPI
 import TestSupport
 import Testing
+import WorkloadAPIProto
 
 /// The agent's JWT RPCs through the real binary: FetchJWTSVID, FetchJWTBundles and
 /// ValidateJWTSVID, with the same attestation as the X.509 calls, checked by our own validator,
@@ -158,6 +161,99 @@ struct AgentJWTTests {
         let forged = try stranger.issue(for: try SpiffeID("spiffe://example.org/root"), audience: ["bob"], now: Date())
         await Self.expect(.invalidArgument, "token is not valid") {
             _ = try await client.validateJWTSVID(token: forged, audience: "bob")
+        }
+    }
+
+    @Test("every JWT call without the security header is InvalidArgument; an unregistered caller is denied bundles and validation too")
+    func headerAndDenial() async throws {
+        let agent = try AgentHarness()
+        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try agent.start()
+        defer { agent.stop() }
+        let token = try #require(try await Self.client(agent).fetchJWTSVID(audience: ["bob"]).first).token
+
+        for metadata: Metadata in [[:], ["workload.spiffe.io": "false"]] {
+            let codes = try await Self.rawJWTCodes(socket: agent.socketPath, metadata: metadata, token: token)
+            #expect(codes == [.invalidArgument, .invalidArgument, .invalidArgument], "\(metadata): \(codes)")
+        }
+        // The same calls with the header succeed: the header was the only difference.
+        let ok = try await Self.rawJWTCodes(socket: agent.socketPath, metadata: ["workload.spiffe.io": "true"], token: token)
+        #expect(ok == [nil, nil, nil], "\(ok)")
+
+        // uid 1002 has no entry: no bundle and no validation for it either (py-spiffe as the client).
+        let python = try TestSupport.python()
+        let code = """
+            import sys
+            from spiffe import WorkloadApiClient
+            client = WorkloadApiClient(socket_path=sys.argv[1])
+            for name, call in [("bundles", lambda: client.fetch_jwt_bundles(timeout=30)),
+                               ("validate", lambda: client.validate_jwt_svid(sys.argv[2], "bob", timeout=30))]:
+                try:
+                    call()
+                    print(name, "ALLOWED")
+                except Exception as e:
+                    print(name, str(e))
+            """
+        let denied = try TestSupport.run("setpriv", [
+            "--reuid=1002", "--regid=1002", "--clear-groups", python.path, "-c", code, agent.endpoint, token,
+        ], currentDirectory: agent.root, deadline: 180)
+        #expect(!denied.stdout.contains("ALLOWED"), "\(denied)")
+        for name in ["bundles", "validate"] {
+            let line = denied.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") } ?? ""
+            #expect(line.contains("PERMISSION_DENIED") && line.contains("no identity issued"), "\(denied)")
+        }
+    }
+
+    @Test("a JWT bundle watch ends with PermissionDenied when the caller's entry is deleted")
+    func bundleWatchEndsWhenEntryGoes() async throws {
+        let agent = try AgentHarness()
+        let entryID = try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try agent.start()
+        defer { agent.stop() }
+        let client = try Self.client(agent)
+        defer { client.close() }
+        var received: [[TrustDomain: Data]] = []
+        var ended: WorkloadAPIError?
+        do {
+            for try await bundles in client.watchJWTBundles(retry: .upTo(.zero)) {
+                received.append(bundles)
+                if received.count == 1 {
+                    let deleted = try TestSupport.run(try agent.binaryPath, ["entry", "delete", "-entryID", entryID, "--data-dir", agent.dataDirectory.path])
+                    #expect(deleted.status == 0, "\(deleted)")
+                }
+            }
+        } catch let error as WorkloadAPIError {
+            ended = error
+        }
+        #expect(received.count == 1, "the key did not change, so nothing was re-sent")
+        #expect(received.first?.keys.map(\.name) == ["example.org"])
+        #expect(ended == .permissionDenied("no identity issued"), "\(agent.log)")
+    }
+
+    /// FetchJWTSVID, FetchJWTBundles and ValidateJWTSVID with the generated client, so the test
+    /// decides the metadata. Each entry is the call's error code, or nil when it succeeded.
+    static func rawJWTCodes(socket: String, metadata: Metadata, token: String) async throws -> [RPCError.Code?] {
+        try await withGRPCClient(
+            transport: try .http2NIOPosix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
+        ) { grpc in
+            let service = Workload_SpiffeWorkloadAPI.Client(wrapping: grpc)
+            func code(_ call: () async throws -> Void) async -> RPCError.Code? {
+                do { try await call(); return nil } catch let error as RPCError { return error.code } catch { return .unknown }
+            }
+            var svidRequest = Workload_JWTSVIDRequest()
+            svidRequest.audience = ["bob"]
+            var validateRequest = Workload_ValidateJWTSVIDRequest()
+            validateRequest.audience = "bob"
+            validateRequest.svid = token
+            return [
+                await code { _ = try await service.fetchJWTSVID(svidRequest, metadata: metadata) },
+                await code {
+                    try await service.fetchJWTBundles(Workload_JWTBundlesRequest(), metadata: metadata) { response in
+                        for try await _ in response.messages { return }
+                    }
+                },
+                await code { _ = try await service.validateJWTSVID(validateRequest, metadata: metadata) },
+            ]
         }
     }
 
