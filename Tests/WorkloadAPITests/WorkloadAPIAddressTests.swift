@@ -38,9 +38,13 @@ struct WorkloadAPIAddressTests {
         #expect(throws: expected) { try WorkloadAPIAddress(input) }
     }
 
-    @Test("resolve: an explicit --socket wins; the environment variable must be a URI")
+    @Test("resolve: an explicit --socket wins; both it and the environment variable must be URIs")
     func resolve() throws {
-        #expect(try WorkloadAPIAddress.resolve(explicit: "/run/agent.sock", environment: [:]) == .unix(path: "/run/agent.sock"))
+        #expect(try WorkloadAPIAddress.resolve(explicit: "unix:///run/agent.sock", environment: ["SPIFFE_ENDPOINT_SOCKET": "unix:///a.sock"]) == .unix(path: "/run/agent.sock"))
+        #expect(throws: WorkloadAPIAddressError.missingScheme("/run/agent.sock")) {
+            try WorkloadAPIAddress.resolve(explicit: "/run/agent.sock", environment: [:])
+        }
+        #expect(WorkloadAPIAddressError.missingScheme("/run/agent.sock").description.contains("write it as unix:///run/agent.sock"))
         #expect(try WorkloadAPIAddress.resolve(explicit: nil, environment: ["SPIFFE_ENDPOINT_SOCKET": "unix:///a.sock"]) == .unix(path: "/a.sock"))
         #expect(throws: WorkloadAPIAddressError.notConfigured) { try WorkloadAPIAddress.resolve(explicit: nil, environment: [:]) }
         #expect(throws: WorkloadAPIAddressError.missingScheme("/a.sock")) {

@@ -106,14 +106,13 @@ public enum WorkloadAPIAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Reads the address from `SPIFFE_ENDPOINT_SOCKET`, or uses `explicit` (a `--socket` option)
-    /// when one is given. An explicit value may also be a bare absolute path, for convenience on
-    /// the command line; the environment variable must be a URI, as the spec says.
+    /// when one is given. Both follow the same rules: a URI, as the spec says, so that what works
+    /// on the command line also works in the variable (and in py-spiffe or go-spiffe).
     public static func resolve(
         explicit: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(WorkloadAPIAddressError) -> WorkloadAPIAddress {
         if let explicit {
-            if explicit.hasPrefix("/") { return .unix(path: explicit) }
             return try WorkloadAPIAddress(explicit)
         }
         guard let value = environment[environmentVariable], !value.isEmpty else {
@@ -167,6 +166,8 @@ public enum WorkloadAPIAddressError: Error, Equatable, Sendable, CustomStringCon
         switch self {
         case .notConfigured:
             return "no Workload API endpoint: set SPIFFE_ENDPOINT_SOCKET (e.g. unix:///tmp/spire-agent/public/api.sock) or pass --socket"
+        case .missingScheme(let address) where address.hasPrefix("/"):
+            return "\"\(address)\" has no scheme: write it as unix://\(address) (the endpoint is a URI, Workload Endpoint §4)"
         case .missingScheme(let address):
             return "\"\(address)\" has no scheme: the endpoint is a URI such as unix:///path/to/api.sock (Workload Endpoint §4)"
         case .unsupportedScheme(let scheme):
