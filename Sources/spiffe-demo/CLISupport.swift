@@ -19,7 +19,7 @@ enum CLISupport {
         do {
             command = try root.parseAsRoot()
         } catch {
-            root.exit(withError: error)
+            exitAfterParseError(root, tool: "spiffe-demo", error)
         }
         do {
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -38,6 +38,23 @@ enum CLISupport {
         } catch {
             fail(error)
         }
+    }
+
+    /// Help and clean exits as ArgumentParser does them; a command-line mistake (a missing
+    /// argument, an unknown option, a value that does not parse) as ONE line naming it and where
+    /// the help is: `spiffe-demo: Missing expected argument '<spiffe-id>' (see 'spiffe-demo
+    /// make-svid --help')`, with ArgumentParser's exit status (64).
+    static func exitAfterParseError<Root: ParsableCommand>(_ root: Root.Type, tool: String, _ error: any Error) -> Never {
+        let code = root.exitCode(for: error)
+        if code == .success || error is ExitCode || error is CleanExit { root.exit(withError: error) }
+        let lines = { (text: String) in
+            text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let message = lines(root.message(for: error)).joined(separator: " ")
+        let help = lines(root.fullMessage(for: error)).first { $0.hasPrefix("See '") && $0.hasSuffix(" for more information.") }
+            .map { " (see " + $0.dropFirst(4).dropLast(" for more information.".count) + ")" } ?? ""
+        printError("\(tool): \(message)\(help)")
+        exit(code.rawValue)
     }
 
     /// Prints `spiffe-demo: <message>` on stderr and exits 1.

@@ -22,6 +22,30 @@ struct WorkbookCommand: AsyncParsableCommand {
                       Status.self, Reset.self, Next.self],
         defaultSubcommand: Resume.self
     )
+
+    /// As ArgumentParser's own main, except that a command-line mistake is ONE line naming it
+    /// and where the help is (`workbook: Missing expected argument '<day>' (see 'workbook show
+    /// --help')`), like every other workbook error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is ExitCode || error is CleanExit { exit(withError: error) }
+            let lines = { (text: String) in
+                text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            let help = lines(fullMessage(for: error)).first { $0.hasPrefix("See '") && $0.hasSuffix(" for more information.") }
+                .map { " (see " + $0.dropFirst(4).dropLast(" for more information.".count) + ")" } ?? ""
+            FileHandle.standardError.write(Data("workbook: \(lines(message(for: error)).joined(separator: " "))\(help)\n".utf8))
+            Glibc.exit(code.rawValue)
+        }
+    }
 }
 
 /// Presentation flags shared by every command.

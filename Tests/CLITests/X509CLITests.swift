@@ -150,6 +150,25 @@ struct X509CLITests {
         #expect(result.stderr.contains("so the SVID's lifetime was cut to end then"), "\(result.stderr)")
     }
 
+    @Test("command-line mistakes are one line naming the mistake and where the help is; --help still prints help", arguments: [
+        (["make-svid"], "Missing expected argument '<spiffe-id>'", "spiffe-demo make-svid --help"),
+        (["validate", "x.pem", "--bogus"], "Unknown option '--bogus'", "spiffe-demo validate --help"),
+        (["make-svid", "spiffe://example.org/web", "--key-type"], "Missing value for '--key-type <type>'", "spiffe-demo make-svid --help"),
+    ])
+    func parseErrorsAreOneLine(args: [String], message: String, help: String) throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let result = try s.demo(args)
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("spiffe-demo: \(message)"), "\(result.stderr)")
+        #expect(result.stderr.contains("(see '\(help)')"), "\(result.stderr)")
+        let helpText = try s.demo(args[0], "--help")
+        #expect(helpText.status == 0)
+        #expect(helpText.stdout.contains("USAGE: spiffe-demo \(args[0])"))
+    }
+
     @Test("make-svid --out naming a file is refused before anything is printed")
     func outIsAFile() throws {
         let s = try Scratch()

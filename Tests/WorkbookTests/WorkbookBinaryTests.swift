@@ -132,6 +132,22 @@ import TestSupport
         #expect(result.stdout.contains("3 of 3 steps ran as expected (simulated)"), "\(result)")
     }
 
+    @Test func commandLineMistakesAreOneLine() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        for (args, message, help) in [(["show"], "Missing expected argument '<day>'", "workbook show --help"),
+                                      (["run", "three"], "The value 'three' is invalid for '<day>'", "workbook run --help")] {
+            let result = try scratch.workbook(args)
+            #expect(result.status == 64, "\(args): \(result)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(result.stderr.hasPrefix("workbook: \(message)"), "\(result.stderr)")
+            #expect(result.stderr.contains("(see '\(help)')"), "\(result.stderr)")
+        }
+        let help = try scratch.workbook(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("USAGE: workbook"))
+    }
+
     @Test func aDamagedProgressFileIsAClearErrorAndIsKept() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

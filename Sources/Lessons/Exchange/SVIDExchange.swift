@@ -72,7 +72,7 @@ public struct SVIDExchange: Sendable {
             switch self {
             case .identity(let id): return "I am \(id)"
             case .published(let url): return "published my SVID's leaf certificate to \(url.path)"
-            case .waiting(let url, let timeout): return "waiting for the peer's \(url.path) (up to \(timeout.components.seconds) s)"
+            case .waiting(let url, let timeout): return "waiting for the peer's \(url.path) (up to \(SVIDExchange.seconds(timeout)) s)"
             case .found(let url): return "found \(url.path)"
             }
         }
@@ -156,7 +156,7 @@ public struct SVIDExchange: Sendable {
                 return data
             }
             if clock.now >= deadline {
-                throw .peerTimedOut(peer: peerName, file: peerFile.path, seconds: Int(timeout.components.seconds))
+                throw .peerTimedOut(peer: peerName, file: peerFile.path, seconds: SVIDExchange.seconds(timeout))
             }
             do { try await Task.sleep(for: pollInterval) } catch { throw .cancelled }
         }
@@ -164,6 +164,12 @@ public struct SVIDExchange: Sendable {
 }
 
 extension SVIDExchange {
+    /// A timeout as a learner typed it: 60, 2.5, 0.5 (not "0" for half a second).
+    static func seconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+    }
+
     /// One attempt to read the peer's file: nil while it does not exist yet. The answer comes
     /// from the read itself, not from a separate "does it exist?" check, which could see a file
     /// that the peer renamed into place just after the read failed.
@@ -186,7 +192,7 @@ public enum SVIDExchangeError: Error, Equatable, Sendable, CustomStringConvertib
     case noSVID(String)
     case cannotWrite(String, String)
     case cannotRead(String, String)
-    case peerTimedOut(peer: String, file: String, seconds: Int)
+    case peerTimedOut(peer: String, file: String, seconds: String)
     case cancelled
 
     public var description: String {
