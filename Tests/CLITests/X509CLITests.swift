@@ -169,6 +169,31 @@ struct X509CLITests {
         #expect(helpText.stdout.contains("USAGE: spiffe-demo \(args[0])"))
     }
 
+    @Test("a damaged CA key file is refused without a byte of the key in the message; a truncated PEM gets a reason in words")
+    func damagedFilesKeepSecretsAndSpeakPlainly() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try s.ok("make-svid", "spiffe://example.org/web", "--out", "out", "--save-ca", "ca")
+        let key = try String(contentsOfFile: s.path("ca/ca.key"), encoding: .utf8)
+        let keyLines = key.split(separator: "\n")
+        // The BEGIN line and the first two base64 lines, no END line.
+        try Data((keyLines.prefix(3).joined(separator: "\n") + "\n").utf8).write(to: s.dir.appendingPathComponent("cut.key"))
+        let refused = try s.demo("make-svid", "spiffe://example.org/x", "--ca-cert", "ca/ca.pem", "--ca-key", "cut.key")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("cut.key: not a usable private key: a -----BEGIN----- line without its matching -----END----- line"), "\(refused.stderr)")
+        for line in keyLines.dropFirst().prefix(2) {
+            #expect(!refused.stderr.contains(line.prefix(16)), "key material in the error: \(refused.stderr)")
+            #expect(!refused.stdout.contains(line.prefix(16)))
+        }
+
+        let certificate = try String(contentsOfFile: s.path("out/svid.0.pem"), encoding: .utf8)
+        try Data((certificate + "-----BEGIN CERTIFICATE-----\nMIIB\n").utf8).write(to: s.dir.appendingPathComponent("trunc.pem"))
+        let truncated = try s.demo("inspect", "trunc.pem")
+        #expect(truncated.status == 1)
+        #expect(truncated.stderr == "spiffe-demo: trunc.pem: not valid PEM: a -----BEGIN----- line without its matching -----END----- line, or a body that is not base64\n", "\(truncated.stderr)")
+    }
+
     @Test("make-svid --out naming a file is refused before anything is printed")
     func outIsAFile() throws {
         let s = try Scratch()

@@ -28,7 +28,7 @@ public enum PEM {
             do {
                 certificates.append(try Certificate(derEncoded: Array(rest.prefix(length))))
             } catch {
-                throw .badDER(source: source, reason: String(describing: error))
+                throw .badDER(source: source, reason: PEM.reason(error))
             }
             rest = rest.dropFirst(length)
         }
@@ -54,6 +54,23 @@ public enum PEM {
         return total <= bytes.count ? total : nil
     }
 
+    /// A parse error in words: swift-asn1's own descriptions carry a debug dump of the input and
+    /// the library's file and line, which help nobody reading a lesson.
+    /// With `describingUnknown` false, errors from other libraries are named by type only.
+    static func reason(_ error: any Error, describingUnknown: Bool = true) -> String {
+        guard let asn1 = error as? ASN1Error else {
+            return describingUnknown ? String(describing: error) : "not a PKCS#8, SEC1 or PKCS#1 key this toolkit can read (\(type(of: error)))"
+        }
+        switch asn1.code {
+        case .invalidPEMDocument:
+            return "a -----BEGIN----- line without its matching -----END----- line, or a body that is not base64"
+        case .truncatedASN1Field:
+            return "the DER ends in the middle of a field (truncated)"
+        default:
+            return "the DER is not well formed (\(asn1.code))"
+        }
+    }
+
     /// Parses the `CERTIFICATE` blocks of a PEM text; any other block type is an error, because a
     /// private key pasted into a bundle file is a mistake worth hearing about.
     public static func certificates(fromPEM text: String, source: String) throws(X509Error) -> [Certificate] {
@@ -61,7 +78,7 @@ public enum PEM {
         do {
             documents = try PEMDocument.parseMultiple(pemString: text)
         } catch {
-            throw .badPEM(source: source, reason: String(describing: error))
+            throw .badPEM(source: source, reason: PEM.reason(error))
         }
         if documents.isEmpty { throw .noCertificates(source: source) }
         var certificates: [Certificate] = []
@@ -72,7 +89,7 @@ public enum PEM {
             do {
                 certificates.append(try Certificate(derEncoded: document.derBytes))
             } catch {
-                throw .badDER(source: source, reason: String(describing: error))
+                throw .badDER(source: source, reason: PEM.reason(error))
             }
         }
         return certificates
@@ -86,7 +103,8 @@ public enum PEM {
             }
             return try Certificate.PrivateKey(derBytes: Array(data))
         } catch {
-            throw .badPrivateKey(source: source, reason: String(describing: error))
+            // Never the library's description: swift-asn1's quotes the input, which here is a key.
+            throw .badPrivateKey(source: source, reason: PEM.reason(error, describingUnknown: false))
         }
     }
 
