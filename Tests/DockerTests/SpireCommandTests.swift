@@ -199,5 +199,25 @@ struct SpireCommandTests {
         }
         // Lessons are written in parallel with this test; whatever exists is checked.
         print("checked \(checked) SPIRE commands in \(try DockerFiles.lessons().count) lessons")
+        #expect(checked >= 1, "no SPIRE command found in days/*.md: the scanner or the lessons changed")
+    }
+
+    @Test("every `entry create` a lesson quotes registers exactly an entry bootstrap.sh registers (same ID, same selectors)")
+    func lessonEntriesMatchBootstrap() throws {
+        let script = Self.entries(CommandScan.invocations(inShell: try DockerFiles.text("bootstrap.sh"), file: "bootstrap.sh"))
+        let registered = Set(script.map { "\($0.id) \($0.selectors)" })
+        var quoted: [String] = []
+        for url in try DockerFiles.lessons() {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            // A bare mention (`spire-server entry create` in prose) registers nothing.
+            for entry in Self.entries(CommandScan.invocations(inMarkdown: text, file: "days/" + url.lastPathComponent))
+            where !entry.id.isEmpty || !entry.selectors.isEmpty {
+                quoted.append("\(entry.id) \(entry.selectors)")
+                #expect(registered.contains("\(entry.id) \(entry.selectors)"),
+                        "\(url.lastPathComponent) quotes \(entry.id) \(entry.selectors); bootstrap.sh registers \(registered.sorted())")
+            }
+        }
+        // Day 14 quotes service-a's entry; the test must have seen at least that one.
+        #expect(quoted.contains("spiffe://example.org/service-a [\"unix:uid:1000\"]"), "\(quoted)")
     }
 }
