@@ -48,6 +48,7 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
             defer { opened.close() }
             let expect = try expected ?? .memberOf(opened.source.x509SVID().spiffeID.trustDomain)
 
+            let startedAt = Date()
             let outcome: SVIDExchange.Outcome
             do throws(SVIDExchangeError) {
                 outcome = try await exchange.run(source: opened.source, expect: expect, progress: { step in
@@ -58,6 +59,11 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
                 })
             } catch {
                 throw TLSCLI.Failure(error.description)
+            }
+            // A peer waits at most its timeout for us, so a file written longer than that before we
+            // started was not written by a peer waiting now: most likely an earlier run's.
+            if let writtenAt = outcome.peerWrittenAt, startedAt.timeIntervalSince(writtenAt) > max(timeout, 60) {
+                TLSCLI.printLine("svid-exchange: note: \(exchange.peerFile.lastPathComponent) was written \(TimeText.duration(startedAt.timeIntervalSince(writtenAt))) before this side started; if side \(exchange.peerName) is not running, it is left over from an earlier run (delete it to wait for a fresh one)", to: .standardError)
             }
             for line in outcome.report.lines { TLSCLI.printLine("  " + line) }
             let peer = outcome.report.spiffeID.map(String.init(describing:)) ?? "(no SPIFFE ID)"

@@ -42,6 +42,26 @@ struct SimulatedCLITests {
         #expect(result.stderr.contains("peer b (spiffe://example.org/service-b) is NOT valid: REJECTED by check 5 (chain to bundle)"), "\(result)")
     }
 
+    @Test("a peer file much older than this side's start is used, with a note that it is probably left over")
+    func leftoverPeerFileIsNoted() throws {
+        let dir = try TestSupport.makeTempDirectory(prefix: "exchange")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let binary = try TestSupport.product("spiffe-demo").path
+        let sides = try ["a", "b"].map { name in
+            try BackgroundProcess("svid-exchange \(name)", binary, ["svid-exchange", "--name", name, "--dir", dir.path, "--timeout", "60"])
+        }
+        #expect(try sides.map { try $0.waitForExit() } == [0, 0])
+        // b's file from that run, as if it had been there for two hours.
+        let peer = dir.appendingPathComponent("svid-b.pem")
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: peer.path)
+        let alone = try TestSupport.run(binary, ["svid-exchange", "--name", "a", "--dir", dir.path, "--timeout", "60"], deadline: 120)
+        #expect(alone.status == 0, "\(alone)")
+        #expect(alone.stderr.contains("note: svid-b.pem was written 2h"), "\(alone.stderr)")
+        #expect(alone.stderr.contains("left over from an earlier run"), "\(alone.stderr)")
+        // A fresh peer file (the normal case) gets no such note.
+        #expect(!sides[0].stderr.contains("left over"), "\(sides[0].stderr)")
+    }
+
     @Test("a peer file this user cannot read is reported at once, in one line, not waited on")
     func unreadablePeerFile() throws {
         let sandbox = try LocalAgent()   // only for its world-reachable copy of the binary
