@@ -94,24 +94,15 @@ public struct AgentDataDirectory: Sendable {
     /// Keeping it on disk matters as much as keeping the CA: a restart with a new key would make
     /// every JWT-SVID already handed out fail validation (unknown kid) until it expired.
     public func loadOrCreateJWTAuthority(trustDomain: TrustDomain) throws(AgentError) -> JWTAuthority {
+        try Self.create(url)
+        try Self.create(jwtDirectory)
         do {
-            try Self.create(url)
-            try Self.create(jwtDirectory)
-            let names = try FileManager.default.contentsOfDirectory(atPath: jwtDirectory.path)
-                .filter { $0.hasSuffix(".key") && !$0.hasPrefix(".") }
-                .sorted()
-            if let name = names.first {
-                let file = jwtDirectory.appendingPathComponent(name)
-                let key = try JWTPrivateKey(pem: String(decoding: try Data(contentsOf: file), as: UTF8.self))
-                return try JWTAuthority(trustDomain: trustDomain, privateKey: key, keyID: String(name.dropLast(4)),
-                                        algorithm: key.publicKey.defaultAlgorithm)
+            if let saved = try JWTAuthority.load(from: jwtDirectory, trustDomain: trustDomain).min(by: { $0.key < $1.key }) {
+                return saved.value
             }
             let fresh = try JWTAuthority(trustDomain: trustDomain)
-            try AtomicFile.write(Data(fresh.privateKey.pkcs8PEM.utf8),
-                                 to: jwtDirectory.appendingPathComponent("\(fresh.keyID).key"), mode: 0o600)
+            try fresh.save(in: jwtDirectory)
             return fresh
-        } catch let error as AgentError {
-            throw error
         } catch {
             throw .dataDirectory(path: url.path, reason: "cannot load or create the JWT signing key: \(error)")
         }

@@ -99,7 +99,7 @@ public struct AuthorityStore: Sendable {
         }
 
         // The JWT authorities.
-        var jwt = try loadJWTAuthorities(trustDomain, directory: directory)
+        var jwt = try JWTAuthority.load(from: directory.appendingPathComponent("jwt"), trustDomain: trustDomain)
         let needed = algorithm ?? .es256
         if algorithm == nil ? jwt.isEmpty : !jwt.values.contains(where: { $0.publicKey.allows(needed) }) {
             let algorithm = needed
@@ -111,8 +111,7 @@ public struct AuthorityStore: Sendable {
             default: kind = .rsa2048
             }
             let fresh = try JWTAuthority(trustDomain: trustDomain, keyType: kind, algorithm: algorithm)
-            let file = directory.appendingPathComponent("jwt").appendingPathComponent("\(fresh.keyID).key")
-            try AtomicFile.write(Data(fresh.privateKey.pkcs8PEM.utf8), to: file, mode: 0o600)
+            try fresh.save(in: directory.appendingPathComponent("jwt"))
             created.append("JWT authority \(kind.rawValue) kid \(fresh.keyID)")
             sequence += 1
             jwt[fresh.keyID] = fresh
@@ -133,7 +132,7 @@ public struct AuthorityStore: Sendable {
         guard FileManager.default.fileExists(atPath: caCertificate.path) else { return nil }
         let ca = try AuthorityStore.loadCA(trustDomain, directory: caDirectory)
         return Authorities(trustDomain: trustDomain, ca: ca,
-                           jwt: try loadJWTAuthorities(trustDomain, directory: directory),
+                           jwt: try JWTAuthority.load(from: directory.appendingPathComponent("jwt"), trustDomain: trustDomain),
                            sequenceNumber: try readSequence(directory))
     }
 
@@ -147,20 +146,6 @@ public struct AuthorityStore: Sendable {
             throw .fileProblem(path: file.path, reason: "not a state file with a spiffe_sequence")
         }
         return state.spiffe_sequence
-    }
-
-    private func loadJWTAuthorities(_ trustDomain: TrustDomain, directory: URL) throws -> [String: JWTAuthority] {
-        let jwtDirectory = directory.appendingPathComponent("jwt")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: jwtDirectory.path)) ?? []
-        var authorities: [String: JWTAuthority] = [:]
-        for name in names.sorted() where name.hasSuffix(".key") && !name.hasPrefix(".") {
-            let file = jwtDirectory.appendingPathComponent(name)
-            let key = try JWTPrivateKey(pem: String(decoding: try InputFile.read(file), as: UTF8.self))
-            let kid = String(name.dropLast(4))
-            authorities[kid] = try JWTAuthority(
-                trustDomain: trustDomain, privateKey: key, keyID: kid, algorithm: key.publicKey.defaultAlgorithm)
-        }
-        return authorities
     }
 
     private static func loadCA(_ trustDomain: TrustDomain, directory: URL) throws -> CertificateAuthority {
