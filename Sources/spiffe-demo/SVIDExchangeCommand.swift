@@ -60,9 +60,11 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
             } catch {
                 throw TLSCLI.Failure(error.description)
             }
-            // A peer waits at most its timeout for us, so a file written longer than that before we
-            // started was not written by a peer waiting now: most likely an earlier run's.
-            if let writtenAt = outcome.peerWrittenAt, startedAt.timeIntervalSince(writtenAt) > max(timeout, 60) {
+            // A peer waits at most its --timeout for us. We do not know the peer's, so take the
+            // longer of ours and the default (60 s): a file older than that at our start was not
+            // written by a peer still waiting, most likely by an earlier run.
+            let longestWait = max(timeout, 60)
+            if let writtenAt = outcome.peerWrittenAt, startedAt.timeIntervalSince(writtenAt) > longestWait {
                 TLSCLI.printLine("svid-exchange: note: \(exchange.peerFile.lastPathComponent) was written \(TimeText.duration(startedAt.timeIntervalSince(writtenAt))) before this side started; if side \(exchange.peerName) is not running, it is left over from an earlier run (delete it to wait for a fresh one)", to: .standardError)
             }
             for line in outcome.report.lines { TLSCLI.printLine("  " + line) }

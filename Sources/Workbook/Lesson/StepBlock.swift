@@ -8,9 +8,9 @@ import Foundation
 ///     expect: mode svid.0.key 0600
 ///     ```
 ///
-///     ```step svid-exchange
-///     pending: lands with the mTLS issue (service-to-service TLS)
-///     expect: fact peer_id = spiffe://example.org/service-b
+///     ```step federated-exchange
+///     pending: lands with the federation issue (two trust domains)
+///     expect: fact peer_id = spiffe://partner.example/service-b
 ///     ```
 ///
 /// `pending:` declares, on purpose, that the lesson names a step the registry does not have yet.
