@@ -101,6 +101,17 @@ final class AgentHarness: @unchecked Sendable {
         )
     }
 
+    /// Runs a Python program with the interop venv (py-spiffe, PyJWT) as `uid`; `sys.argv[1...]`
+    /// are `args`.
+    func runPython(asUid uid: Int, _ program: String, _ args: [String]) throws -> TestSupport.ProcessResult {
+        try TestSupport.run(
+            "setpriv",
+            ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", try TestSupport.python().path, "-c", program] + args,
+            currentDirectory: root,
+            deadline: 180
+        )
+    }
+
     /// A directory with a short path under /tmp, mode 0755.
     static func makeShortDirectory(prefix: String) throws -> URL {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)

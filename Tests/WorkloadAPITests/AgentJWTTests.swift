@@ -181,7 +181,6 @@ struct AgentJWTTests {
         #expect(ok == [nil, nil, nil], "\(ok)")
 
         // uid 1002 has no entry: no bundle and no validation for it either (py-spiffe as the client).
-        let python = try TestSupport.python()
         let code = """
             import sys
             from spiffe import WorkloadApiClient
@@ -194,9 +193,7 @@ struct AgentJWTTests {
                 except Exception as e:
                     print(name, str(e))
             """
-        let denied = try TestSupport.run("setpriv", [
-            "--reuid=1002", "--regid=1002", "--clear-groups", python.path, "-c", code, agent.endpoint, token,
-        ], currentDirectory: agent.root, deadline: 180)
+        let denied = try agent.runPython(asUid: 1002, code, [agent.endpoint, token])
         #expect(!denied.stdout.contains("ALLOWED"), "\(denied)")
         for name in ["bundles", "validate"] {
             let line = denied.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") } ?? ""
@@ -335,19 +332,11 @@ client.close()
 
     @Test("py-spiffe as uid 1000 fetches a JWT-SVID and validates it locally and through the agent; PyJWT verifies it against the agent's JWKS")
     func pythonInterop() throws {
-        let python = try TestSupport.python()
         let agent = try AgentHarness()
         try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
         try agent.start()
         defer { agent.stop() }
-        let scriptFile = agent.root.appendingPathComponent("jwt-interop.py")
-        try Data(Self.pythonScript.utf8).write(to: scriptFile)
-        chmod(scriptFile.path, 0o644)
-
-        let result = try TestSupport.run("setpriv", [
-            "--reuid=1000", "--regid=1000", "--clear-groups",
-            python.path, scriptFile.path, agent.endpoint, "spiffe://example.org/service-b",
-        ], currentDirectory: agent.root, deadline: 180)
+        let result = try agent.runPython(asUid: 1000, Self.pythonScript, [agent.endpoint, "spiffe://example.org/service-b"])
         #expect(result.status == 0, "\(result)\n\(agent.log)")
         let line = try #require(result.stdout.split(separator: "\n").last)
         let report = try Self.jsonObject(Data(line.utf8))

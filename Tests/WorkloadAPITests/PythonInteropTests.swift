@@ -62,20 +62,12 @@ client.close()
 
     @Test("py-spiffe fetches the SVID and bundles as uid 1000 and the chain verifies with cryptography")
     func pySpiffeFetchesAndVerifies() throws {
-        let python = try TestSupport.python()
         let agent = try AgentHarness()
         try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
         try agent.createEntry("spiffe://example.org/service-b", selectors: ["unix:uid:1001"])
         try agent.start()
         defer { agent.stop() }
-        let scriptFile = agent.root.appendingPathComponent("interop.py")
-        try Data(Self.script.utf8).write(to: scriptFile)
-        chmod(scriptFile.path, 0o644)
-
-        let result = try TestSupport.run("setpriv", [
-            "--reuid=1000", "--regid=1000", "--clear-groups",
-            python.path, scriptFile.path, agent.endpoint, "spiffe://example.org/service-a",
-        ], currentDirectory: agent.root, deadline: 180)
+        let result = try agent.runPython(asUid: 1000, Self.script, [agent.endpoint, "spiffe://example.org/service-a"])
         #expect(result.status == 0, "\(result)\n\(agent.log)")
         let line = try #require(result.stdout.split(separator: "\n").last)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -88,7 +80,6 @@ client.close()
 
     @Test("py-spiffe as an unregistered uid sees PERMISSION_DENIED, not an empty answer")
     func pySpiffeDenied() throws {
-        let python = try TestSupport.python()
         let agent = try AgentHarness()
         try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
         try agent.start()
@@ -102,9 +93,7 @@ client.close()
             except Exception as e:
                 print(type(e).__name__, str(e))
             """
-        let result = try TestSupport.run("setpriv", [
-            "--reuid=1002", "--regid=1002", "--clear-groups", python.path, "-c", code, agent.endpoint,
-        ], currentDirectory: agent.root, deadline: 180)
+        let result = try agent.runPython(asUid: 1002, code, [agent.endpoint])
         #expect(!result.stdout.contains("FETCHED"), "\(result)")
         #expect(result.stdout.contains("PERMISSION_DENIED"), "\(result)")
         #expect(result.stdout.contains("no identity issued"), "\(result)")
