@@ -156,10 +156,17 @@ let package = Package(
         ),
 
         // MARK: Command-line tools
+        // The one main of spiffe-demo and workbook: one-line errors, honest exit statuses.
+        .target(
+            name: "CommandLineMain",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/CommandLineMain",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "spiffe-demo",
             dependencies: [
-                "Lessons",
+                "Lessons", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/spiffe-demo",
@@ -168,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "workbook",
             dependencies: [
-                "Workbook",
+                "Workbook", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/workbook",

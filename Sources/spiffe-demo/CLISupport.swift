@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeX509
 
@@ -11,50 +12,12 @@ struct CLIError: Error, CustomStringConvertible {
 /// What every spiffe-demo subcommand shares: one-line errors and the parsing of times,
 /// durations and key types.
 enum CLISupport {
-    /// Runs the command line. Parsing problems (unknown flags, `--help`) keep ArgumentParser's
-    /// usual output; anything a subcommand throws becomes ONE line on stderr and exit status 1,
-    /// so a learner (or a script) never has to read a stack of text to find the problem.
+    /// Runs the command line (CommandLineMain): parsing problems are one line with status 64,
+    /// help exits 0 only when help is all that was asked, and anything a subcommand throws
+    /// becomes ONE line on stderr and exit status 1, so a learner (or a script) never has to
+    /// read a stack of text to find the problem.
     static func main<Root: ParsableCommand>(_ root: Root.Type) async {
-        var command: any ParsableCommand
-        do {
-            command = try root.parseAsRoot()
-        } catch {
-            exitAfterParseError(root, tool: "spiffe-demo", error)
-        }
-        do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as ExitCode {
-            root.exit(withError: error)
-        } catch let error as CleanExit {
-            root.exit(withError: error)
-        } catch where root.exitCode(for: error) == .success {
-            // `--help` and `help <sub>`: parseAsRoot returns ArgumentParser's help command, whose
-            // run() throws a help request; ArgumentParser prints the help and exits 0.
-            root.exit(withError: error)
-        } catch {
-            fail(error)
-        }
-    }
-
-    /// Help and clean exits as ArgumentParser does them; a command-line mistake (a missing
-    /// argument, an unknown option, a value that does not parse) as ONE line naming it and where
-    /// the help is: `spiffe-demo: Missing expected argument '<spiffe-id>' (see 'spiffe-demo
-    /// make-svid --help')`, with ArgumentParser's exit status (64).
-    static func exitAfterParseError<Root: ParsableCommand>(_ root: Root.Type, tool: String, _ error: any Error) -> Never {
-        let code = root.exitCode(for: error)
-        if code == .success || error is ExitCode || error is CleanExit { root.exit(withError: error) }
-        let lines = { (text: String) in
-            text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
-        let message = lines(root.message(for: error)).joined(separator: " ")
-        let help = lines(root.fullMessage(for: error)).first { $0.hasPrefix("See '") && $0.hasSuffix(" for more information.") }
-            .map { " (see " + $0.dropFirst(4).dropLast(" for more information.".count) + ")" } ?? ""
-        printError("\(tool): \(message)\(help)")
-        exit(code.rawValue)
+        await CommandLineMain.main(root, tool: "spiffe-demo") { error in fail(error) }
     }
 
     /// Prints `spiffe-demo: <message>` on stderr and exits 1.
@@ -64,9 +27,10 @@ enum CLISupport {
     }
 
     static func oneLine(_ error: any Error) -> String {
-        // Our errors are CustomStringConvertible with learner-facing messages.
+        // Our errors are CustomStringConvertible with learner-facing messages; what they quote
+        // of the input is made printable (no terminal escapes) and cut to a readable length.
         let text = String(describing: error)
-        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return CommandLineMain.printable(text.split(whereSeparator: \.isNewline).joined(separator: " "))
     }
 
     /// Messages (notes, "wrote …") go to stderr; stdout is for data.
@@ -88,18 +52,16 @@ enum CLISupport {
     /// `1h`, `30m`, `90s`, `1h30m`, `2d`, or plain seconds.
     static func duration(_ text: String, option: String) throws(CLIError) -> TimeInterval {
         guard let seconds = TimeText.parseDuration(text) else {
-            throw CLIError("\(option) \"\(text)\" is not a duration: use forms like 1h, 30m, 90s or 1h30m")
+            if text.hasPrefix("-") { throw CLIError("\(option) \"\(text)\": a duration must be positive, e.g. 5m") }
+            throw CLIError("\(option) \"\(text)\" is not a duration from 1s to 100 years: use forms like 1h, 30m, 90s or 1h30m")
         }
         return seconds
     }
 
-    /// An instant: `now`, ISO 8601 (`2030-01-01T00:00:00Z`), or relative to now (`+2h`, `-30m`).
+    /// `--at`: an instant as `TimeText.instant` reads it (`now`, ISO 8601, `+2h`/`-30m`, or
+    /// seconds since 1970), within years 1970...9999.
     static func time(_ text: String, now: Date) throws(CLIError) -> Date {
-        if text == "now" { return now }
-        if let sign = text.first, sign == "+" || sign == "-", let offset = TimeText.parseDuration(String(text.dropFirst())) {
-            return sign == "+" ? now + offset : now - offset
-        }
-        if let date = TimeText.parseISO(text) { return date }
-        throw CLIError("--at \"\(text)\" is not a time: use ISO 8601 (2030-01-01T00:00:00Z), now, or an offset such as +2h or -30m")
+        if let date = TimeText.instant(text, now: now) { return date }
+        throw CLIError("--at \"\(text)\" is not a time between 1970 and 9999: use ISO 8601 (2030-01-01T00:00:00Z), now, an offset such as +2h or -30m, or seconds since 1970")
     }
 }

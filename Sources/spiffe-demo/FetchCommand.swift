@@ -47,7 +47,7 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Simulated mode: the SPIFFE ID to mint.", valueName: "spiffe-id"))
     var spiffeID: String = "spiffe://example.org/workload"
 
-    @Option(help: ArgumentHelp("Simulated mode: SVID lifetime, e.g. 1h, 30s.", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Simulated mode: SVID lifetime, e.g. 1h, 30s.", valueName: "duration"))
     var ttl: String = "1h"
 
     func run() async throws {
@@ -143,7 +143,7 @@ enum FetchOutput {
             lines.append("")
             lines.append("SPIFFE ID:\t\t\(svid.spiffeID)")
             if !svid.hint.isEmpty { lines.append("Hint:\t\t\t\(svid.hint)") }
-            lines.append("SVID Serial:\t\t\(svid.leaf.serialNumber)")
+            lines.append("SVID Serial:\t\t\(CertificateNames.hex(svid.leaf.serialNumber.bytes))")
             lines.append("SVID Valid After:\t\(TimeText.iso(svid.leaf.notValidBefore))")
             lines.append("SVID Valid Until:\t\(TimeText.iso(svid.leaf.notValidAfter))")
             if let bundle = context.bundle(for: svid.spiffeID.trustDomain) {
@@ -164,7 +164,7 @@ enum FetchOutput {
             [
                 "spiffe_id": svid.spiffeID.description,
                 "hint": svid.hint,
-                "serial": svid.leaf.serialNumber.description,
+                "serial": CertificateNames.hex(svid.leaf.serialNumber.bytes),
                 "not_before": TimeText.iso(svid.leaf.notValidBefore),
                 "not_after": TimeText.iso(svid.leaf.notValidAfter),
                 "chain_length": svid.chain.count,

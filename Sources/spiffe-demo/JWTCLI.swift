@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeIdentity
 import SpiffeJWT
@@ -19,7 +20,7 @@ enum JWTCLI {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            printError("\(command): \(error)")
+            printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
             throw ExitCode.failure
         }
     }
@@ -30,7 +31,7 @@ enum JWTCLI {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            printError("\(command): \(error)")
+            printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
             throw ExitCode.failure
         }
     }
@@ -59,17 +60,9 @@ enum JWTCLI {
         }
     }
 
-    /// `--at`: `now`, ISO 8601, an offset from now such as `+2h` or `-30m`, or seconds since
-    /// 1970 (the form exp and iat use); default now.
+    /// `--at` (CLISupport.time); default now.
     static func time(_ text: String?) throws -> Date {
-        let now = Date()
-        guard let text, text != "now" else { return now }
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-        if let sign = text.first, sign == "+" || sign == "-", let offset = TimeText.parseDuration(String(text.dropFirst())) {
-            return sign == "+" ? now + offset : now - offset
-        }
-        if let date = TimeText.parseISO(text) { return date }
-        throw Failure("--at '\(text)' is not a time: use ISO 8601 (2030-01-01T00:00:00Z), now, +2h, -30m, or seconds since 1970")
+        try CLISupport.time(text ?? "now", now: Date())
     }
 
     /// The simulated authorities' home: `--state`, else `$SPIFFE_DEMO_STATE`, else ~/.spiffe-demo.

@@ -11,10 +11,10 @@ struct JWTParseCommand: ParsableCommand {
         discussion: """
             Without --bundle nothing is verified: the output is what the token SAYS, which anyone \
             could have written. With --bundle FILE (a SPIFFE bundle or a JWKS, e.g. from \
-            `spiffe-demo bundle show --format jwks` or `jwt-svid --write`) and --audience AUD, \
-            every rule of JWT-SVID validation is checked and reported; the exit status is 0 only \
-            when the token is valid. The bundle belongs to the trust domain given with \
-            --trust-domain, or else to the trust domain of the token's sub (the output says which).
+            `spiffe-demo bundle show --format jwks` or `jwt-svid --write`), --trust-domain TD \
+            (whose bundle it is: the file does not say, and the token must not choose) and \
+            --audience AUD, every rule of JWT-SVID validation is checked and reported; the exit \
+            status is 0 only when the token is valid. A token that starts with '-' goes after '--'.
             """
     )
 
@@ -27,13 +27,13 @@ struct JWTParseCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The audience this validator identifies with (required with --bundle).", valueName: "aud"))
     var audience: String?
 
-    @Option(name: .customLong("trust-domain"), help: ArgumentHelp("The trust domain the bundle belongs to (default: sub's).", valueName: "td"))
+    @Option(name: .customLong("trust-domain"), help: ArgumentHelp("The trust domain the bundle belongs to (required with --bundle).", valueName: "td"))
     var trustDomain: String?
 
-    @Option(help: ArgumentHelp("Validate at this time instead of now (ISO 8601 or seconds since 1970).", valueName: "time"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Validate at this time instead of now (ISO 8601 or seconds since 1970).", valueName: "time"))
     var at: String?
 
-    @Option(help: ArgumentHelp("Clock leeway for exp and nbf, in seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Clock leeway for exp and nbf, in seconds.", valueName: "seconds"))
     var leeway: Double = JWTSVIDValidator.defaultLeeway
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -92,31 +92,24 @@ struct JWTParseCommand: ParsableCommand {
     private func validate(
         _ compact: String, parsed: JWTToken, bundlePath: String, audience: String, now: Date
     ) throws -> Validation {
-        // The bundle file does not say whose it is (bundle spec §3): take it from --trust-domain,
-        // or, failing that, assume the subject's own trust domain and say so.
-        var domain: TrustDomain?
-        var assumed = false
-        if let trustDomain {
-            domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
-        } else if let sub = parsed.subject, let id = try? SpiffeID(sub) {
-            domain = id.trustDomain
-            assumed = true
+        // The bundle file does not say whose keys it holds (bundle spec §3: a bundle is bound to
+        // its trust domain by how it was obtained, not by its contents). Taking the trust domain
+        // from the token's own sub would let an example.org key vouch for a token claiming
+        // spiffe://other.org/x, so the caller must name it.
+        guard let trustDomain else {
+            throw JWTCLI.Failure("--bundle needs --trust-domain: a bundle file does not say whose keys it holds, and the token's own sub must not choose (e.g. --trust-domain example.org)")
         }
-        var bundles: [TrustDomain: SpiffeBundle] = [:]
-        var jwtKeys = 0
-        if let domain {
-            let loaded = try JWTCLI.readBundle(bundlePath, trustDomain: domain)
-            if loaded.jwtAuthorities.isEmpty, !loaded.x509Authorities.isEmpty {
-                throw JWTCLI.Failure("\(bundlePath) holds only X.509 CA certificates; JWT-SVIDs are verified with JWT authorities (try `spiffe-demo bundle show --format jwks`)")
-            }
-            bundles[domain] = loaded
-            jwtKeys = loaded.jwtAuthorities.count
+        let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
+        let loaded = try JWTCLI.readBundle(bundlePath, trustDomain: domain)
+        if loaded.jwtAuthorities.isEmpty, !loaded.x509Authorities.isEmpty {
+            throw JWTCLI.Failure("\(bundlePath) holds only X.509 CA certificates; JWT-SVIDs are verified with JWT authorities (try `spiffe-demo bundle show --format jwks`)")
         }
+        let bundles = [domain: loaded]
+        let jwtKeys = loaded.jwtAuthorities.count
         let verdict = JWTSVIDValidator(audience: audience, leeway: leeway).check(compact, bundles: bundles, now: now)
         return Validation(
             bundle: bundlePath,
-            trust_domain: domain?.name,
-            trust_domain_assumed_from_sub: assumed,
+            trust_domain: domain.name,
             jwt_authorities: jwtKeys,
             audience: audience,
             valid: verdict.isValid,
@@ -146,11 +139,8 @@ struct JWTParseCommand: ParsableCommand {
             JWTCLI.print("NOT VERIFIED: no --bundle was given, so nothing above has been checked; anyone can write these claims.")
             return
         }
-        let domain = validation.trust_domain.map {
-            validation.trust_domain_assumed_from_sub ? "\($0), taken from sub" : $0
-        } ?? "unknown: sub is not a SPIFFE ID"
         JWTCLI.print()
-        JWTCLI.print("checks against \(validation.bundle) (trust domain \(domain); \(JWTCLI.count(validation.jwt_authorities, "JWT authority", "JWT authorities"))), audience '\(validation.audience)':")
+        JWTCLI.print("checks against \(validation.bundle) (trust domain \(validation.trust_domain); \(JWTCLI.count(validation.jwt_authorities, "JWT authority", "JWT authorities"))), audience '\(validation.audience)':")
         let width = JWTCheck.Name.allCases.map(\.rawValue.count).max() ?? 0
         for check in validation.checks {
             let label = ["passed": "pass", "failed": "FAIL", "skipped": "skip"][check.outcome] ?? check.outcome
@@ -207,7 +197,7 @@ struct JWTParseCommand: ParsableCommand {
             var times: [String: Time] = [:]
             for name in ["exp", "nbf", "iat"] {
                 if let date = token.date(name) {
-                    times[name] = Time(iso: TimeText.iso(date), seconds_from_now: Int(date.timeIntervalSince(now).rounded()))
+                    times[name] = Time(iso: TimeText.iso(date), seconds_from_now: TimeText.wholeSeconds(date.timeIntervalSince(now)))
                 }
             }
             self.times = times
@@ -223,8 +213,7 @@ struct JWTParseCommand: ParsableCommand {
 
     struct Validation: Encodable {
         var bundle: String
-        var trust_domain: String?
-        var trust_domain_assumed_from_sub: Bool
+        var trust_domain: String
         var jwt_authorities: Int
         var audience: String
         var valid: Bool

@@ -26,7 +26,7 @@ struct JWTSVIDCommand: AsyncParsableCommand {
 
     static let defaultSpiffeID = "spiffe://example.org/workload"
 
-    @Option(help: ArgumentHelp("Lifetime, e.g. 5m, 90s, 1h (SPIRE's default is 5m).", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Lifetime, e.g. 5m, 90s, 1h (SPIRE's default is 5m).", valueName: "duration"))
     var ttl: String = "5m"
 
     @Option(help: ArgumentHelp("Signature algorithm: \(JWTAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "alg"))
@@ -41,7 +41,7 @@ struct JWTSVIDCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where simulated authorities live (default $SPIFFE_DEMO_STATE or ~/.spiffe-demo).", valueName: "dir"))
     var state: String?
 
-    @Option(help: ArgumentHelp("Mint as if it were this time (ISO 8601 or seconds since 1970).", valueName: "time"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Mint as if it were this time (ISO 8601 or seconds since 1970).", valueName: "time"))
     var at: String?
 
     @Flag(help: "Fetch from the Workload API at SPIFFE_ENDPOINT_SOCKET (or --socket) instead of minting.")

@@ -25,7 +25,7 @@ struct MakeSVIDCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Key type of the SVID (and of a new CA): ec-p256, ec-p384 or rsa-2048.", valueName: "type"))
     var keyType: String = "ec-p256"
 
-    @Option(help: ArgumentHelp("SVID lifetime, e.g. 1h, 30m, 90s (SPIRE's default is 1h).", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("SVID lifetime, e.g. 1h, 30m, 90s (SPIRE's default is 1h).", valueName: "duration"))
     var ttl: String = "1h"
 
     @Option(help: ArgumentHelp("Write svid.0.pem, svid.0.key (0600) and bundle.0.pem into this directory.", valueName: "dir"))
@@ -40,7 +40,7 @@ struct MakeSVIDCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep the new CA: write ca.pem and ca.key (0600) into this directory, for --ca-cert/--ca-key later.", valueName: "dir"))
     var saveCA: String?
 
-    @Option(help: ArgumentHelp("Lifetime of a new CA (SPIRE's default is 24h).", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Lifetime of a new CA (SPIRE's default is 24h).", valueName: "duration"))
     var caTTL: String = "24h"
 
     @Flag(help: "Print the certificate info as one JSON object.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeExchange
 import SpiffeIdentity
@@ -84,7 +85,7 @@ enum TLSCLI {
         } catch let error as ExitCode {
             throw error
         } catch {
-            printLine("\(command): \(error)", to: .standardError)
+            printLine("\(command): \(CommandLineMain.printable(String(describing: error)))", to: .standardError)
             throw ExitCode(1)
         }
     }

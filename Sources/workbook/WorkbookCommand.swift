@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import Workbook
 
@@ -23,27 +24,13 @@ struct WorkbookCommand: AsyncParsableCommand {
         defaultSubcommand: Resume.self
     )
 
-    /// As ArgumentParser's own main, except that a command-line mistake is ONE line naming it
-    /// and where the help is (`workbook: Missing expected argument '<day>' (see 'workbook show
-    /// --help')`), like every other workbook error.
+    /// CommandLineMain's: a command-line mistake is ONE line naming it and where the help is
+    /// (`workbook: Missing expected argument '<day>' (see 'workbook show --help')`), like every
+    /// other workbook error; help exits 0 only when help is all that was asked.
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success || error is ExitCode || error is CleanExit { exit(withError: error) }
-            let lines = { (text: String) in
-                text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            }
-            let help = lines(fullMessage(for: error)).first { $0.hasPrefix("See '") && $0.hasSuffix(" for more information.") }
-                .map { " (see " + $0.dropFirst(4).dropLast(" for more information.".count) + ")" } ?? ""
-            FileHandle.standardError.write(Data("workbook: \(lines(message(for: error)).joined(separator: " "))\(help)\n".utf8))
-            Glibc.exit(code.rawValue)
+        await CommandLineMain.main(WorkbookCommand.self, tool: "workbook") { error in
+            CommandLineMain.printError("workbook: \(CommandLineMain.printable(String(describing: error)))")
+            Glibc.exit(1)
         }
     }
 }

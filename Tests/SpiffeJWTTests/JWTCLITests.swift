@@ -35,10 +35,14 @@ struct JWTCLITests {
         let bundleFile = out.appendingPathComponent("jwt_bundle.json")
         #expect(try mode(bundleFile) == 0o644)
 
-        let valid = try demo(["jwt-parse", tokenFile.path, "--bundle", bundleFile.path, "--audience", "bob"])
+        let valid = try demo(["jwt-parse", tokenFile.path, "--bundle", bundleFile.path, "--trust-domain", "example.org", "--audience", "bob"])
         #expect(valid.status == 0, "\(valid)")
         #expect(valid.stdout.contains("VALID: a JWT-SVID for spiffe://example.org/web"))
-        #expect(valid.stdout.contains("trust domain example.org, taken from sub"))
+        #expect(valid.stdout.contains("(trust domain example.org; 1 JWT authority)"))
+        // Without --trust-domain the token's own sub would choose whose keys vouch for it.
+        let unnamed = try demo(["jwt-parse", tokenFile.path, "--bundle", bundleFile.path, "--audience", "bob"])
+        #expect(unnamed.status == 1)
+        #expect(unnamed.stderr.hasPrefix("jwt-parse: --bundle needs --trust-domain"))
         let piped = try demo(["jwt-parse", "-", "--bundle", bundleFile.path, "--audience", "bob", "--trust-domain", "example.org"], stdin: token)
         #expect(piped.status == 0, "\(piped)")
         // Pinned to another trust domain, the same bundle vouches for nothing in example.org.
@@ -77,7 +81,7 @@ struct JWTCLITests {
         let out = state.appendingPathComponent("old")
         let token = try demo(["jwt-svid", "--audience", "bob", "--at=-1h", "--write", out.path]).stdout
         let result = try demo(["jwt-parse", token, "--bundle", out.appendingPathComponent("jwt_bundle.json").path,
-                               "--audience", "bob", "--json"])
+                               "--trust-domain", "example.org", "--audience", "bob", "--json"])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("jwt-parse: rejected: expired 55m"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -90,7 +94,7 @@ struct JWTCLITests {
         #expect(checks.allSatisfy { !($0["rule"] ?? "").isEmpty })
         // Validated at a time when it was fresh, it passes.
         let then = try demo(["jwt-parse", token, "--bundle", out.appendingPathComponent("jwt_bundle.json").path,
-                             "--audience", "bob", "--at=-58m"])
+                             "--trust-domain", "example.org", "--audience", "bob", "--at=-58m"])
         #expect(then.status == 0, "\(then)")
     }
 
@@ -118,7 +122,7 @@ struct JWTCLITests {
         let token = try demo(["jwt-svid", "--audience", "bob"]).stdout
         let pem = state.appendingPathComponent("bundle.pem")
         try Data(try demo(["bundle", "show"]).stdout.utf8).write(to: pem)
-        let result = try demo(["jwt-parse", token, "--bundle", pem.path, "--audience", "bob"])
+        let result = try demo(["jwt-parse", token, "--bundle", pem.path, "--trust-domain", "example.org", "--audience", "bob"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("holds only X.509 CA certificates"))
     }

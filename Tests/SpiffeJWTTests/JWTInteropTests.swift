@@ -97,12 +97,12 @@ struct JWTInteropTests {
         // The same through the CLI, with the bundle as a SPIFFE bundle document.
         let bundleFile = dir.appendingPathComponent("bundle.json")
         try authority.bundle.spiffeJSON().write(to: bundleFile)
-        let ok = try TestSupport.run("spiffe-demo", ["jwt-parse", token, "--bundle", bundleFile.path, "--audience", "bob"])
+        let ok = try TestSupport.run("spiffe-demo", ["jwt-parse", token, "--bundle", bundleFile.path, "--trust-domain", "example.org", "--audience", "bob"])
         #expect(ok.status == 0, "\(ok)")
         #expect(ok.stdout.contains("VALID: a JWT-SVID for \(workload)"))
         #expect(ok.stdout.contains("pass  signature"))
 
-        let rejected = try TestSupport.run("spiffe-demo", ["jwt-parse", "-", "--bundle", bundleFile.path, "--audience", "alice"], stdin: token)
+        let rejected = try TestSupport.run("spiffe-demo", ["jwt-parse", "-", "--bundle", bundleFile.path, "--trust-domain", "example.org", "--audience", "alice"], stdin: token)
         #expect(rejected.status == 1)
         #expect(rejected.stderr == "jwt-parse: rejected: audience 'alice' is not in aud ['bob'] (JWT-SVID §3.2)\n")
     }

@@ -184,6 +184,15 @@ struct AgentEndToEndTests {
         #expect(states.count == 3, "\(result)\n\(agent.log)")
         #expect(Set(states.compactMap { $0.svids.first?.serial }).count == states.count)
         #expect(states.allSatisfy { $0.svids.first?.spiffe_id == "spiffe://example.org/service-a" })
+        // Serials as openssl prints them: every byte two hex digits, so 0a is never just a.
+        for serial in states.compactMap({ $0.svids.first?.serial }) {
+            #expect(serial.split(separator: ":").allSatisfy { $0.count == 2 && $0.allSatisfy(\.isHexDigit) }, "\(serial)")
+        }
+        #expect(!agent.log.contains { $0 == "\u{1B}" })
+        for line in agent.log.split(separator: "\n") where line.contains("serial ") {
+            let serial = line.split(separator: "serial ")[1].prefix { $0 != "," && $0 != ")" }
+            #expect(serial.split(separator: ":").allSatisfy { $0.count == 2 }, "\(line)")
+        }
     }
 
     @Test("entries are picked up without a restart; deleting one ends the stream with PermissionDenied")

@@ -54,7 +54,7 @@ struct AgentJWTTests {
         // jwt-parse, a separate process, validates it against the JWKS the agent served.
         let verdict = try TestSupport.run(try agent.binaryPath, [
             "jwt-parse", out.appendingPathComponent("jwt_svid.token").path,
-            "--bundle", out.appendingPathComponent("jwt_bundle.json").path,
+            "--bundle", out.appendingPathComponent("jwt_bundle.json").path, "--trust-domain", "example.org",
             "--audience", "spiffe://example.org/service-b", "--json",
         ], deadline: 120)
         #expect(verdict.status == 0, "\(verdict)")
@@ -66,7 +66,8 @@ struct AgentJWTTests {
         // The wrong audience is refused by the same validator.
         let wrong = try TestSupport.run(try agent.binaryPath, [
             "jwt-parse", out.appendingPathComponent("jwt_svid.token").path,
-            "--bundle", out.appendingPathComponent("jwt_bundle.json").path, "--audience", "someone-else",
+            "--bundle", out.appendingPathComponent("jwt_bundle.json").path, "--trust-domain", "example.org",
+            "--audience", "someone-else",
         ], deadline: 120)
         #expect(wrong.status != 0, "\(wrong)")
 

@@ -55,7 +55,7 @@ public final class SVIDCache: Sendable {
         public var description: String {
             switch self {
             case .issued(let id, let entryID, let serial, let notAfter):
-                return "issued X509-SVID \(id) (entry \(entryID), serial \(serial), expires \(ISO8601DateFormatter().string(from: notAfter)))"
+                return "issued X509-SVID \(id) (entry \(entryID), serial \(serial), expires \(TimeText.iso(notAfter)))"
             case .removed(let id, let entryID):
                 return "entry \(entryID) for \(id) removed; its SVID is no longer served"
             case .skipped(let entryID, let reason):
@@ -111,7 +111,7 @@ public final class SVIDCache: Sendable {
                 chainDER: Data(try svid.chainDER()),
                 keyDER: Data(try svid.privateKeyDER())
             )
-            changes.append(.issued(entry.spiffeID, entryID: entry.entryID, serial: svid.leaf.serialNumber.description, notAfter: notAfter))
+            changes.append(.issued(entry.spiffeID, entryID: entry.entryID, serial: CertificateNames.hex(svid.leaf.serialNumber.bytes), notAfter: notAfter))
         }
         for (entryID, old) in issued where next[entryID] == nil {
             changes.append(.removed(old.entry.spiffeID, entryID: entryID))

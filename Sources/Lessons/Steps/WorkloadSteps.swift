@@ -74,7 +74,7 @@ enum WorkloadStepOutput {
             if n == 0 {
                 facts["spiffe_id"] = svid.spiffeID.description
                 facts["trust_domain"] = svid.spiffeID.trustDomain.name
-                facts["serial"] = svid.leaf.serialNumber.description
+                facts["serial"] = CertificateNames.hex(svid.leaf.serialNumber.bytes)
                 facts["svid_path"] = directory.appendingPathComponent("svid.0.pem").path
                 facts["key_path"] = directory.appendingPathComponent("svid.0.key").path
                 facts["bundle_path"] = directory.appendingPathComponent("bundle.0.pem").path

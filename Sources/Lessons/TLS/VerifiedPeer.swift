@@ -1,4 +1,5 @@
 import SpiffeIdentity
+import SpiffeX509
 import X509
 
 /// A TLS peer that passed both steps: its certificate is a valid X509-SVID of its trust domain
@@ -20,9 +21,6 @@ public struct VerifiedPeer: Sendable {
     /// The leaf's serial number in the usual colon-separated hex. A rotated SVID has a new
     /// serial, which makes this the easiest way to watch rotation happen.
     public var serialNumber: String {
-        leaf.serialNumber.bytes.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined(separator: ":")
+        CertificateNames.hex(leaf.serialNumber.bytes)
     }
 }

@@ -118,7 +118,7 @@ public struct SvidInfo: Codable, Sendable, Equatable {
             serial: CertificateNames.hex(certificate.serialNumber.bytes),
             notBefore: certificate.notValidBefore,
             notAfter: certificate.notValidAfter,
-            secondsLeft: Int(certificate.notValidAfter.timeIntervalSince(now).rounded(.down)),
+            secondsLeft: TimeText.wholeSeconds(certificate.notValidAfter.timeIntervalSince(now).rounded(.down)),
             timeLeft: timeLeft(until: certificate.notValidAfter, now: now),
             keyType: key.name,
             keySizeBits: key.bits,

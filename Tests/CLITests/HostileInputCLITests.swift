@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Inputs that used to crash a command (exit 132, SIGILL from a trapping conversion) or make it
+/// lie (exit 0 for a forged token), run through the real binaries. Every case must end with a
+/// deliberate exit status: never 128 or more.
+@Suite("Hostile input: no crashes, no false successes")
+struct HostileInputCLITests {
+    let state: URL
+
+    init() throws { state = try TestSupport.makeTempDirectory(prefix: "hostile-cli") }
+
+    func demo(_ args: [String], stdin: String? = nil) throws -> TestSupport.ProcessResult {
+        try TestSupport.run("spiffe-demo", args, env: ["SPIFFE_DEMO_STATE": state.path], stdin: stdin,
+                            currentDirectory: state, deadline: 120)
+    }
+
+    static let farFuture = HostileTokens.unsigned(claims: #"{"sub":"spiffe://example.org/a","aud":"bob","exp":1e300,"iat":18446744073709551617,"nbf":1e300}"#)
+
+    @Test("tokens and --at values past any real time: a deliberate exit, one line on stderr")
+    func farFutureTimes() throws {
+        let bundleDir = state.appendingPathComponent("b")
+        let minted = try demo(["jwt-svid", "--audience", "bob", "--write", bundleDir.path])
+        #expect(minted.status == 0, "\(minted)")
+        let bundle = bundleDir.appendingPathComponent("jwt_bundle.json").path
+
+        // Shown without a bundle: it parses; the times are said honestly.
+        let shown = try demo(["jwt-parse", Self.farFuture])
+        #expect(shown.status == 0, "\(shown)")
+        #expect(shown.stdout.contains("after 9999-12-31T23:59:59Z"), "\(shown.stdout)")
+        let json = try demo(["jwt-parse", Self.farFuture, "--json"])
+        #expect(json.status == 0, "\(json)")
+
+        let cases: [([String], String)] = [
+            (["jwt-parse", Self.farFuture, "--bundle", bundle, "--trust-domain", "example.org", "--audience", "bob"], "jwt-parse: rejected:"),
+            (["jwt-parse", Self.farFuture, "--at", "1e300"], "jwt-parse: --at \"1e300\" is not a time between 1970 and 9999"),
+            (["jwt-svid", "--audience", "bob", "--at", "1e300"], "jwt-svid: --at \"1e300\" is not a time"),
+            (["jwt-svid", "--audience", "bob", "--at", "+99999999999999999h"], "jwt-svid: --at"),
+            (["oidc-discovery", "--issuer", "https://oidc.example.org", "--check-token", Self.farFuture], "oidc-discovery: "),
+            (["validate", "nothing.pem", "--bundle", "b.pem", "--at", "+99999999999999999h"], "spiffe-demo: --at \"+99999999999999999h\" is not a time"),
+            (["make-svid", "spiffe://example.org/a", "--ttl", "99999999999999999h"], "spiffe-demo: --ttl \"99999999999999999h\" is not a duration from 1s to 100 years"),
+            (["make-svid", "spiffe://example.org/a", "--ttl", "-5m"], "spiffe-demo: --ttl \"-5m\": a duration must be positive"),
+            (["jwt-svid", "--audience", "bob", "--at", "-30m", "--ttl", "-1m"], "jwt-svid: --ttl '-1m' is not a duration"),
+        ]
+        for (args, prefix) in cases {
+            let result = try demo(args)
+            #expect(result.status == 1, "\(args): \(result)")
+            #expect(result.stderr.hasPrefix(prefix), "\(args): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(args): \(result.stderr)")
+        }
+    }
+
+    @Test("an argument that starts with '-' is never a request for help, so it never exits 0")
+    func dashArguments() throws {
+        let forged = try demo(["jwt-parse", "-h.x.y", "--bundle", "b.json", "--audience", "a"])
+        #expect(forged.status == 64, "\(forged)")
+        #expect(forged.stdout.isEmpty, "no help page: \(forged.stdout)")
+        #expect(forged.stderr == "spiffe-demo: '-h.x.y' is not an option; put an argument that starts with '-' after '--' (spiffe-demo <command> -- '-value')\n")
+
+        // After `--` it is the token, and it is refused as one.
+        let quoted = try demo(["jwt-parse", "--bundle", "b.json", "--trust-domain", "example.org", "--audience", "a", "--", "-h.x.y"])
+        #expect(quoted.status == 1, "\(quoted)")
+        #expect(quoted.stderr.hasPrefix("jwt-parse: not a JWT-SVID"), "\(quoted.stderr)")
+
+        // A help flag next to real arguments shows the help, but the status says nothing ran.
+        let mixed = try demo(["jwt-parse", "x.y.z", "--bundle", "b.json", "--audience", "a", "-h"])
+        #expect(mixed.status == 64, "\(mixed)")
+        #expect(mixed.stdout.contains("USAGE: spiffe-demo jwt-parse"))
+        #expect(mixed.stderr.contains("help was asked for together with other arguments"))
+
+        // Help alone is help.
+        for args in [["--help"], ["jwt-parse", "--help"], ["jwt-parse", "-h"], ["help", "jwt-parse"], ["help"]] {
+            let help = try demo(args)
+            #expect(help.status == 0, "\(args): \(help)")
+            #expect(help.stdout.contains("USAGE: spiffe-demo"), "\(args)")
+        }
+    }
+
+    @Test("the workbook keeps the same rule")
+    func workbookDashArguments() throws {
+        let env = ["WORKBOOK_HOME": state.appendingPathComponent("ws").path, "NO_COLOR": "1"]
+        let forged = try TestSupport.run(TestSupport.product("workbook").path, ["show", "-hx"], env: env, deadline: 60)
+        #expect(forged.status == 64, "\(forged)")
+        let help = try TestSupport.run(TestSupport.product("workbook").path, ["show", "--help"], env: env, deadline: 60)
+        #expect(help.status == 0, "\(help)")
+    }
+
+    @Test("error messages never carry raw terminal control characters")
+    func controlCharacters() throws {
+        let result = try demo(["bundle", "show", "--trust-domain", "\u{1B}[2J\u{1B}]0;owned\u{07}"])
+        #expect(result.status == 1, "\(result)")
+        #expect(!result.stderr.contains("\u{1B}") && !result.stderr.contains("\u{07}"), "\(result.stderr.debugDescription)")
+    }
+}
