@@ -281,13 +281,23 @@ public struct WorkbookApp: Sendable {
         let backup = try store.backupCopy(now: now())
         var movedTo: URL?
         if hasFiles {
-            let aside = paths.workspace.appendingPathComponent("backups/\(directory.lastPathComponent)-\(stamp)")
+            // backups/day03-<stamp>, or -<stamp>-2 … when a reset of the same second moved one.
+            let backups = paths.workspace.appendingPathComponent("backups")
             do {
-                try FileManager.default.createDirectory(at: aside.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try FileManager.default.moveItem(at: directory, to: aside)
-                movedTo = aside
+                try FileManager.default.createDirectory(at: backups, withIntermediateDirectories: true)
             } catch {
-                throw .fileProblem(path: directory.path, reason: "cannot move aside: \(error.localizedDescription)")
+                throw .fileProblem(path: backups.path, reason: "cannot create: \(error.localizedDescription)")
+            }
+            for suffix in AtomicWrite.uniqueSuffixes() {
+                let aside = backups.appendingPathComponent("\(directory.lastPathComponent)-\(stamp)\(suffix)")
+                guard !FileManager.default.fileExists(atPath: aside.path) else { continue }
+                // rename(2) of a directory onto an existing non-empty one fails, never merges.
+                guard rename(directory.path, aside.path) == 0 else {
+                    if errno == EEXIST || errno == ENOTEMPTY { continue }
+                    throw .fileProblem(path: directory.path, reason: "cannot move aside: \(String(cString: strerror(errno)))")
+                }
+                movedTo = aside
+                break
             }
         }
         progress.days.removeValue(forKey: WorkbookProgress.key(day))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything that can stop the workbook, each with a one-line message a learner can act on.
 public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
     case daysDirectoryNotFound(searched: [String])
@@ -26,8 +28,10 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
         case .lessonInvalid(let path, let line, let reason):
             return "\(path):\(line): \(reason)"
         case .progressDamaged(let path, let reason):
-            return "the progress file \(path) is damaged (\(reason)); it was left untouched: fix it by hand, "
-                + "or restore the backup \(path).bak"
+            // Offer the backup only when there is one to restore.
+            let backup = path + ".bak"
+            let restore = FileManager.default.fileExists(atPath: backup) ? ", or restore the backup \(backup)" : ""
+            return "the progress file \(path) is damaged (\(reason)); it was left untouched: fix it by hand\(restore)"
         case .progressFromNewerWorkbook(let path, let format):
             return "the progress file \(path) has format \(format), newer than this workbook understands; update the workbook"
         case .fileProblem(let path, let reason):

@@ -191,7 +191,23 @@ struct X509CLITests {
         try Data((certificate + "-----BEGIN CERTIFICATE-----\nMIIB\n").utf8).write(to: s.dir.appendingPathComponent("trunc.pem"))
         let truncated = try s.demo("inspect", "trunc.pem")
         #expect(truncated.status == 1)
-        #expect(truncated.stderr == "spiffe-demo: trunc.pem: not valid PEM: a -----BEGIN----- line without its matching -----END----- line, or a body that is not base64\n", "\(truncated.stderr)")
+        #expect(truncated.stderr == "spiffe-demo: trunc.pem: not valid PEM: a -----BEGIN----- line without its matching -----END----- line, a second block inside one, or a body that is not base64\n", "\(truncated.stderr)")
+
+        // A key pasted twice is two blocks, and said so, without a byte of either.
+        try Data((key + key).utf8).write(to: s.dir.appendingPathComponent("twice.key"))
+        let twice = try s.demo("make-svid", "spiffe://example.org/x", "--ca-cert", "ca/ca.pem", "--ca-key", "twice.key")
+        #expect(twice.status == 1)
+        #expect(twice.stderr.contains("twice.key: not a usable private key: it holds 2 PEM blocks ('PRIVATE KEY', 'PRIVATE KEY'); a key file holds exactly one"), "\(twice.stderr)")
+        for line in keyLines.dropFirst().prefix(2) {
+            #expect(!twice.stderr.contains(line.prefix(16)), "key material in the error: \(twice.stderr)")
+        }
+
+        // A certificate whose key is of no supported algorithm: words, not the library's file:line.
+        try s.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-keyout", "ed.key", "-nodes", "-subj", "/CN=k1", "-days", "1",
+                      "-addext", "subjectAltName=URI:spiffe://example.org/ed", "-out", "ed.pem")
+        let ed = try s.demo("inspect", "ed.pem")
+        #expect(ed.status == 1, "\(ed)")
+        #expect(!ed.stderr.contains(".swift:") && !ed.stderr.contains("CertificateError"), "\(ed.stderr)")
     }
 
     @Test("make-svid --out naming a file is refused before anything is printed")

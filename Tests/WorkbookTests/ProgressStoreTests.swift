@@ -55,6 +55,39 @@ import TestSupport
         }
     }
 
+    @Test func damageIsSaidInJSONWordsAndOnlyAnExistingBackupIsOffered() throws {
+        let dir = try TestSupport.makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = ProgressStore(file: dir.appendingPathComponent("progress.json"))
+        try "{\"format\": 1, \"days\": [1, 2]}".write(to: store.file, atomically: true, encoding: .utf8)
+        let noBackup = catching { try store.load() }
+        #expect(noBackup.contains("days should be an object"), "\(noBackup)")
+        #expect(!noBackup.contains("Dictionary") && !noBackup.contains(".bak"), "\(noBackup)")
+        try "{}".write(to: store.backupFile, atomically: true, encoding: .utf8)
+        #expect(catching { try store.load() }.contains("or restore the backup \(store.backupFile.path)"))
+    }
+
+    @Test func twoBackupsInOneSecondAreBothKept() throws {
+        let dir = try TestSupport.makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = ProgressStore(file: dir.appendingPathComponent("progress.json"))
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try "{\"first\": 1}".write(to: store.file, atomically: true, encoding: .utf8)
+        let first = try #require(try store.backupCopy(now: now))
+        try "{\"second\": 2}".write(to: store.file, atomically: true, encoding: .utf8)
+        let second = try #require(try store.backupCopy(now: now))
+        #expect(first.lastPathComponent == "progress.20270115T080000Z.json")
+        #expect(second.lastPathComponent == "progress.20270115T080000Z-2.json")
+        #expect(try String(contentsOf: first, encoding: .utf8) == "{\"first\": 1}")
+        #expect(try String(contentsOf: second, encoding: .utf8) == "{\"second\": 2}")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    func catching(_ body: () throws -> Any) -> String {
+        do { _ = try body(); return "no error" } catch { return "\(error)" }
+    }
+
     @Test func aNewerFormatIsRefused() throws {
         let dir = try TestSupport.makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

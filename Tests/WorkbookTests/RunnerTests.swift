@@ -262,6 +262,25 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: fixture.app.paths.dayDirectory(5).path))
     }
 
+    @Test func twoResetsInOneSecondKeepBothBackups() async throws {
+        var fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let frozen = Date(timeIntervalSince1970: 1_800_000_000)
+        fixture.app.now = { frozen }
+        for _ in 0..<2 {
+            _ = try await fixture.app.run(day: 5, step: nil, live: false)
+            try fixture.app.reset(day: 5, confirmed: true)
+        }
+        let workspace = fixture.app.paths.workspace
+        let names = try FileManager.default.contentsOfDirectory(atPath: workspace.path).sorted()
+        #expect(names.filter { $0.hasPrefix("progress.2") } == ["progress.20270115T080000Z-2.json", "progress.20270115T080000Z.json"], "\(names)")
+        let moved = try FileManager.default.contentsOfDirectory(atPath: workspace.appendingPathComponent("backups").path).sorted()
+        #expect(moved == ["day05-20270115T080000Z", "day05-20270115T080000Z-2"])
+        for name in moved {
+            #expect(FileManager.default.fileExists(atPath: workspace.appendingPathComponent("backups/\(name)/out.txt").path))
+        }
+    }
+
     @Test func nextAndResumeFollowProgress() async throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.root) }

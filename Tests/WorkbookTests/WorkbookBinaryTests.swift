@@ -194,6 +194,34 @@ import TestSupport
         #expect(names.contains { $0.hasPrefix("progress.2") && $0.hasSuffix(".json") }, "\(names)")
     }
 
+    /// Lists, quotes and emphasis nested far deeper than any lesson: every command that reads
+    /// the lesson still works (the renderer used to overflow the stack at ~900 levels).
+    @Test func deeplyNestedLessonRenders() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let days = scratch.directory.appendingPathComponent("days")
+        try FileManager.default.createDirectory(at: days, withIntermediateDirectories: true)
+        let original = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("days/day03.md"), encoding: .utf8)
+        let deep = "\n" + String(repeating: "- ", count: 900) + "deep-list-end\n\n"
+            + String(repeating: ">", count: 50_000) + " deep-quote-end\n\n"
+            + String(repeating: "*", count: 10_000) + "deep-emphasis" + String(repeating: "*", count: 10_000) + "\n\n"
+        let lesson = original.replacingOccurrences(of: "## Reading\n", with: "## Reading\n" + deep)
+        try lesson.write(to: days.appendingPathComponent("day03.md"), atomically: true, encoding: .utf8)
+        let env = ["WORKBOOK_DAYS": days.path]
+
+        let shown = try scratch.workbook(["show", "3", "--plain"], env: env)
+        #expect(shown.status == 0, "\(shown.status) \(shown.stderr)")
+        #expect(shown.stdout.contains("deep-list-end") && shown.stdout.contains("deep-quote-end") && shown.stdout.contains("deep-emphasis"))
+        for args in [["list", "--plain"], ["hint", "3", "--plain"], ["status", "--plain"]] {
+            let result = try scratch.workbook(args, env: env)
+            #expect(result.status == 0, "\(args): \(result.status) \(result.stderr)")
+        }
+        let answers = scratch.directory.appendingPathComponent("answers.txt")
+        try "uri-san: b\n".write(to: answers, atomically: true, encoding: .utf8)
+        let checked = try scratch.workbook(["check", "3", "--answers", answers.path, "--plain"], env: env)
+        #expect(checked.status < 128, "\(checked.status) \(checked.stderr)")
+    }
+
     @Test func badInputsAreOneLineErrors() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

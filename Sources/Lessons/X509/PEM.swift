@@ -58,12 +58,25 @@ public enum PEM {
     /// the library's file and line, which help nobody reading a lesson.
     /// With `describingUnknown` false, errors from other libraries are named by type only.
     static func reason(_ error: any Error, describingUnknown: Bool = true) -> String {
+        if let certificateError = error as? CertificateError {
+            // swift-certificates' description ends in its own Swift file and line: say what
+            // the code means instead.
+            switch certificateError.code {
+            case .unsupportedPublicKeyAlgorithm: return "its public key uses an algorithm this toolkit does not support (SPIFFE uses EC P-256/P-384 or RSA)"
+            case .unsupportedSignatureAlgorithm: return "it is signed with an algorithm this toolkit does not support"
+            case .unsupportedDigestAlgorithm: return "it uses a digest algorithm this toolkit does not support"
+            case .unsupportedPrivateKey: return "not a private key type this toolkit supports"
+            case .duplicateOID: return "an extension appears twice (RFC 5280 §4.2)"
+            case .incorrectOIDForExtension: return "an extension is not what its OID says"
+            default: return "not a certificate this toolkit can read (\(certificateError.code))"
+            }
+        }
         guard let asn1 = error as? ASN1Error else {
             return describingUnknown ? String(describing: error) : "not a PKCS#8, SEC1 or PKCS#1 key this toolkit can read (\(type(of: error)))"
         }
         switch asn1.code {
         case .invalidPEMDocument:
-            return "a -----BEGIN----- line without its matching -----END----- line, or a body that is not base64"
+            return "a -----BEGIN----- line without its matching -----END----- line, a second block inside one, or a body that is not base64"
         case .truncatedASN1Field:
             return "the DER ends in the middle of a field (truncated)"
         default:
@@ -97,6 +110,12 @@ public enum PEM {
 
     /// Parses a private key from PKCS#8 DER or from PEM (PKCS#8, SEC1 or PKCS#1).
     public static func privateKey(from data: Data, source: String) throws(X509Error) -> Certificate.PrivateKey {
+        if let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN"),
+           let documents = try? PEMDocument.parseMultiple(pemString: text), documents.count != 1 {
+            // A key pasted twice parses as two blocks; the single-block parser would only say
+            // "BEGIN without END", which sends the learner looking for a missing line.
+            throw .badPrivateKey(source: source, reason: "it holds \(documents.count) PEM blocks (\(documents.map { "'\($0.discriminator)'" }.joined(separator: ", "))); a key file holds exactly one")
+        }
         do {
             if let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN") {
                 return try Certificate.PrivateKey(pemEncoded: text)

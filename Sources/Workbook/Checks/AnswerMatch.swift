@@ -15,6 +15,8 @@ public enum AnswerMatch: String, Sendable, CaseIterable {
 
     public func normalize(_ answer: String) -> String {
         var value = answer.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        // The full stop first, so `"critical".` loses both its stop and its quotes.
+        if value.hasSuffix(".") && !value.hasSuffix("..") { value.removeLast() }
         for quote in ["`", "\"", "'"] where value.count >= 2 && value.hasPrefix(quote) && value.hasSuffix(quote) {
             value = String(value.dropFirst().dropLast())
         }

@@ -26,7 +26,8 @@ public struct AnswersFile: Sendable, Equatable {
         var file = AnswersFile()
         let checkIDs = Set(lesson.checks.map(\.id))
         let conceptIDs = Set(lesson.header.concepts.map(\.id))
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var firstLine: [String: Int] = [:]
+        for (index, raw) in text.normalizingLineEndings.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = String(raw).trimmed
             let number = index + 1
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -40,6 +41,10 @@ public struct AnswersFile: Sendable, Equatable {
                 guard conceptIDs.contains(id) else {
                     throw .answersFileInvalid(path: path, line: number, reason: "Day \(lesson.day) has no concept `\(id)` (concepts: \(lesson.header.concepts.map(\.id).joined(separator: ", ")))")
                 }
+                if let earlier = firstLine["concept " + id] {
+                    throw .answersFileInvalid(path: path, line: number, reason: "concept `\(id)` is already rated on line \(earlier); keep one of the two")
+                }
+                firstLine["concept " + id] = number
                 guard let rating = ConceptRating(answer: value) else {
                     throw .answersFileInvalid(path: path, line: number, reason: "a rating is solid, partial or need review, not `\(value)`")
                 }
@@ -48,6 +53,11 @@ public struct AnswersFile: Sendable, Equatable {
                 guard checkIDs.contains(key) else {
                     throw .answersFileInvalid(path: path, line: number, reason: "Day \(lesson.day) has no check `\(key)` (checks: \(lesson.checks.map(\.id).joined(separator: ", ")))")
                 }
+                // Two answers to one check: which one counts would be a guess, so say so.
+                if let earlier = firstLine[key] {
+                    throw .answersFileInvalid(path: path, line: number, reason: "check `\(key)` is already answered on line \(earlier); keep one of the two")
+                }
+                firstLine[key] = number
                 file.answers[key] = value
             }
         }

@@ -163,4 +163,13 @@ extension String {
         return copy
     }
     var trimmed: String { trimmingLeadingSpaces.trimmingTrailingSpaces }
+
+    /// The text with Windows (`\r\n`) and old Mac (`\r`) line ends as `\n`. Swift reads
+    /// `\r\n` as ONE character, so splitting a CRLF file on "\n" finds no lines at all: an
+    /// answers file saved by a Windows editor was silently ignored. Every text file the
+    /// workbook reads (lessons, answers, sources) goes through this first.
+    var normalizingLineEndings: String {
+        guard contains("\r") else { return self }
+        return replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    }
 }

@@ -30,7 +30,7 @@ public struct Lesson: Sendable {
     }
 
     public static func parse(_ text: String, path: String) throws(WorkbookError) -> Lesson {
-        let (header, body, offset) = try FrontMatter.split(text, path: path)
+        let (header, body, offset) = try FrontMatter.split(text.normalizingLineEndings, path: path)
         let blocks = Markdown.parse(body)
         var steps: [StepBlock] = []
         var checks: [Check] = []

@@ -77,8 +77,14 @@ public enum Markdown {
         }
         guard let document = cmark_parser_finish(parser) else { return [] }
         defer { cmark_node_free(document) }
-        return children(of: document).compactMap(block)
+        return children(of: document).compactMap { block($0, depth: 1) }
     }
+
+    /// How deep blocks (lists in lists, quotes in quotes) and inlines (emphasis in emphasis) are
+    /// kept as a tree. Deeper content is kept as plain text in one paragraph: the conversion,
+    /// the renderer and every walk over the tree recurse, and a lesson with a list nested 900
+    /// deep overflowed the stack. No lesson needs more than a few levels.
+    public static let nestingLimit = 32
 
     // MARK: Conversion from the C tree
 
@@ -102,20 +108,26 @@ public enum Markdown {
         return String(cString: value)
     }
 
-    private static func block(_ node: OpaquePointer) -> MarkdownBlock? {
+    private static func block(_ node: OpaquePointer, depth: Int) -> MarkdownBlock? {
+        guard depth <= nestingLimit else {
+            let text = plainText(of: node)
+            return text.isEmpty ? nil : .paragraph([.text(text)])
+        }
+        let childBlock = { (child: OpaquePointer) in Self.block(child, depth: depth + 1) }
+        let childInlines = { (node: OpaquePointer) in Self.inlines(of: node, depth: depth + 1) }
         switch typeName(node) {
         case "heading":
-            return .heading(level: Int(cmark_node_get_heading_level(node)), inlines(of: node))
+            return .heading(level: Int(cmark_node_get_heading_level(node)), childInlines(node))
         case "paragraph":
-            return .paragraph(inlines(of: node))
+            return .paragraph(childInlines(node))
         case "block_quote":
-            return .blockQuote(children(of: node).compactMap(block))
+            return .blockQuote(children(of: node).compactMap(childBlock))
         case "list":
             let ordered = cmark_node_get_list_type(node) == CMARK_ORDERED_LIST
             let items = children(of: node).map { item -> MarkdownListItem in
                 let task: Bool? = typeName(item) == "tasklist"
                     ? cmark_gfm_extensions_get_tasklist_item_checked(item) : nil
-                return MarkdownListItem(task: task, blocks: children(of: item).compactMap(block))
+                return MarkdownListItem(task: task, blocks: children(of: item).compactMap(childBlock))
             }
             return .list(
                 start: ordered ? Int(cmark_node_get_list_start(node)) : nil,
@@ -130,16 +142,16 @@ public enum Markdown {
         case "thematic_break":
             return .thematicBreak
         case "table":
-            return .table(table(node))
+            return .table(table(node, depth: depth))
         default:
             // Unknown block types (e.g. footnote definitions, which we do not enable) keep their
             // children so no text is lost.
-            let inner = children(of: node).compactMap(block)
+            let inner = children(of: node).compactMap(childBlock)
             return inner.isEmpty ? nil : .blockQuote(inner)
         }
     }
 
-    private static func table(_ node: OpaquePointer) -> MarkdownTable {
+    private static func table(_ node: OpaquePointer, depth: Int) -> MarkdownTable {
         let columns = Int(cmark_gfm_extensions_get_table_columns(node))
         var alignments: [MarkdownTable.Alignment] = []
         if let raw = cmark_gfm_extensions_get_table_alignments(node) {
@@ -157,7 +169,7 @@ public enum Markdown {
         var header: [[MarkdownInline]] = []
         var rows: [[[MarkdownInline]]] = []
         for row in children(of: node) {
-            let cells = children(of: row).map { inlines(of: $0) }
+            let cells = children(of: row).map { inlines(of: $0, depth: depth + 1) }
             if cmark_gfm_extensions_get_table_row_is_header(row) != 0 {
                 header = cells
             } else {
@@ -167,29 +179,58 @@ public enum Markdown {
         return MarkdownTable(alignments: alignments, header: header, rows: rows)
     }
 
-    private static func inlines(of node: OpaquePointer) -> [MarkdownInline] {
-        children(of: node).compactMap(inline)
+    private static func inlines(of node: OpaquePointer, depth: Int) -> [MarkdownInline] {
+        children(of: node).compactMap { inline($0, depth: depth) }
     }
 
-    private static func inline(_ node: OpaquePointer) -> MarkdownInline? {
+    private static func inline(_ node: OpaquePointer, depth: Int) -> MarkdownInline? {
+        guard depth <= nestingLimit else {
+            let text = plainText(of: node)
+            return text.isEmpty ? nil : .text(text)
+        }
+        let childInlines = { (node: OpaquePointer) in Self.inlines(of: node, depth: depth + 1) }
         switch typeName(node) {
         case "text": return .text(literal(node))
         case "code": return .code(literal(node))
-        case "emph": return .emphasis(inlines(of: node))
-        case "strong": return .strong(inlines(of: node))
-        case "strikethrough": return .strikethrough(inlines(of: node))
+        case "emph": return .emphasis(childInlines(node))
+        case "strong": return .strong(childInlines(node))
+        case "strikethrough": return .strikethrough(childInlines(node))
         case "link":
             let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
-            return .link(url: url, inlines(of: node))
+            return .link(url: url, childInlines(node))
         case "image":
             let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
-            return .image(url: url, alt: inlines(of: node))
+            return .image(url: url, alt: childInlines(node))
         case "html_inline": return .html(literal(node))
         case "softbreak": return .softBreak
         case "linebreak": return .lineBreak
         default:
-            let inner = inlines(of: node)
+            let inner = childInlines(node)
             return inner.isEmpty ? (literal(node).isEmpty ? nil : .text(literal(node))) : .emphasis(inner)
         }
+    }
+
+    /// All the text below `node`, walked with cmark's iterator (a loop, not recursion, so any
+    /// depth is fine); breaks and block ends become spaces.
+    private static func plainText(of node: OpaquePointer) -> String {
+        guard let iterator = cmark_iter_new(node) else { return "" }
+        defer { cmark_iter_free(iterator) }
+        var text = ""
+        while true {
+            let event = cmark_iter_next(iterator)
+            if event == CMARK_EVENT_DONE { break }
+            guard let current = cmark_iter_get_node(iterator) else { continue }
+            switch typeName(current) {
+            case "text", "code", "code_block", "html_inline", "html_block":
+                if event == CMARK_EVENT_ENTER { text += literal(current) }
+            case "softbreak", "linebreak":
+                text += " "
+            case "paragraph", "heading", "item":
+                if event == CMARK_EVENT_EXIT, !text.isEmpty, text.last != " " { text += " " }
+            default:
+                break
+            }
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -54,13 +54,16 @@ public struct ProgressStore: Sendable {
         try AtomicWrite.write(data, to: file)
     }
 
-    /// Keeps a dated copy (for `reset`), returning its path.
+    /// Keeps a dated copy (for `reset`), returning its path: `progress.<stamp>.json`, or
+    /// `progress.<stamp>-2.json` and so on when a backup of the same second exists. The name is
+    /// claimed with link(2), which never replaces a file, so two resets in one second (or two
+    /// processes at once) each keep their own backup.
     public func backupCopy(now: Date) throws(WorkbookError) -> URL? {
         guard let data = try? Data(contentsOf: file) else { return nil }
         let stamp = Self.stamp(now)
-        let url = file.deletingLastPathComponent().appendingPathComponent("progress.\(stamp).json")
-        try AtomicWrite.write(data, to: url)
-        return url
+        return try AtomicWrite.writeNew(data, in: file.deletingLastPathComponent()) { suffix in
+            "progress.\(stamp)\(suffix).json"
+        }
     }
 
     static func stamp(_ date: Date) -> String {
@@ -84,6 +87,20 @@ public struct ProgressStore: Sendable {
         return decoder
     }
 
+    /// A Swift type as the JSON it stands for: "an object", not "Dictionary<String, Any>".
+    static func kind(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        if name.hasPrefix("Dictionary") { return "an object" }
+        if name.hasPrefix("Array") { return "a list" }
+        switch name {
+        case "String": return "a string"
+        case "Int", "Int64", "Int32", "UInt", "Double", "Float": return "a number"
+        case "Bool": return "true or false"
+        case "Date": return "a date such as 2026-01-31T12:00:00Z"
+        default: return "a \(name.prefix { $0 != "<" }.lowercased()) value"
+        }
+    }
+
     /// One line about what is wrong with the file.
     static func describe(_ error: any Error) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
@@ -99,9 +116,9 @@ public struct ProgressStore: Sendable {
         case DecodingError.keyNotFound(let key, let context):
             return "\(path(context.codingPath + [key])) is missing"
         case DecodingError.typeMismatch(let type, let context):
-            return "\(path(context.codingPath)) should be \(type)"
+            return "\(path(context.codingPath)) should be \(kind(type))"
         case DecodingError.valueNotFound(let type, let context):
-            return "\(path(context.codingPath)) should be \(type), not null"
+            return "\(path(context.codingPath)) should be \(kind(type)), not null"
         default:
             return "\(error)"
         }
@@ -110,6 +127,30 @@ public struct ProgressStore: Sendable {
 
 /// Writes a file so that readers see either the old or the new content, never a torn one.
 enum AtomicWrite {
+    /// The suffixes tried for a name that must not replace anything: "", "-2", "-3", …
+    static func uniqueSuffixes(limit: Int = 1_000) -> [String] {
+        [""] + (2...limit).map { "-\($0)" }
+    }
+
+    /// Writes `data` to a NEW file in `directory`, named by `name(suffix)` with the first suffix
+    /// whose name is free. The complete file is linked into place, so the name never holds a
+    /// torn file, and an existing file is never replaced.
+    static func writeNew(
+        _ data: Data, in directory: URL, mode: mode_t = 0o644, name: (String) -> String
+    ) throws(WorkbookError) -> URL {
+        let staging = directory.appendingPathComponent(".\(name("")).\(getpid()).\(UInt32.random(in: 0 ... .max)).new")
+        try write(data, to: staging, mode: mode)
+        defer { unlink(staging.path) }
+        for suffix in uniqueSuffixes() {
+            let url = directory.appendingPathComponent(name(suffix))
+            if link(staging.path, url.path) == 0 { return url }
+            guard errno == EEXIST else {
+                throw .fileProblem(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
+            }
+        }
+        throw .fileProblem(path: directory.appendingPathComponent(name("")).path, reason: "a thousand backups of the same second exist; remove some")
+    }
+
     static func write(_ data: Data, to url: URL, mode: mode_t = 0o644) throws(WorkbookError) {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")

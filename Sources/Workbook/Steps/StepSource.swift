@@ -42,7 +42,7 @@ public struct StepSource: Sendable, Equatable {
     }
 
     public static func extract(id: String, file: String, text: String) throws(Problem) -> StepSource {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = text.normalizingLineEndings.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let starts = lines.indices.filter { Self.anchorID(lines[$0]) == id }
         guard let start = starts.first else { throw .startAnchorMissing(id: id, file: file) }
         guard starts.count == 1 else { throw .duplicateAnchor(id: id, file: file, lines: starts.map { $0 + 1 }) }
