@@ -2,7 +2,9 @@ import ArgumentParser
 import Crypto
 import Foundation
 import SpiffeIdentity
+import SpiffeTLS
 import SpiffeX509
+import X509
 
 /// `spiffe-bench validate`: what a full six-check validation costs next to the one thing it
 /// cannot avoid, verifying a P-256 signature.
@@ -51,6 +53,18 @@ struct ValidateBench: AsyncParsableCommand {
             precondition(publicKey.isValidSignature(signature, for: message))
         }
 
+        // What the TLS callback does per handshake (PeerVerification): DER off the wire into
+        // Certificates, authenticate and authorize (SVIDPeerVerifier), re-encode the validated
+        // chain for swift-nio-ssl.
+        let wire = try svid.chain.map { try PEM.der([$0]) }
+        let peerVerifier = SVIDPeerVerifier(bundles: bundle, authorizer: .id(id), now: { now })
+        let handshake = try await measure(seconds) {
+            let presented = try wire.map { try Certificate(derEncoded: $0) }
+            let peer = try await peerVerifier.verify(presented: presented)
+            let validated = try peer.chain.map { try PEM.der([$0]) }
+            precondition(validated.count == 2)
+        }
+
         #if DEBUG
         let build = "debug build: Swift code unoptimized, expect release to be several times faster"
         #else
@@ -60,8 +74,11 @@ struct ValidateBench: AsyncParsableCommand {
         print(line("validate, parsed chain (six checks)", parsed))
         print(line("validate, from PEM bytes (parse + six checks)", fromPEM))
         print(line("P-256 signature verification (swift-crypto)", signatures))
+        print(line("TLS peer verification, per handshake", handshake))
         print(String(format: "ratio: a validate of a parsed chain costs %.1f signature verifications; from PEM %.1f",
                      signatures.perSecond / parsed.perSecond, signatures.perSecond / fromPEM.perSecond))
+        print(String(format: "ratio: validate, parsed chain = %.2f x P-256 signature verification; from PEM %.2f x; TLS peer verification %.2f x",
+                     parsed.perSecond / signatures.perSecond, fromPEM.perSecond / signatures.perSecond, handshake.perSecond / signatures.perSecond))
         print(String(format: "so the signature is %.0f%% of a validate; parsing, path building and policy are the rest",
                      100 * parsed.perSecond / signatures.perSecond))
     }

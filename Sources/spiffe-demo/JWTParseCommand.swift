@@ -232,7 +232,7 @@ struct JWTParseCommand: ParsableCommand {
             name = check.name.rawValue
             rule = check.name.rule
             switch check.outcome {
-            case .passed(let detail): (outcome, self.detail) = ("passed", detail)
+            case .passed(let detail): (outcome, self.detail) = ("passed", detail.description)
             case .failed(let error): (outcome, detail) = ("failed", error.description)
             case .skipped(let why): (outcome, detail) = ("skipped", why)
             }

@@ -130,7 +130,7 @@ struct OIDCDiscoveryCommand: ParsableCommand {
         }
         for check in verdict.checks {
             switch check.outcome {
-            case .passed(let detail): lines.append(("pass", check.name.rawValue, detail))
+            case .passed(let detail): lines.append(("pass", check.name.rawValue, detail.description))
             case .failed(let error): lines.append(("FAIL", check.name.rawValue, error.description)); failures.append(error.description)
             case .skipped(let why): lines.append(("skip", check.name.rawValue, why))
             }

@@ -18,29 +18,36 @@ public enum Base64URL {
 
     /// Decodes, or returns nil when `text` is not strict unpadded base64url.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var standard = ""
-        standard.reserveCapacity(text.utf8.count + 3)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "A"..."Z", "a"..."z", "0"..."9": standard.unicodeScalars.append(scalar)
-            case "-": standard.append("+")
-            case "_": standard.append("/")
-            default: return nil
-            }
-        }
+        let characters = text.utf8
         // A group of four characters carries three bytes; a lone trailing character carries
         // fewer than eight bits and cannot be the end of any encoding.
-        switch standard.utf8.count % 4 {
-        case 1: return nil
-        case 2: standard += "=="
-        case 3: standard += "="
-        default: break
+        guard characters.count % 4 != 1 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(characters.count * 3 / 4)
+        var pending: UInt32 = 0   // bits read but not yet a whole byte
+        var pendingCount = 0
+        for character in characters {
+            let value: UInt8
+            switch character {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = character - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = character - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "-"): value = 62
+            case UInt8(ascii: "_"): value = 63
+            default: return nil
+            }
+            pending = pending << 6 | UInt32(value)
+            pendingCount += 6
+            if pendingCount >= 8 {
+                pendingCount -= 8
+                bytes.append(UInt8(truncatingIfNeeded: pending >> UInt32(pendingCount)))
+                pending &= (1 << UInt32(pendingCount)) - 1
+            }
         }
-        guard let data = Data(base64Encoded: standard) else { return nil }
         // The last character of a group may carry unused low bits; they must be zero. Otherwise
         // "...Q" and "...R" would decode to the same bytes and one signature would have many
-        // spellings. Re-encoding and comparing rejects every such non-canonical form.
-        guard encode(data) == text else { return nil }
-        return Array(data)
+        // spellings.
+        guard pending == 0 else { return nil }
+        return bytes
     }
 }

@@ -91,60 +91,26 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
         return (try? encoder.encode(value)) ?? Data("null".utf8)
     }
 
-    /// Parses a JSON object (a header or a claims set); nil when the bytes are not one.
+    /// Parses a JSON object (a header or a claims set); nil when the bytes are not one, or when
+    /// a member name appears twice (`JSONParser`).
     public static func object(from bytes: [UInt8]) -> [String: JSONValue]? {
-        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
-            return nil
-        }
-        return object
+        try? JSONParser.object(bytes)
     }
 
-    /// The first member name that appears twice in one object of `bytes` (valid JSON), or nil.
+    /// The first member name that appears twice in one object of `bytes`, or nil.
     ///
     /// JSON parsers disagree about duplicates: Foundation's JSONDecoder keeps the first value,
     /// Python's json and JSONSerialization the last. A header `{"alg":"none","alg":"ES256"}` would
     /// mean different things to two validators, so RFC 7515 §5.2 says reject it (or take the
-    /// last); we reject. Decoding into a dictionary hides duplicates, hence this small scanner.
+    /// last); we reject. Escapes are decoded first, so "a" and "\u0061" are the same name.
     public static func duplicateMemberName(in bytes: [UInt8]) -> String? {
-        var objects: [Set<String>?] = []   // one entry per open container; nil for arrays
-        var expectingName = false
-        var index = 0
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "{"):
-                objects.append([])
-                expectingName = true
-            case UInt8(ascii: "["):
-                objects.append(nil)
-                expectingName = false
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                if !objects.isEmpty { objects.removeLast() }
-                expectingName = false
-            case UInt8(ascii: ","):
-                expectingName = objects.last.map { $0 != nil } ?? false
-            case UInt8(ascii: "\""):
-                let start = index
-                index += 1
-                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-                    if bytes[index] == UInt8(ascii: "\\") { index += 1 }
-                    index += 1
-                }
-                if expectingName, objects.last != nil, index < bytes.count {
-                    let raw = bytes[(start + 1)..<index]
-                    var name = String(decoding: raw, as: UTF8.self)
-                    // Decode escapes, so "a" and "\u0061" count as the same name.
-                    if raw.contains(UInt8(ascii: "\\")),
-                       let unescaped = try? JSONDecoder().decode(String.self, from: Data(bytes[start...index])) {
-                        name = unescaped
-                    }
-                    if objects[objects.count - 1]!.insert(name).inserted == false { return name }
-                    expectingName = false
-                }
-            default:
-                break
-            }
-            index += 1
+        do {
+            _ = try JSONParser.object(bytes)
+            return nil
+        } catch .duplicateMember(let name) {
+            return name
+        } catch {
+            return nil
         }
-        return nil
     }
 }

@@ -1,3 +1,5 @@
+import SpiffeX509
+
 /// One rule a JWT-SVID validator applies, and how a token fared against it.
 ///
 /// `jwt-parse --bundle … --audience …` prints one line per check, in this order, so a learner sees
@@ -37,8 +39,9 @@ public struct JWTCheck: Sendable {
     }
 
     public enum Outcome: Sendable {
-        /// The check passed; the string says what was seen ("ES256", "kid 'abc' in example.org").
-        case passed(String)
+        /// The check passed; the text says what was seen ("ES256", "kid 'abc' in example.org"),
+        /// rendered only when someone reads it.
+        case passed(LazyText)
         case failed(JWTSVIDError)
         /// The check could not run because one it depends on failed.
         case skipped(String)
@@ -55,6 +58,27 @@ public struct JWTCheck: Sendable {
     public var failure: JWTSVIDError? {
         if case .failed(let error) = outcome { return error }
         return nil
+    }
+
+    /// What the check found, passed or not, in words.
+    public var detail: String {
+        switch outcome {
+        case .passed(let text): return text.description
+        case .failed(let error): return error.description
+        case .skipped(let why): return why
+        }
+    }
+
+    /// One line for people, as `ValidationReport.Result.line` has for X.509:
+    /// `pass  alg  ES256: ECDSA using P-256 and SHA-256`.
+    public var line: String {
+        let label: String
+        switch outcome {
+        case .passed: label = "pass"
+        case .failed: label = "FAIL"
+        case .skipped: label = "skip"
+        }
+        return "\(label)  \(name.rawValue): \(detail)"
     }
 }
 
@@ -77,14 +101,17 @@ public struct JWTSVIDVerdict: Sendable {
         checks.append(JWTCheck(name: name, outcome: outcome))
     }
 
-    /// Runs one check; returns its value when it passed, nil when it failed.
+    /// Runs one check; returns its value when it passed, nil when it failed. `detail` says in
+    /// words what a pass found; it runs only if someone reads the report.
     @discardableResult
-    mutating func run<T>(
-        _ name: JWTCheck.Name, _ body: () throws(JWTSVIDError) -> (T, String)
+    mutating func run<T: Sendable>(
+        _ name: JWTCheck.Name,
+        detail: @escaping @Sendable (T) -> String,
+        _ body: () throws(JWTSVIDError) -> T
     ) -> T? {
         do {
-            let (value, detail) = try body()
-            record(name, .passed(detail))
+            let value = try body()
+            record(name, .passed(LazyText(rendering: { detail(value) })))
             return value
         } catch {
             record(name, .failed(error))

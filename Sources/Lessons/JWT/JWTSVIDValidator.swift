@@ -50,7 +50,7 @@ public struct JWTSVIDValidator: Sendable {
         let parsed: JWTToken
         do {
             parsed = try JWTToken.parse(compact)
-            verdict.record(.serialization, .passed("three parts; header and claims are JSON objects"))
+            verdict.record(.serialization, .passed(LazyText("three parts; header and claims are JSON objects")))
         } catch {
             verdict.record(.serialization, .failed(error))
             return verdict
@@ -58,40 +58,36 @@ public struct JWTSVIDValidator: Sendable {
         verdict.token = parsed
 
         // 2. The header, before anything in the token is used.
-        let algorithm = verdict.run(.algorithm) { () throws(JWTSVIDError) in
-            let alg = try JWTSVIDValidator.allowedAlgorithm(parsed.header["alg"])
-            return (alg, "\(alg.rawValue): \(alg.summary)")
+        let algorithm = verdict.run(.algorithm, detail: { "\($0.rawValue): \($0.summary)" }) { () throws(JWTSVIDError) in
+            try JWTSVIDValidator.allowedAlgorithm(parsed.header["alg"])
         }
-        verdict.run(.type) { () throws(JWTSVIDError) in
+        verdict.run(.type, detail: { $0 ?? "absent" }) { () throws(JWTSVIDError) -> String? in
             switch parsed.header["typ"] {
-            case nil: return ((), "absent")
-            case .string(let typ)? where typ == "JWT" || typ == "JOSE": return ((), typ)
+            case nil: return nil
+            case .string(let typ)? where typ == "JWT" || typ == "JOSE": return typ
             case let other?: throw .typeNotAllowed(other.stringValue ?? other.description)
             }
         }
-        verdict.run(.header) { () throws(JWTSVIDError) in
-            if let extra = parsed.header.keys.sorted().first(where: { !["alg", "kid", "typ"].contains($0) }) {
+        verdict.run(.header, detail: { _ in parsed.header.keys.sorted().joined(separator: ", ") }) { () throws(JWTSVIDError) in
+            if let extra = parsed.header.keys.filter({ $0 != "alg" && $0 != "kid" && $0 != "typ" }).min() {
                 throw .headerNotAllowed(extra)
             }
-            return ((), parsed.header.keys.sorted().joined(separator: ", "))
         }
-        let keyID = verdict.run(.keyID) { () throws(JWTSVIDError) in
+        let keyID = verdict.run(.keyID, detail: { $0 }) { () throws(JWTSVIDError) in
             guard let kid = parsed.keyID, !kid.isEmpty else { throw .keyIDMissing }
-            return (kid, kid)
+            return kid
         }
 
         // 3. Who the token claims to be: the trust domain decides which bundle may vouch for it.
-        let subject = verdict.run(.subject) { () throws(JWTSVIDError) in
-            let id = try JWTSVIDValidator.spiffeID(parsed.claims["sub"])
-            return (id, id.description)
+        let subject = verdict.run(.subject, detail: { $0.description }) { () throws(JWTSVIDError) in
+            try JWTSVIDValidator.spiffeID(parsed.claims["sub"])
         }
 
         // 4. The key: from the bundle of the subject's own trust domain, by kid, never a default.
         var key: JWTPublicKey?
         if let keyID, let subject {
-            key = verdict.run(.key) { () throws(JWTSVIDError) in
-                let key = try JWTSVIDValidator.findKey(keyID, for: subject, in: bundles)
-                return (key, "\(key) key '\(keyID)' of \(subject.trustDomain)")
+            key = verdict.run(.key, detail: { "\($0) key '\(keyID)' of \(subject.trustDomain)" }) { () throws(JWTSVIDError) in
+                try JWTSVIDValidator.findKey(keyID, for: subject, in: bundles)
             }
         } else {
             verdict.record(.key, .skipped("needs a kid and a SPIFFE ID in sub"))
@@ -100,11 +96,11 @@ public struct JWTSVIDValidator: Sendable {
         // 5. The key must be of the kind alg names: the header does not get to choose.
         var verifiable = false
         if let key, let algorithm {
-            verifiable = verdict.run(.keyType) { () throws(JWTSVIDError) in
+            verifiable = verdict.run(.keyType, detail: { _ in "\(algorithm.rawValue) with an \(key) key" }) { () throws(JWTSVIDError) in
                 guard key.allows(algorithm) else {
                     throw .algorithmDoesNotMatchKey(algorithm: algorithm.rawValue, key: key.description)
                 }
-                return (true, "\(algorithm.rawValue) with an \(key) key")
+                return true
             } ?? false
         } else {
             verdict.record(.keyType, .skipped("needs an allowed alg and a bundle key"))
@@ -113,11 +109,11 @@ public struct JWTSVIDValidator: Sendable {
         // 6. The signature, over the exact characters of header.payload.
         var signed = false
         if verifiable, let key, let algorithm {
-            signed = verdict.run(.signature) { () throws(JWTSVIDError) in
+            signed = verdict.run(.signature, detail: { _ in "valid \(algorithm.rawValue) signature" }) { () throws(JWTSVIDError) in
                 guard try key.verify(signature: parsed.signature, over: parsed.signingInput, algorithm: algorithm) else {
                     throw .signatureInvalid
                 }
-                return (true, "valid \(algorithm.rawValue) signature")
+                return true
             } ?? false
         } else {
             verdict.record(.signature, .skipped("needs a bundle key that matches alg"))
@@ -125,7 +121,7 @@ public struct JWTSVIDValidator: Sendable {
 
         // 7. The claims every JWT-SVID must carry. Checked even after a failure above, so the
         //    report is complete; a token whose signature failed is rejected all the same.
-        let expiry = verdict.run(.expiry) { () throws(JWTSVIDError) in
+        let expiry = verdict.run(.expiry, detail: { "expires \(TimeText.iso($0)), in \(TimeText.duration($0.timeIntervalSince(now)))" }) { () throws(JWTSVIDError) in
             guard let value = parsed.claims["exp"] else { throw .expirationMissing }
             guard let seconds = value.numberValue else {
                 throw .claimWrongType(name: "exp", expected: "a NumericDate (seconds since 1970)", actual: value.typeName)
@@ -133,21 +129,24 @@ public struct JWTSVIDValidator: Sendable {
             let expiry = Date(timeIntervalSince1970: seconds)
             // RFC 7519 §4.1.4: the current time must be *before* exp.
             guard now < expiry.addingTimeInterval(leeway) else { throw .expired(expiry: expiry, now: now) }
-            return (expiry, "expires \(TimeText.iso(expiry)), in \(TimeText.duration(expiry.timeIntervalSince(now)))")
+            return expiry
         }
-        verdict.run(.notBefore) { () throws(JWTSVIDError) in
-            guard let value = parsed.claims["nbf"] else { return ((), "absent") }
+        verdict.run(.notBefore, detail: { $0.map { "valid since \(TimeText.iso($0))" } ?? "absent" }) { () throws(JWTSVIDError) -> Date? in
+            guard let value = parsed.claims["nbf"] else { return nil }
             guard let seconds = value.numberValue else {
                 throw .claimWrongType(name: "nbf", expected: "a NumericDate (seconds since 1970)", actual: value.typeName)
             }
             let notBefore = Date(timeIntervalSince1970: seconds)
             guard now.addingTimeInterval(leeway) >= notBefore else { throw .notYetValid(notBefore: notBefore, now: now) }
-            return ((), "valid since \(TimeText.iso(notBefore))")
+            return notBefore
         }
-        let audiences = verdict.run(.audience) { () throws(JWTSVIDError) in
+        let audience = self.audience
+        let audiences = verdict.run(.audience, detail: { (values: [String]) in
+            "contains '\(audience)'" + (values.count > 1 ? " (and \(values.count - 1) more: replayable to them, JWT-SVID §6.2)" : "")
+        }) { () throws(JWTSVIDError) in
             let values = try JWTSVIDValidator.audienceValues(parsed.claims["aud"])
             guard values.contains(audience) else { throw .audienceMismatch(expected: audience, actual: values) }
-            return (values, "contains '\(audience)'" + (values.count > 1 ? " (and \(values.count - 1) more: replayable to them, JWT-SVID §6.2)" : ""))
+            return values
         }
 
         if signed, verdict.firstFailure == nil, let subject, let expiry, let audiences, let keyID, let algorithm {

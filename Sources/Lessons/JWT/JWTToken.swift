@@ -35,10 +35,8 @@ public struct JWTToken: Sendable {
 
         // Both the JOSE header and the claims set are JSON objects (RFC 7519 §7.2), each
         // member named once: parsers disagree on which duplicate wins (RFC 7515 §5.2).
-        guard let header = JSONValue.object(from: headerBytes) else { throw .badJSON(part: "header") }
-        guard let claims = JSONValue.object(from: payloadBytes) else { throw .badJSON(part: "payload") }
-        if let name = JSONValue.duplicateMemberName(in: headerBytes) { throw .duplicateMember(part: "header", name: name) }
-        if let name = JSONValue.duplicateMemberName(in: payloadBytes) { throw .duplicateMember(part: "payload", name: name) }
+        let header = try object(headerBytes, part: "header")
+        let claims = try object(payloadBytes, part: "payload")
 
         return JWTToken(
             compact: token,
@@ -49,6 +47,17 @@ public struct JWTToken: Sendable {
         )
     }
     // end-step
+
+    /// One part's JSON object, or the error that names the part and what is wrong with it.
+    private static func object(_ bytes: [UInt8], part: String) throws(JWTSVIDError) -> [String: JSONValue] {
+        do {
+            return try JSONParser.object(bytes)
+        } catch .duplicateMember(let name) {
+            throw .duplicateMember(part: part, name: name)
+        } catch {
+            throw .badJSON(part: part)
+        }
+    }
 
     // MARK: What the header says
 

@@ -193,7 +193,7 @@ enum JWTLesson {
 
         let verdict = validator.check(token, bundles: bundles, now: now)
         lines.append("the token from jwt-svid, for audience \(audience):")
-        for check in verdict.checks { lines.append("  " + line(check)) }
+        for check in verdict.checks { lines.append("  " + check.line) }
         lines.append(verdict.isValid ? "VALID" : "INVALID: \(verdict.firstFailure.map(String.init(describing:)) ?? "")")
 
         // Forgeries and mistakes, each refused by the rule that names it.
@@ -233,14 +233,6 @@ enum JWTLesson {
             "spiffe_id": verdict.svid?.spiffeID.description ?? "",
             "forgeries_refused": "\(refused)/\(cases.count)",
         ])
-    }
-
-    static func line(_ check: JWTCheck) -> String {
-        switch check.outcome {
-        case .passed(let detail): return "pass  \(check.name.rawValue): \(detail)"
-        case .failed(let error): return "FAIL  \(check.name.rawValue): \(error)"
-        case .skipped(let why): return "skip  \(check.name.rawValue): \(why)"
-        }
     }
 
     static func bundleShow(_ context: StepContext) throws -> StepOutput {

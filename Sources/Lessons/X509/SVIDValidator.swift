@@ -25,7 +25,7 @@ public enum SVIDValidator {
             // 1. The identity lives in the URI SAN, not in the subject: exactly one, well formed.
             let (leaf, id) = try checkSpiffeID(chain)
             report.spiffeID = id
-            report.passed(.spiffeID, id.description)
+            report.passed(.spiffeID, LazyText(rendering: { id.description }))
 
             // 2. A leaf that is a CA could mint SVIDs for every ID in the trust domain.
             report.passed(.leafConstraints, try checkLeafConstraints(leaf))
@@ -39,7 +39,7 @@ public enum SVIDValidator {
             // 5. The bundle is picked by the ID's trust domain; the library builds the path.
             let validated = try await checkChain(chain, of: id, bundles: bundles, at: time)
             report.validatedChain = validated
-            report.passed(.chain, validated.map(CertificateNames.describe).joined(separator: " <- "))
+            report.passed(.chain, LazyText(rendering: { validated.map(CertificateNames.describe).joined(separator: " <- ") }))
 
             // 6. Authentication is done; authorization is the caller's decision.
             report.passed(.authorization, try checkAuthorized(id, expected))
@@ -82,7 +82,7 @@ public enum SVIDValidator {
     }
 
     /// Check 2: basic constraints must not make the leaf a CA.
-    static func checkLeafConstraints(_ leaf: Certificate) throws(SVIDCheckFailure) -> String {
+    static func checkLeafConstraints(_ leaf: Certificate) throws(SVIDCheckFailure) -> LazyText {
         let constraints: BasicConstraints?
         do { constraints = try leaf.extensions.basicConstraints } catch {
             throw SVIDCheckFailure(.leafConstraints, "the basic constraints extension does not parse: \(error)")
@@ -91,14 +91,14 @@ public enum SVIDValidator {
         case .isCertificateAuthority:
             throw SVIDCheckFailure(.leafConstraints, "basic constraints say cA=true, but a leaf SVID must not be a CA")
         case .notCertificateAuthority:
-            return "cA=false"
+            return LazyText("cA=false")
         case nil:
-            return "no basic constraints extension, so not a CA"
+            return LazyText("no basic constraints extension, so not a CA")
         }
     }
 
     /// Check 3: digitalSignature set; keyCertSign and cRLSign not set; the extension critical.
-    static func checkKeyUsage(_ leaf: Certificate) throws(SVIDCheckFailure) -> String {
+    static func checkKeyUsage(_ leaf: Certificate) throws(SVIDCheckFailure) -> LazyText {
         func fail(_ reason: String) -> SVIDCheckFailure { SVIDCheckFailure(.keyUsage, reason) }
         guard let ext = leaf.extensions[oid: .X509ExtensionID.keyUsage] else {
             throw fail("the key usage extension is missing; every SVID must have one")
@@ -111,11 +111,11 @@ public enum SVIDValidator {
             throw fail("key usage lacks digitalSignature (it has: \(usage.names.joined(separator: ", ")))")
         }
         if !ext.critical { throw fail("the key usage extension is not marked critical") }
-        return usage.names.joined(separator: ", ") + " (critical)"
+        return LazyText(rendering: { usage.names.joined(separator: ", ") + " (critical)" })
     }
 
     /// Check 4: notBefore <= time <= notAfter (both ends inclusive, as in RFC 5280).
-    static func checkValidity(_ leaf: Certificate, at time: Date) throws(SVIDCheckFailure) -> String {
+    static func checkValidity(_ leaf: Certificate, at time: Date) throws(SVIDCheckFailure) -> LazyText {
         if time < leaf.notValidBefore {
             let early = TimeText.duration(leaf.notValidBefore.timeIntervalSince(time))
             throw SVIDCheckFailure(.validity, "not yet valid: notBefore is \(TimeText.iso(leaf.notValidBefore)), \(early) after \(TimeText.iso(time))")
@@ -124,8 +124,10 @@ public enum SVIDValidator {
             let late = TimeText.duration(time.timeIntervalSince(leaf.notValidAfter))
             throw SVIDCheckFailure(.validity, "expired: notAfter was \(TimeText.iso(leaf.notValidAfter)), \(late) before \(TimeText.iso(time))")
         }
-        let left = TimeText.duration(leaf.notValidAfter.timeIntervalSince(time))
-        return "\(TimeText.iso(leaf.notValidBefore)) .. \(TimeText.iso(leaf.notValidAfter)), \(left) left"
+        let (notBefore, notAfter) = (leaf.notValidBefore, leaf.notValidAfter)
+        return LazyText(rendering: {
+            "\(TimeText.iso(notBefore)) .. \(TimeText.iso(notAfter)), \(TimeText.duration(notAfter.timeIntervalSince(time))) left"
+        })
     }
 
     /// Check 5: an RFC 5280 path from the leaf to a CA in the bundle of the ID's trust domain.
@@ -141,9 +143,10 @@ public enum SVIDValidator {
         do { bundle = try bundles.x509Bundle(for: id.trustDomain) } catch {
             throw SVIDCheckFailure(.chain, "\(error); only the bundle of \(id.trustDomain) may vouch for \(id)")
         }
-        var verifier = Verifier(rootCertificates: CertificateStore(bundle.authorities)) {
+        // Checks 1-3 have already passed on this leaf, so the policy checks only the issuers.
+        var verifier = Verifier(rootCertificates: bundle.rootStore) {
             RFC5280Policy(fixedExpiryValidationTime: time)
-            SpiffeVerifierPolicy()
+            SpiffeVerifierPolicy(checkingLeaf: false)
         }
         let result = await verifier.validate(leaf: chain[0], intermediates: CertificateStore(chain.dropFirst()))
         switch result {
@@ -156,11 +159,11 @@ public enum SVIDValidator {
     }
 
     /// Check 6: the authenticated ID must be one the caller accepts.
-    static func checkAuthorized(_ id: SpiffeID, _ expected: SpiffeIDMatcher) throws(SVIDCheckFailure) -> String {
+    static func checkAuthorized(_ id: SpiffeID, _ expected: SpiffeIDMatcher) throws(SVIDCheckFailure) -> LazyText {
         guard expected.matches(id) else {
             throw SVIDCheckFailure(.authorization, "\(id) is authentic but not accepted here: expected \(expected)")
         }
-        return "\(id) matches \(expected)"
+        return LazyText(rendering: { "\(id) matches \(expected)" })
     }
     // end-step
 }

@@ -21,24 +21,31 @@ public struct SpiffeVerifierPolicy: VerifierPolicy, Sendable {
         .X509ExtensionID.keyUsage,
     ]
 
-    public init() {}
+    /// Whether the leaf rules run here. `SVIDValidator` runs them itself as checks 1-3, before
+    /// the path is built, and passes false so they do not run twice; anyone else using a
+    /// `Verifier` keeps the default.
+    public let checkingLeaf: Bool
+
+    public init(checkingLeaf: Bool = true) {
+        self.checkingLeaf = checkingLeaf
+    }
 
     public func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) -> PolicyEvaluationResult {
-        let certificates = Array(chain)
-        do throws(SVIDCheckFailure) {
-            let (leaf, _) = try SVIDValidator.checkSpiffeID(certificates)
-            _ = try SVIDValidator.checkLeafConstraints(leaf)
-            _ = try SVIDValidator.checkKeyUsage(leaf)
-        } catch {
-            return .failsToMeetPolicy(reason: "X509-SVID: the leaf fails \(error)")
+        if checkingLeaf {
+            do throws(SVIDCheckFailure) {
+                let (leaf, _) = try SVIDValidator.checkSpiffeID([chain.leaf])
+                _ = try SVIDValidator.checkLeafConstraints(leaf)
+                _ = try SVIDValidator.checkKeyUsage(leaf)
+            } catch {
+                return .failsToMeetPolicy(reason: "X509-SVID: the leaf fails \(error)")
+            }
         }
-        for issuer in certificates.dropFirst() {
-            let name = CertificateNames.describe(issuer)
+        for issuer in chain.dropFirst() {
             if let usage = try? issuer.extensions.keyUsage, !usage.keyCertSign {
-                return .failsToMeetPolicy(reason: "X509-SVID: \(name) signs certificates but its key usage lacks keyCertSign")
+                return .failsToMeetPolicy(reason: "X509-SVID: \(CertificateNames.describe(issuer)) signs certificates but its key usage lacks keyCertSign")
             }
             if let id = try? X509SVID.spiffeID(of: issuer), !id.isTrustDomainRoot {
-                return .failsToMeetPolicy(reason: "X509-SVID: the signing certificate \(name) carries \(id); a CA's SPIFFE ID has no path")
+                return .failsToMeetPolicy(reason: "X509-SVID: the signing certificate \(CertificateNames.describe(issuer)) carries \(id); a CA's SPIFFE ID has no path")
             }
         }
         return .meetsPolicy

@@ -16,7 +16,36 @@ public struct ValidationReport: Sendable {
     public struct Result: Sendable, Codable, Equatable {
         public let check: SVIDCheck
         public let outcome: Outcome
-        public let detail: String
+        private let text: LazyText
+
+        /// What was found (for a pass) or what was wrong (for a fail), rendered when read.
+        public var detail: String { text.description }
+
+        init(check: SVIDCheck, outcome: Outcome, detail: LazyText) {
+            self.check = check
+            self.outcome = outcome
+            self.text = detail
+        }
+
+        enum CodingKeys: String, CodingKey { case check, outcome, detail }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            check = try container.decode(SVIDCheck.self, forKey: .check)
+            outcome = try container.decode(Outcome.self, forKey: .outcome)
+            text = LazyText(try container.decode(String.self, forKey: .detail))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(check, forKey: .check)
+            try container.encode(outcome, forKey: .outcome)
+            try container.encode(detail, forKey: .detail)
+        }
+
+        public static func == (lhs: Result, rhs: Result) -> Bool {
+            lhs.check == rhs.check && lhs.outcome == rhs.outcome && lhs.detail == rhs.detail
+        }
 
         /// One line for people: `✔ 1 SPIFFE ID: spiffe://example.org/web`.
         public var line: String {
@@ -66,15 +95,15 @@ public struct ValidationReport: Sendable {
     /// The report as lines for people: one per check, then the verdict.
     public var lines: [String] { results.map(\.line) + [verdict] }
 
-    mutating func passed(_ check: SVIDCheck, _ detail: String) {
+    mutating func passed(_ check: SVIDCheck, _ detail: LazyText) {
         results.append(Result(check: check, outcome: .passed, detail: detail))
     }
 
     /// Records `failure` and marks every later check as skipped.
     mutating func failed(_ failure: SVIDCheckFailure) {
-        results.append(Result(check: failure.check, outcome: .failed, detail: failure.reason))
+        results.append(Result(check: failure.check, outcome: .failed, detail: LazyText(failure.reason)))
         for later in SVIDCheck.allCases where later > failure.check {
-            results.append(Result(check: later, outcome: .skipped, detail: "not run: \(failure.check) failed"))
+            results.append(Result(check: later, outcome: .skipped, detail: LazyText("not run: \(failure.check) failed")))
         }
     }
 }

@@ -9,11 +9,17 @@ import X509
 /// not a valid SVID of that trust domain, whatever its URI SAN says.
 public struct X509Bundle: Sendable {
     public let trustDomain: TrustDomain
-    public var authorities: [Certificate]
+    public var authorities: [Certificate] {
+        didSet { rootStore = CertificateStore(authorities) }
+    }
+    /// The authorities as the path builder's root store, built once per bundle rather than once
+    /// per validation (a TLS server validates with the same bundle on every handshake).
+    public private(set) var rootStore: CertificateStore
 
     public init(trustDomain: TrustDomain, authorities: [Certificate]) {
         self.trustDomain = trustDomain
         self.authorities = authorities
+        self.rootStore = CertificateStore(authorities)
     }
 
     /// Reads a bundle from PEM or concatenated DER.
