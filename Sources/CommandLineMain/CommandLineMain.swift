@@ -57,6 +57,13 @@ public enum CommandLineMain {
     ) -> Never {
         let code = root.exitCode(for: error)
         if error is ExitCode { root.exit(withError: error) }
+        // ArgumentParser's other built-ins (completion scripts, the hidden help, the manual's
+        // dump, --version) also exit 0; they are what their user asked for.
+        if code == .success, arguments.prefix(while: { $0 != "--" }).contains(where: { argument in
+            builtInFlags.contains { argument == $0 || argument.hasPrefix($0 + "=") }
+        }) {
+            root.exit(withError: error)
+        }
         if code == .success {
             switch helpRequest(root, arguments) {
             case .only:
@@ -92,25 +99,36 @@ public enum CommandLineMain {
     }
 
     static let helpFlags: Set<String> = ["-h", "--help", "-help"]
+    static let builtInFlags = ["--generate-completion-script", "--help-hidden", "-help-hidden", "--experimental-dump-help", "--version"]
 
     /// Decides what a parse that ended in "show the help" really asked for.
     static func helpRequest<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]) -> HelpRequest {
-        // Arguments after `--` are values, never flags.
+        // Arguments after `--` are values, never flags; that there are any means more than
+        // help was asked for.
         let options = arguments.prefix { $0 != "--" }
+        let valuesFollow = options.count < arguments.count - 1
         var rest = options[...]
-        // Leading subcommand names (including `help`) are part of a help request, not arguments.
-        var level: [any ParsableCommand.Type] = [root]
-        while let name = rest.first,
-              let next = level.last?.configuration.subcommands.first(where: { $0._commandName == name }) ?? (name == "help" ? root : nil) {
-            level.append(next)
+        // `help [subcommand…]`, ArgumentParser's help command, only as the first word.
+        if rest.first == "help" {
+            rest = rest.dropFirst()
+            var level: any ParsableCommand.Type = root
+            while let name = rest.first, let next = level.configuration.subcommands.first(where: { $0._commandName == name }) {
+                level = next
+                rest = rest.dropFirst()
+            }
+            return rest.isEmpty && !valuesFollow ? .only : .withOtherArguments
+        }
+        // Leading subcommand names are part of a help request, not arguments.
+        var level: any ParsableCommand.Type = root
+        while let name = rest.first, let next = level.configuration.subcommands.first(where: { $0._commandName == name }) {
+            level = next
             rest = rest.dropFirst()
         }
-        if arguments.first == "help" { return .only }
         let flags = rest.filter { helpFlags.contains($0) }
         if flags.isEmpty {
             return .none(suspect: rest.first { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 && $0.contains("h") })
         }
-        return flags.count == rest.count ? .only : .withOtherArguments
+        return flags.count == rest.count && !valuesFollow ? .only : .withOtherArguments
     }
 
     /// Prints `line` on stderr.

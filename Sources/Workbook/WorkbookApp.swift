@@ -290,14 +290,22 @@ public struct WorkbookApp: Sendable {
             }
             for suffix in AtomicWrite.uniqueSuffixes() {
                 let aside = backups.appendingPathComponent("\(directory.lastPathComponent)-\(stamp)\(suffix)")
-                guard !FileManager.default.fileExists(atPath: aside.path) else { continue }
-                // rename(2) of a directory onto an existing non-empty one fails, never merges.
+                // mkdir(2) claims the name (it fails if anything is there); rename(2) then
+                // replaces only that empty directory of ours, so nothing is ever merged or lost.
+                guard mkdir(aside.path, 0o755) == 0 else {
+                    if errno == EEXIST { continue }
+                    throw .fileProblem(path: aside.path, reason: "cannot create: \(String(cString: strerror(errno)))")
+                }
                 guard rename(directory.path, aside.path) == 0 else {
-                    if errno == EEXIST || errno == ENOTEMPTY { continue }
-                    throw .fileProblem(path: directory.path, reason: "cannot move aside: \(String(cString: strerror(errno)))")
+                    let reason = String(cString: strerror(errno))
+                    rmdir(aside.path)
+                    throw .fileProblem(path: directory.path, reason: "cannot move aside: \(reason)")
                 }
                 movedTo = aside
                 break
+            }
+            guard movedTo != nil else {
+                throw .fileProblem(path: backups.path, reason: "a thousand backups of the same second exist; remove some and reset again")
             }
         }
         progress.days.removeValue(forKey: WorkbookProgress.key(day))

@@ -20,6 +20,13 @@ struct AgentCommand: AsyncParsableCommand {
             JWT-SVIDs are minted on request (FetchJWTSVID) with the entry's -jwtSVIDTTL, signed by an \
             ES256 key kept in the data directory (jwt/<kid>.key), which FetchJWTBundles publishes.
 
+            Limits, so one workload cannot starve the others: requests up to 64 KiB (larger ones \
+            end with RESOURCE_EXHAUSTED), 100 streams per connection, --max-connections-per-uid \
+            connections per uid (at the limit the caller's oldest connection that never sent a \
+            request is closed), and connections that send no request within --idle-timeout are \
+            closed. The socket's listen backlog is the kernel's; a refused connect is retried by \
+            clients as Unavailable.
+
               spiffe-demo agent --socket /tmp/spire-agent/public/api.sock --data-dir /tmp/spire-agent/data
               SPIFFE_ENDPOINT_SOCKET=unix:///tmp/spire-agent/public/api.sock spiffe-demo fetch --live
             """
@@ -37,6 +44,12 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Log level: trace, debug, info, warning, error.", valueName: "level"))
     var logLevel: String = "info"
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Close a connection that sends no request within this time (default 10s).", valueName: "duration"))
+    var idleTimeout: String = "10s"
+
+    @Option(help: ArgumentHelp("Connections one uid may hold; at the limit its oldest idle one is closed (default 128).", valueName: "n"))
+    var maxConnectionsPerUid: Int = ConnectionLimits.Policy.default.maximumPerCaller
+
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel.lowercased())
         guard let level else { throw CLIError("--log-level \"\(logLevel)\" is not one of trace, debug, info, warning, error") }
@@ -52,8 +65,14 @@ struct AgentCommand: AsyncParsableCommand {
         let socketPath = socket.hasPrefix("unix://") ? String(socket.dropFirst("unix://".count)) : socket
         guard socketPath.hasPrefix("/") else { throw CLIError("--socket needs an absolute path, e.g. /tmp/spire-agent/public/api.sock") }
 
+        let idle = try CLISupport.duration(idleTimeout, option: "--idle-timeout")
+        guard (1...100_000).contains(maxConnectionsPerUid) else {
+            throw CLIError("--max-connections-per-uid must be from 1 to 100000")
+        }
+        let limits = ConnectionLimits.Policy(idleTimeout: .milliseconds(Int64(idle * 1_000)), maximumPerCaller: maxConnectionsPerUid)
         let agent = WorkloadAgent(
-            configuration: .init(socketPath: socketPath, dataDirectory: URL(fileURLWithPath: dataDir), trustDomain: trustDomain),
+            configuration: .init(socketPath: socketPath, dataDirectory: URL(fileURLWithPath: dataDir), trustDomain: trustDomain,
+                                 connectionLimits: limits),
             logger: Logger(label: "spiffe-demo.agent")
         )
         let task = Task {

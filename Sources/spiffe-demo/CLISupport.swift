@@ -58,6 +58,15 @@ enum CLISupport {
         return seconds
     }
 
+    /// `--timeout SECONDS` for commands that talk to an endpoint: how long to keep trying,
+    /// including waiting for an answer, before giving up (more than 0, at most an hour).
+    static func timeout(_ seconds: Double) throws(CLIError) -> Duration {
+        guard seconds.isFinite, seconds > 0, seconds <= 3_600 else {
+            throw CLIError("--timeout \(seconds) is out of range: give seconds from 0.1 to 3600")
+        }
+        return .milliseconds(Int64((seconds * 1_000).rounded(.up)))
+    }
+
     /// `--at`: an instant as `TimeText.instant` reads it (`now`, ISO 8601, `+2h`/`-30m`, or
     /// seconds since 1970), within years 1970...9999.
     static func time(_ text: String, now: Date) throws(CLIError) -> Date {

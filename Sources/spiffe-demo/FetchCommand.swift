@@ -41,7 +41,7 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --watch: stop after this many states (default: run until interrupted).", valueName: "n"))
     var count: Int?
 
-    @Option(help: ArgumentHelp("With --live: how long to keep retrying while the agent is unavailable or has no identity for us.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("With --live: how long to keep trying (and to wait for an answer) while the agent is unavailable or has no identity for us.", valueName: "seconds"))
     var timeout: Double = 5
 
     @Option(help: ArgumentHelp("Simulated mode: the SPIFFE ID to mint.", valueName: "spiffe-id"))
@@ -54,9 +54,10 @@ struct FetchCommand: AsyncParsableCommand {
         if count != nil, !watch { throw CLIError("--count goes with --watch") }
         if let count, count < 1 { throw CLIError("--count must be at least 1") }
         if live {
+            let limit = try CLISupport.timeout(timeout)
             let client: WorkloadAPIClient
             do {
-                client = try WorkloadAPIClient(socket: socket, retry: .upTo(.milliseconds(Int64(timeout * 1000))))
+                client = try WorkloadAPIClient(socket: socket, retry: .deadline(limit))
             } catch {
                 throw CLIError(error.description)
             }

@@ -22,6 +22,9 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Workload API endpoint for --live, e.g. unix:///tmp/spire-agent/public/api.sock.", valueName: "address"))
     var socket: String?
 
+    @Option(help: ArgumentHelp("With --live: how long to keep trying, and to wait for an answer.", valueName: "seconds"))
+    var timeout: Double = 5
+
     @Argument(help: ArgumentHelp("The certificate file (leaf first).", valueName: "file"))
     var file: String?
 
@@ -37,7 +40,8 @@ struct InspectCommand: AsyncParsableCommand {
         var authorities: [Certificate]?
         if live {
             if file != nil { throw CLIError("give either a FILE or --live, not both") }
-            let fetched = try await Self.fetchLive(endpoint: socket ?? ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"])
+            let fetched = try await Self.fetchLive(endpoint: socket ?? ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"],
+                                                   timeout: try CLISupport.timeout(timeout))
             chain = fetched.chain
             authorities = fetched.bundle
         } else {
@@ -68,9 +72,9 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     /// The live path: the default SVID and its bundle from the Workload API.
-    static func fetchLive(endpoint: String?) async throws -> (chain: [Certificate], bundle: [Certificate]?) {
+    static func fetchLive(endpoint: String?, timeout: Duration) async throws -> (chain: [Certificate], bundle: [Certificate]?) {
         let context: X509Context
-        do { context = try await WorkloadAPIClient.fetchX509Context(socket: endpoint) } catch { throw CLIError(error.description) }
+        do { context = try await WorkloadAPIClient.fetchX509Context(socket: endpoint, retry: .deadline(timeout)) } catch { throw CLIError(error.description) }
         guard let svid = context.defaultSVID else { throw CLIError("the Workload API returned no SVID") }
         return (svid.chain, context.bundle(for: svid.spiffeID.trustDomain)?.authorities)
     }

@@ -47,7 +47,8 @@ struct JWTParseCommand: ParsableCommand {
             if audience != nil, bundle == nil {
                 throw JWTCLI.Failure("--audience needs --bundle: without the trust domain's keys nothing can be verified")
             }
-            guard leeway >= 0 else { throw JWTCLI.Failure("--leeway must not be negative") }
+            // An infinite leeway would accept every expired token.
+            guard leeway >= 0, leeway <= 3_600 else { throw JWTCLI.Failure("--leeway must be from 0 to 3600 seconds") }
             let now = try JWTCLI.time(at)
             let compact = try readToken()
             let parsed: JWTToken

@@ -50,6 +50,9 @@ struct JWTSVIDCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The Workload API endpoint for --live (default $SPIFFE_ENDPOINT_SOCKET).", valueName: "unix:///path"))
     var socket: String?
 
+    @Option(help: ArgumentHelp("With --live: how long to keep trying, and to wait for an answer.", valueName: "seconds"))
+    var timeout: Double = 5
+
     @Flag(help: "Print one JSON object instead of the bare token.")
     var json = false
 
@@ -71,7 +74,8 @@ struct JWTSVIDCommand: AsyncParsableCommand {
             let token: String
             let bundle: SpiffeBundle?
             if live {
-                let fetched = try await JWTSVIDLive.fetch(audience: audiences, spiffeID: spiffeID, socket: socket)
+                let limit = try CLISupport.timeout(timeout)
+                let fetched = try await JWTSVIDLive.fetch(audience: audiences, spiffeID: spiffeID, socket: socket, timeout: limit)
                 (token, bundle) = (fetched.token, fetched.bundle)
             } else {
                 let now = try JWTCLI.time(at)

@@ -14,10 +14,10 @@ enum JWTSVIDLive {
         var bundle: SpiffeBundle?
     }
 
-    static func fetch(audience: [String], spiffeID: String?, socket: String?) async throws -> Fetched {
+    static func fetch(audience: [String], spiffeID: String?, socket: String?, timeout: Duration) async throws -> Fetched {
         let id = try spiffeID.map { try JWTCLI.spiffeID($0, option: "--spiffe-id") }
         let client: WorkloadAPIClient
-        do { client = try WorkloadAPIClient(socket: socket) } catch {
+        do { client = try WorkloadAPIClient(socket: socket, retry: .deadline(timeout)) } catch {
             throw JWTCLI.Failure("--live needs the Workload API: \(error)")
         }
         defer { client.close() }

@@ -58,7 +58,7 @@ func withApp<T>(_ display: Display, _ body: (WorkbookApp) async throws(WorkbookE
         )
         return try await body(app)
     } catch {
-        FileHandle.standardError.write(Data("workbook: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("workbook: \(CommandLineMain.printable(error.description))\n".utf8))
         throw ExitCode(error == .cancelled ? 1 : 2)
     }
 }

@@ -69,6 +69,18 @@ struct HostileInputCLITests {
         #expect(mixed.stdout.contains("USAGE: spiffe-demo jwt-parse"))
         #expect(mixed.stderr.contains("help was asked for together with other arguments"))
 
+        // Values after `--` are more than help: the status says nothing ran.
+        let afterDashes = try demo(["jwt-parse", "-h", "--", "x.y.z"])
+        #expect(afterDashes.status == 64, "\(afterDashes)")
+        // ArgumentParser's other built-ins still answer.
+        let completion = try demo(["--generate-completion-script", "bash"])
+        #expect(completion.status == 0, "\(completion)")
+        #expect(completion.stdout.contains("spiffe-demo"))
+        // An infinite leeway would accept every expired token.
+        let leeway = try demo(["jwt-parse", "x.y.z", "--bundle", "b.json", "--trust-domain", "example.org", "--audience", "a", "--leeway", "inf"])
+        #expect(leeway.status == 1, "\(leeway)")
+        #expect(leeway.stderr == "jwt-parse: --leeway must be from 0 to 3600 seconds\n")
+
         // Help alone is help.
         for args in [["--help"], ["jwt-parse", "--help"], ["jwt-parse", "-h"], ["help", "jwt-parse"], ["help"]] {
             let help = try demo(args)

@@ -109,64 +109,20 @@ import Testing
         #expect(ConceptRating(answer: "great") == nil)
     }
 
-    static let lesson = """
-        ---
-        day: 5
-        week: 1
-        title: Fake day
-        agenda:
-          - 10 min: Everything
-        concepts:
-          - alpha: The first letter
-        ---
-
-        ## Reading
-
-        Words.
-
-        ## Steps
-
-        None.
-
-        ## Challenge
-
-        Do it.
-
-        ## Checks
-
-        ```check
-        id: crit
-        question: What must the SAN be?
-        accept: critical
-        explain: x
-        ```
-
-        ```check
-        id: other
-        question: And?
-        accept: yes
-        explain: x
-        ```
-
-        ## Resources
-
-        - none
-        """
-
     @Test func crlfFilesReadLikeUnixOnes() throws {
-        let unix = try Lesson.parse(Self.lesson, path: "day05.md")
-        let windows = try Lesson.parse(Self.lesson.replacingOccurrences(of: "\n", with: "\r\n"), path: "day05.md")
+        let unix = try Lesson.parse(RunnerTests.lesson, path: "day05.md")
+        let windows = try Lesson.parse(RunnerTests.lesson.replacingOccurrences(of: "\n", with: "\r\n"), path: "day05.md")
         #expect(windows.checks.map(\.id) == unix.checks.map(\.id))
         #expect(windows.title == unix.title)
-        let answers = try AnswersFile.parse("crit: critical\r\nother: yes\r\nconcept alpha: solid\r\n", path: "a.txt", lesson: unix)
-        #expect(answers.answers == ["crit": "critical", "other": "yes"])
+        let answers = try AnswersFile.parse("word: critical\r\npick: b\r\nconcept alpha: solid\r\n", path: "a.txt", lesson: unix)
+        #expect(answers.answers == ["word": "critical", "pick": "b"])
         #expect(answers.ratings == ["alpha": .solid])
     }
 
     @Test func anAnswerGivenTwiceIsAnError() throws {
-        let lesson = try Lesson.parse(Self.lesson, path: "day05.md")
-        #expect(throws: WorkbookError.answersFileInvalid(path: "a.txt", line: 3, reason: "check `crit` is already answered on line 1; keep one of the two")) {
-            try AnswersFile.parse("crit: critical\nother: yes\ncrit: wrong\n", path: "a.txt", lesson: lesson)
+        let lesson = try Lesson.parse(RunnerTests.lesson, path: "day05.md")
+        #expect(throws: WorkbookError.answersFileInvalid(path: "a.txt", line: 3, reason: "check `word` is already answered on line 1; keep one of the two")) {
+            try AnswersFile.parse("word: critical\npick: b\nword: wrong\n", path: "a.txt", lesson: lesson)
         }
         #expect(throws: WorkbookError.self) {
             try AnswersFile.parse("concept alpha: solid\nconcept alpha: partial\n", path: "a.txt", lesson: lesson)

@@ -30,8 +30,9 @@ public enum PeerCredentialsPipeline {
     /// The reserved metadata key. Lowercase: HTTP/2 header names are.
     public static let metadataKey = "x-spiffe-workbook-peer"
 
-    /// The server transport callbacks that install the two handlers.
-    public static func callbacks() -> HTTP2ServerTransport.Config.ChannelDebuggingCallbacks {
+    /// The server transport callbacks that install the two handlers; with `limits`, each
+    /// connection is also counted against its caller (ConnectionLimits).
+    public static func callbacks(limits: ConnectionLimits? = nil) -> HTTP2ServerTransport.Config.ChannelDebuggingCallbacks {
         .init(
             onBindTCPListener: nil,
             onAcceptTCPConnection: { channel in
@@ -39,6 +40,7 @@ public enum PeerCredentialsPipeline {
                 readPeerCredentials(of: channel).flatMapThrowing { credentials in
                     try channel.pipeline.syncOperations.addHandler(
                         ConnectionCredentialsHandler(credentials: credentials), position: .first)
+                    limits?.accepted(channel, credentials: credentials)
                 }
             },
             onAcceptHTTP2Stream: { stream in
@@ -48,6 +50,7 @@ public enum PeerCredentialsPipeline {
                         throw AgentError.attestation("HTTP/2 stream without a connection")
                     }
                     let holder = try connection.pipeline.syncOperations.handler(type: ConnectionCredentialsHandler.self)
+                    limits?.requested(connection, uid: holder.credentials.uid)
                     try stream.pipeline.syncOperations.addHandler(
                         StreamCredentialsHandler(credentials: holder.credentials), position: .first)
                 }

@@ -24,6 +24,8 @@ public struct WorkloadAgent: Sendable {
         public var trustDomain: TrustDomain?
         /// How often to look for changed entries and due rotations.
         public var pollInterval: Duration
+        /// What one caller may hold open (idle timeout, connections per uid).
+        public var connectionLimits: ConnectionLimits.Policy
         public var now: @Sendable () -> Date
 
         public init(
@@ -31,8 +33,10 @@ public struct WorkloadAgent: Sendable {
             dataDirectory: URL = URL(fileURLWithPath: AgentDataDirectory.defaultPath),
             trustDomain: TrustDomain? = nil,
             pollInterval: Duration = .milliseconds(200),
+            connectionLimits: ConnectionLimits.Policy = .default,
             now: @escaping @Sendable () -> Date = { Date() }
         ) {
+            self.connectionLimits = connectionLimits
             self.socketPath = socketPath
             self.dataDirectory = dataDirectory
             self.trustDomain = trustDomain
@@ -65,7 +69,14 @@ public struct WorkloadAgent: Sendable {
         let socketPath = configuration.socketPath
         try Self.prepareSocketDirectory(for: socketPath)
         var config = HTTP2ServerTransport.Posix.Config.defaults
-        config.channelDebuggingCallbacks = PeerCredentialsPipeline.callbacks()
+        // Requests larger than this are refused by the transport (RESOURCE_EXHAUSTED); no
+        // Workload API request is near it (the largest is a JWT to validate).
+        config.rpc.maxRequestPayloadSize = Self.maximumRequestBytes
+        // Streams per connection: a workload watches a handful of streams, not thousands.
+        config.http2.maxConcurrentStreams = Self.maximumStreamsPerConnection
+        let limits = ConnectionLimits(policy: configuration.connectionLimits, logger: logger)
+        config.channelDebuggingCallbacks = PeerCredentialsPipeline.callbacks(limits: limits)
+        logger.info("limits: requests up to \(Self.maximumRequestBytes / 1024) KiB, \(Self.maximumStreamsPerConnection) streams per connection, \(configuration.connectionLimits.maximumPerCaller) connections per uid, idle connections closed after \(configuration.connectionLimits.idleTimeout)")
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: socketPath),
             transportSecurity: .plaintext,
@@ -110,6 +121,12 @@ public struct WorkloadAgent: Sendable {
             group.cancelAll()
         }
     }
+
+    /// The largest request the agent reads: 64 KiB, far above any real Workload API request
+    /// (a ValidateJWTSVID with an 8 KiB token is the largest) and far below grpc's 4 MiB default.
+    public static let maximumRequestBytes = 64 * 1024
+    /// Concurrent streams (RPCs) on one connection.
+    public static let maximumStreamsPerConnection = 100
 
     /// A fresh CA when the current one is about to expire (less than a sixth of its life left), so
     /// SVIDs never get cut short; nil otherwise.

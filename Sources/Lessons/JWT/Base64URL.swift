@@ -18,7 +18,12 @@ public enum Base64URL {
 
     /// Decodes, or returns nil when `text` is not strict unpadded base64url.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let characters = text.utf8
+        decode(bytes: text.utf8)
+    }
+
+    /// Decodes the ASCII bytes of base64url text, or returns nil when they are not strict
+    /// unpadded base64url.
+    public static func decode(bytes characters: some Collection<UInt8>) -> [UInt8]? {
         // A group of four characters carries three bytes; a lone trailing character carries
         // fewer than eight bits and cannot be the end of any encoding.
         guard characters.count % 4 != 1 else { return nil }

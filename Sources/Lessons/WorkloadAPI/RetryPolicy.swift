@@ -11,11 +11,17 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maximumBackoff: Duration
     /// Give up after this much time (nil: never, as a long-lived X509Source does).
     public var giveUpAfter: Duration?
+    /// How long one attempt of a one-shot call may wait for its answer (nil: as long as it
+    /// takes). An endpoint that accepts the connection and never answers is not an error gRPC
+    /// reports by itself; without this the caller would wait for ever.
+    public var attemptTimeout: Duration?
 
-    public init(initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(5), giveUpAfter: Duration? = nil) {
+    public init(initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(5),
+                giveUpAfter: Duration? = nil, attemptTimeout: Duration? = nil) {
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
         self.giveUpAfter = giveUpAfter
+        self.attemptTimeout = attemptTimeout
     }
 
     /// Retry for ever: for watches and sources that live as long as the workload.
@@ -23,6 +29,9 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// Retry for a while, then report the last error: for one-shot commands such as `fetch`.
     public static func upTo(_ limit: Duration) -> RetryPolicy { RetryPolicy(giveUpAfter: limit) }
+
+    /// Everything within `limit`, waiting for answers included: for a command's `--timeout`.
+    public static func deadline(_ limit: Duration) -> RetryPolicy { RetryPolicy(giveUpAfter: limit, attemptTimeout: limit) }
 
     /// The wait after `attempt` failed attempts (1-based): initial × 2^(attempt-1), capped.
     public func backoff(afterAttempt attempt: Int) -> Duration {

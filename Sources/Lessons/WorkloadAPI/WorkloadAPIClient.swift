@@ -82,10 +82,7 @@ public final class WorkloadAPIClient: Sendable {
     public func fetchX509Context() async throws(WorkloadAPIError) -> X509Context {
         try await retrying {
             try await self.service.fetchX509SVID(Workload_X509SVIDRequest(), metadata: self.metadata, options: self.options) { response in
-                for try await message in response.messages {
-                    return try WorkloadAPIResponse.x509Context(from: message)
-                }
-                throw WorkloadAPIError.badResponse("the stream ended before its first message")
+                try WorkloadAPIResponse.x509Context(from: try await Self.firstMessage(of: response))
             }
         }
     }
@@ -106,10 +103,7 @@ public final class WorkloadAPIClient: Sendable {
     public func fetchX509Bundles() async throws(WorkloadAPIError) -> [TrustDomain: X509Bundle] {
         try await retrying {
             try await self.service.fetchX509Bundles(Workload_X509BundlesRequest(), metadata: self.metadata, options: self.options) { response in
-                for try await message in response.messages {
-                    return try WorkloadAPIResponse.x509Bundles(from: message)
-                }
-                throw WorkloadAPIError.badResponse("the stream ended before its first message")
+                try WorkloadAPIResponse.x509Bundles(from: try await Self.firstMessage(of: response))
             }
         }
     }
@@ -130,8 +124,9 @@ public final class WorkloadAPIClient: Sendable {
         var request = Workload_JWTSVIDRequest()
         request.audience = audience
         request.spiffeID = spiffeID?.description ?? ""
+        let sent = request
         return try await retrying {
-            try await self.service.fetchJWTSVID(request, metadata: self.metadata, options: self.options) { response in
+            try await self.service.fetchJWTSVID(sent, metadata: self.metadata, options: self.options) { response in
                 try WorkloadAPIResponse.jwtSVIDs(from: try response.message)
             }
         }
@@ -141,10 +136,7 @@ public final class WorkloadAPIClient: Sendable {
     public func fetchJWTBundles() async throws(WorkloadAPIError) -> [TrustDomain: Data] {
         try await retrying {
             try await self.service.fetchJWTBundles(Workload_JWTBundlesRequest(), metadata: self.metadata, options: self.options) { response in
-                for try await message in response.messages {
-                    return try WorkloadAPIResponse.jwtBundles(from: message)
-                }
-                throw WorkloadAPIError.badResponse("the stream ended before its first message")
+                try WorkloadAPIResponse.jwtBundles(from: try await Self.firstMessage(of: response))
             }
         }
     }
@@ -163,8 +155,9 @@ public final class WorkloadAPIClient: Sendable {
         var request = Workload_ValidateJWTSVIDRequest()
         request.svid = token
         request.audience = audience
+        let sent = request
         return try await retrying {
-            try await self.service.validateJWTSVID(request, metadata: self.metadata, options: self.options) { response in
+            try await self.service.validateJWTSVID(sent, metadata: self.metadata, options: self.options) { response in
                 try WorkloadAPIResponse.jwtValidation(from: try response.message)
             }
         }
@@ -186,7 +179,7 @@ public final class WorkloadAPIClient: Sendable {
     // step: retry
     /// Runs a call, retrying Unavailable and PermissionDenied with exponential backoff until the
     /// policy gives up; any other error (InvalidArgument above all) is reported at once.
-    private func retrying<T: Sendable>(_ call: () async throws -> T) async throws(WorkloadAPIError) -> T {
+    private func retrying<T: Sendable>(_ call: @escaping @Sendable () async throws -> T) async throws(WorkloadAPIError) -> T {
         let clock = ContinuousClock()
         let start = clock.now
         var attempt = 0
@@ -194,10 +187,15 @@ public final class WorkloadAPIClient: Sendable {
             attempt += 1
             let failure: WorkloadAPIError
             do {
-                return try await call()
+                // With an attempt timeout, an endpoint that accepts the connection and never
+                // answers cannot hold the caller past the policy's limit.
+                let remaining = retry.giveUpAfter.map { $0 - start.duration(to: clock.now) }
+                let limit = retry.attemptTimeout.map { attempt in remaining.map { min($0, attempt) } ?? attempt }
+                return try await Self.within(limit, call)
             } catch {
                 failure = Self.classify(error)
             }
+            if case .timedOut = failure { throw failure }
             guard failure.isRetryable else { throw failure }
             let wait = retry.backoff(afterAttempt: attempt)
             if let limit = retry.giveUpAfter, start.duration(to: clock.now) + wait > limit {
@@ -207,6 +205,32 @@ public final class WorkloadAPIClient: Sendable {
         }
     }
     // end-step
+
+    /// "Fetch once" on a stream whose first message is the current state: that message, or a
+    /// bad response when the agent ends the stream without sending one.
+    static func firstMessage<Message: Sendable>(of response: StreamingClientResponse<Message>) async throws -> Message {
+        for try await message in response.messages { return message }
+        throw WorkloadAPIError.badResponse("the stream ended before its first message")
+    }
+
+    /// Runs `call`, or throws `timedOut` when `limit` passes first (nil: no limit).
+    static func within<T: Sendable>(_ limit: Duration?, _ call: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let limit else { return try await call() }
+        guard limit > .zero else { throw WorkloadAPIError.timedOut(seconds: 0, lastError: "no time left to ask the agent") }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await call() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+                throw WorkloadAPIError.timedOut(seconds: seconds, lastError: "the endpoint accepted the connection but did not answer")
+            }
+            return value
+        }
+    }
 
     /// A server stream, reopened with backoff after retryable failures, as an AsyncSequence.
     ///

@@ -10,10 +10,70 @@ public enum PEM {
     /// concatenated DER). `source` names the input in error messages (a file path, a field name).
     public static func certificates(from data: Data, source: String) throws(X509Error) -> [Certificate] {
         if data.isEmpty { throw .noCertificates(source: source) }
+        // The common case, plain CERTIFICATE blocks, read straight from the bytes; anything
+        // else (other labels, text around the blocks, damage) takes the general parser below,
+        // which also words the errors.
+        if let blocks = certificateBlocks(Array(data)) {
+            var certificates: [Certificate] = []
+            for der in blocks {
+                do { certificates.append(try Certificate(derEncoded: der)) } catch {
+                    throw .badDER(source: source, reason: PEM.reason(error))
+                }
+            }
+            return certificates
+        }
         if let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN") {
             return try certificates(fromPEM: text, source: source)
         }
         return try certificates(fromDER: Array(data), source: source)
+    }
+
+    /// The DER of each block when `bytes` is nothing but `-----BEGIN CERTIFICATE-----` …
+    /// `-----END CERTIFICATE-----` blocks of base64 (RFC 7468 §2) and white space; nil for
+    /// anything else.
+    static func certificateBlocks(_ bytes: [UInt8]) -> [[UInt8]]? {
+        let begin = Array("-----BEGIN CERTIFICATE-----".utf8), end = Array("-----END CERTIFICATE-----".utf8)
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        func matches(_ marker: [UInt8], at index: Int) -> Bool {
+            index + marker.count <= bytes.count && bytes[index..<(index + marker.count)].elementsEqual(marker)
+        }
+        var blocks: [[UInt8]] = []
+        var index = 0
+        while true {
+            while index < bytes.count, isSpace(bytes[index]) { index += 1 }
+            if index == bytes.count { return blocks.isEmpty ? nil : blocks }
+            guard matches(begin, at: index) else { return nil }
+            index += begin.count
+            var der: [UInt8] = []
+            der.reserveCapacity(bytes.count * 3 / 4)
+            var pending: UInt32 = 0, pendingCount = 0, padding = 0
+            while index < bytes.count, bytes[index] != UInt8(ascii: "-") {
+                let byte = bytes[index]
+                index += 1
+                if isSpace(byte) { continue }
+                let value: UInt8
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = byte - UInt8(ascii: "A")
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): value = byte - UInt8(ascii: "a") + 26
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0") + 52
+                case UInt8(ascii: "+"): value = 62
+                case UInt8(ascii: "/"): value = 63
+                case UInt8(ascii: "="): padding += 1; continue
+                default: return nil
+                }
+                guard padding == 0 else { return nil }   // data after padding
+                pending = pending << 6 | UInt32(value)
+                pendingCount += 6
+                if pendingCount >= 8 {
+                    pendingCount -= 8
+                    der.append(UInt8(truncatingIfNeeded: pending >> UInt32(pendingCount)))
+                    pending &= (1 << UInt32(pendingCount)) - 1
+                }
+            }
+            guard matches(end, at: index), !der.isEmpty, pending == 0, padding <= 2 else { return nil }
+            index += end.count
+            blocks.append(der)
+        }
     }
 
     /// Parses concatenated DER certificates.

@@ -179,15 +179,17 @@ public enum Markdown {
         return MarkdownTable(alignments: alignments, header: header, rows: rows)
     }
 
+    /// The inlines of `node`; past the nesting limit, all of its text as one run, so words,
+    /// breaks and spaces between its children are kept.
     private static func inlines(of node: OpaquePointer, depth: Int) -> [MarkdownInline] {
-        children(of: node).compactMap { inline($0, depth: depth) }
+        guard depth <= nestingLimit else {
+            let text = plainText(of: node)
+            return text.isEmpty ? [] : [.text(text)]
+        }
+        return children(of: node).compactMap { inline($0, depth: depth) }
     }
 
     private static func inline(_ node: OpaquePointer, depth: Int) -> MarkdownInline? {
-        guard depth <= nestingLimit else {
-            let text = plainText(of: node)
-            return text.isEmpty ? nil : .text(text)
-        }
         let childInlines = { (node: OpaquePointer) in Self.inlines(of: node, depth: depth + 1) }
         switch typeName(node) {
         case "text": return .text(literal(node))

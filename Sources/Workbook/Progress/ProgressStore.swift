@@ -144,7 +144,21 @@ enum AtomicWrite {
         for suffix in uniqueSuffixes() {
             let url = directory.appendingPathComponent(name(suffix))
             if link(staging.path, url.path) == 0 { return url }
-            guard errno == EEXIST else {
+            switch errno {
+            case EEXIST:
+                continue
+            case EPERM, ENOTSUP, EOPNOTSUPP, EXDEV:
+                // A file system without hard links (some shared folders): claim the name with
+                // O_EXCL and write into it, which is still never a replacement.
+                let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, mode)
+                if fd < 0 {
+                    if errno == EEXIST { continue }
+                    throw .fileProblem(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
+                }
+                close(fd)
+                try write(data, to: url, mode: mode)
+                return url
+            default:
                 throw .fileProblem(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
             }
         }

@@ -1,0 +1,104 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// What one caller may hold open on the agent's socket.
+///
+/// The agent's socket is open to every local process (attestation, not file modes, is the
+/// boundary), so one careless or hostile workload could open connections and never ask for
+/// anything. Each of those holds a file descriptor; near the process's limit every other
+/// workload on the machine would be refused. Two rules keep that from happening:
+///
+/// - a connection that sends no request within `idleTimeout` is closed;
+/// - a caller (one uid) holds at most `maximumPerCaller` connections. At the limit the agent
+///   closes that caller's *oldest connection that never sent a request*, so a workload that
+///   leaks connections loses its own idle ones, never someone else's, and never its working
+///   streams. Only when all of them are busy is the new connection refused.
+///
+/// SPIRE's agent has no such per-caller limit; this is the toolkit's own defence, small
+/// enough to read.
+public final class ConnectionLimits: Sendable {
+    public struct Policy: Sendable {
+        /// How long a new connection may stay silent.
+        public var idleTimeout: Duration
+        /// Connections one uid may hold at once.
+        public var maximumPerCaller: Int
+
+        public init(idleTimeout: Duration = .seconds(10), maximumPerCaller: Int = 128) {
+            self.idleTimeout = idleTimeout
+            self.maximumPerCaller = maximumPerCaller
+        }
+
+        public static let `default` = Policy()
+    }
+
+    private struct Connection {
+        let id: ObjectIdentifier
+        let channel: any Channel
+        var requested: Bool
+    }
+
+    public let policy: Policy
+    private let logger: Logger
+    /// Open connections by uid, oldest first.
+    private let open = Mutex<[UInt32: [Connection]]>([:])
+
+    public init(policy: Policy = .default, logger: Logger) {
+        self.policy = policy
+        self.logger = logger
+    }
+
+    /// Connections held right now by `uid` (for tests and the log).
+    public func count(uid: UInt32) -> Int { open.withLock { $0[uid]?.count ?? 0 } }
+
+    /// Registers a new connection of `credentials`'s caller; closes what the rules say to close.
+    func accepted(_ channel: any Channel, credentials: PeerCredentials) {
+        let id = ObjectIdentifier(channel)
+        let uid = credentials.uid
+        let evicted: (any Channel)? = open.withLock { open in
+            var connections = open[uid, default: []]
+            connections.append(Connection(id: id, channel: channel, requested: false))
+            var victim: (any Channel)?
+            if connections.count > policy.maximumPerCaller {
+                // The oldest silent one; failing that, the newcomer.
+                let index = connections.firstIndex { !$0.requested } ?? connections.count - 1
+                victim = connections.remove(at: index).channel
+            }
+            open[uid] = connections
+            return victim
+        }
+        if let evicted {
+            logger.notice("uid \(uid) holds \(policy.maximumPerCaller) connections: closing its oldest that never sent a request")
+            evicted.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { [self] _ in closed(id, uid: uid) }
+        let timeout = TimeAmount.nanoseconds(Int64(policy.idleTimeout.components.seconds) * 1_000_000_000
+                                             + policy.idleTimeout.components.attoseconds / 1_000_000_000)
+        channel.eventLoop.scheduleTask(in: timeout) { [self] in
+            if !hasRequested(id, uid: uid) {
+                logger.debug("closing a connection from uid \(uid) (pid \(credentials.pid)) that sent no request in \(policy.idleTimeout)")
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    /// The connection opened its first stream: it is in use, not idle.
+    func requested(_ channel: any Channel, uid: UInt32) {
+        let id = ObjectIdentifier(channel)
+        open.withLock { open in
+            guard let index = open[uid]?.firstIndex(where: { $0.id == id }) else { return }
+            open[uid]![index].requested = true
+        }
+    }
+
+    private func hasRequested(_ id: ObjectIdentifier, uid: UInt32) -> Bool {
+        open.withLock { $0[uid]?.first { $0.id == id }?.requested ?? true }
+    }
+
+    private func closed(_ id: ObjectIdentifier, uid: UInt32) {
+        open.withLock { open in
+            open[uid]?.removeAll { $0.id == id }
+            if open[uid]?.isEmpty == true { open[uid] = nil }
+        }
+    }
+}

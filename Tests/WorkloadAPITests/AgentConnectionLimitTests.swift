@@ -1,0 +1,112 @@
+import Foundation
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One workload that opens connections and never asks for anything must not starve the others,
+/// and a client must not wait for ever on an endpoint that never answers.
+@Suite("Connection limits and client deadlines", .serialized)
+struct AgentConnectionLimitTests {
+    /// A raw Unix socket connection to `path`, or nil when connect() fails.
+    static func connect(_ path: String) -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else { close(fd); return nil }
+        return fd
+    }
+
+    /// The client connection preface (RFC 9113 §3.4) and an empty SETTINGS frame: a connection
+    /// that has said hello and will never send a request.
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
+
+    /// True once the agent has closed `fd` (reads drain whatever it sent, then see EOF).
+    static func closedByPeer(_ fd: Int32) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+
+    static func raiseFileLimit() {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = min(limit.rlim_max, 65_536)
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    @Test("1,000 half-open connections of one uid: the agent sheds them, and another uid still fetches")
+    func halfOpenStorm() throws {
+        Self.raiseFileLimit()
+        let agent = try AgentHarness()
+        try agent.createEntry("spiffe://example.org/victim", selectors: ["unix:uid:1001"])
+        try agent.start(extraArguments: ["--idle-timeout", "3s", "--max-connections-per-uid", "64"])
+        defer { agent.stop() }
+
+        var held: [Int32] = []
+        defer { held.forEach { close($0) } }
+        for _ in 0..<1_000 {
+            guard let fd = Self.connect(agent.socketPath) else { continue }
+            _ = Self.preface.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            held.append(fd)
+        }
+        #expect(held.count >= 900, "only \(held.count) connections were accepted")
+
+        // Another workload is served while the storm's connections are still open.
+        let victim = try agent.runAs(uid: 1001, ["fetch", "--live", "--socket", agent.endpoint, "--timeout", "30"], deadline: 90)
+        #expect(victim.status == 0, "\(victim)\n\(agent.log.suffix(3000))")
+        #expect(victim.stdout.contains("spiffe://example.org/victim"))
+
+        // At most 64 of the storm's connections are left once the agent has caught up, and none
+        // after the idle timeout. (The deadline only turns a hang into a failure.)
+        let deadline = Date().addingTimeInterval(60)
+        var open = held
+        var sawLimit = false
+        while !open.isEmpty, Date() < deadline {
+            open.removeAll(where: Self.closedByPeer)
+            if open.count <= 64 { sawLimit = true }
+            usleep(200_000)
+        }
+        #expect(sawLimit)
+        #expect(open.isEmpty, "\(open.count) silent connections still open after the idle timeout")
+        #expect(agent.log.contains("holds 64 connections: closing its oldest that never sent a request"))
+    }
+
+    @Test("fetch, inspect and jwt-svid --live give up with --timeout on an endpoint that accepts and never answers")
+    func deadlines() throws {
+        let directory = try AgentHarness.makeShortDirectory(prefix: "mute")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("mute.sock").path
+        // listen() without accept(): the kernel completes the connection, nobody ever answers.
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0 && listen(listener, 16) == 0)
+
+        for args in [["fetch", "--live"], ["inspect", "--live"], ["jwt-svid", "--live", "--audience", "a"]] {
+            let result = try TestSupport.run("spiffe-demo", args + ["--socket", "unix://" + path, "--timeout", "1"], deadline: 60)
+            #expect(!result.timedOut && result.status == 1, "\(args): \(result)")
+            #expect(result.stderr.contains("gave up after 1.0 s; last error: the endpoint accepted the connection but did not answer"), "\(args): \(result.stderr)")
+        }
+        let bad = try TestSupport.run("spiffe-demo", ["fetch", "--live", "--socket", "unix://" + path, "--timeout", "1e300"], deadline: 60)
+        #expect(bad.status == 1 && bad.stderr.contains("--timeout"), "\(bad)")
+    }
+}
