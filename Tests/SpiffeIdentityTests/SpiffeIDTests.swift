@@ -275,3 +275,41 @@ struct SpiffeIDMatcherTests {
         #expect(throws: SpiffeIDError.uppercaseTrustDomain(index: 0)) { try JSONDecoder().decode(Entry.self, from: badTD) }
     }
 }
+
+/// The parser (its fast path for plain ASCII and its full walk) against the rules of
+/// SPIFFE-ID §2 written out a second time, on strings built to sit near every boundary.
+@Suite("SpiffeID parsing agrees with the spec's rules on generated strings")
+struct SpiffeIDGeneratedTests {
+    static func oracle(_ s: String) -> Bool {
+        guard s.hasPrefix("spiffe://"), s.utf8.count <= 2048 else { return false }
+        let rest = s.dropFirst("spiffe://".count)
+        let domain = rest.prefix { $0 != "/" }
+        guard !domain.isEmpty, domain.utf8.count <= 255,
+              domain.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0) })
+        else { return false }
+        let path = rest.dropFirst(domain.count)
+        if path.isEmpty { return true }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        return segments.allSatisfy { segment in
+            !segment.isEmpty && segment != "." && segment != ".."
+                && segment.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0) }
+        }
+    }
+
+    @Test func generatedStrings() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "z", "A", "0", ".", "..", "-", "_", "/", "//", ":", "@", "%", "?", "#", "é", " ", "example.org", "spiffe://", "SPIFFE://"]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var s = Bool.random(using: &generator) ? "spiffe://" : ""
+            for _ in 0..<Int.random(in: 0...8, using: &generator) { s += pieces.randomElement(using: &generator)! }
+            let parsed = try? SpiffeID(s)
+            #expect((parsed != nil) == Self.oracle(s), "\(s.debugDescription): parser \(parsed != nil), rules \(Self.oracle(s))")
+            if let parsed {
+                accepted += 1
+                #expect(parsed.description == s)
+            }
+        }
+        #expect(accepted > 400, "the generator should make many valid IDs too")
+    }
+}

@@ -48,6 +48,9 @@ struct TimeTextTests {
         #expect(TimeText.instant("+2h", now: now) == now + 7_200)
         #expect(TimeText.instant("-30m", now: now) == now - 1_800)
         #expect(TimeText.instant("1700000000", now: now) == Date(timeIntervalSince1970: 1_700_000_000))
+        // A signed bare number is seconds since 1970, as the help says, not an offset.
+        #expect(TimeText.instant("+1700000000", now: now) == Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(TimeText.instant("++5m", now: now) == nil)
         #expect(TimeText.instant("2030-01-01T00:00:00Z", now: now) == Date(timeIntervalSince1970: 1_893_456_000))
     }
 

@@ -21,6 +21,13 @@ public struct SpiffeID: Hashable, Sendable, Comparable, CustomStringConvertible 
         if string.isEmpty { throw .empty }
         let bytes = string.utf8.count
         if bytes > SpiffeID.maximumLength { throw .tooLong(bytes: bytes) }
+        // Most IDs are plain ASCII that breaks no rule, and one pass over the bytes shows it
+        // (validators parse IDs on every handshake). Anything else takes the walk below, which
+        // names the rule that is broken.
+        if let (trustDomain, path) = SpiffeID.plainValidParts(string) {
+            (self.trustDomain, self.path) = (trustDomain, path)
+            return
+        }
 
         // 1. The scheme is exactly "spiffe", followed by "//" and an authority.
         let prefix = "spiffe://"
@@ -51,6 +58,50 @@ public struct SpiffeID: Hashable, Sendable, Comparable, CustomStringConvertible 
     public init(trustDomain: TrustDomain, path: String) throws(SpiffeIDError) {
         if !path.isEmpty, !path.hasPrefix("/") { throw .pathNotAbsolute }
         self = try SpiffeID(trustDomain.idString + path)
+    }
+
+    /// The trust domain and path of `string` when it is `spiffe://` + a trust domain of
+    /// `a-z 0-9 . - _` (at most 255 bytes) + segments of `a-z A-Z 0-9 . - _`, none empty, `.`
+    /// or `..`: exactly the IDs the full parser accepts without complaint. Nil for anything
+    /// else, valid or not; the full parser decides those.
+    static func plainValidParts(_ string: String) -> (TrustDomain, String)? {
+        let utf8 = string.utf8
+        let prefix = "spiffe://".utf8
+        guard utf8.starts(with: prefix) else { return nil }
+        var index = utf8.index(utf8.startIndex, offsetBy: prefix.count)
+        let domainStart = index
+        while index < utf8.endIndex, utf8[index] != UInt8(ascii: "/") {
+            switch utf8[index] {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                index = utf8.index(after: index)
+            default:
+                return nil
+            }
+        }
+        let domainLength = utf8.distance(from: domainStart, to: index)
+        guard domainLength > 0, domainLength <= 255 else { return nil }
+        let pathStart = index
+        while index < utf8.endIndex {
+            // At a '/': the segment after it must be non-empty, not "." or "..".
+            index = utf8.index(after: index)
+            let segmentStart = index
+            var dots = 0
+            while index < utf8.endIndex, utf8[index] != UInt8(ascii: "/") {
+                switch utf8[index] {
+                case UInt8(ascii: "."): dots += 1
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                    break
+                default:
+                    return nil
+                }
+                index = utf8.index(after: index)
+            }
+            let length = utf8.distance(from: segmentStart, to: index)
+            guard length > 0, !(length == dots && length <= 2) else { return nil }
+        }
+        return (TrustDomain(checkedName: String(string[domainStart..<pathStart])), String(string[pathStart...]))
     }
 
     /// Checks the path part, reporting positions relative to the whole ID.

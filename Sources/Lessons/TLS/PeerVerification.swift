@@ -29,7 +29,7 @@ final class PeerVerification: Sendable {
     ) {
         let chain: [Certificate]
         do {
-            chain = try presented.map { try Certificate(derEncoded: try $0.toDERBytes()) }
+            chain = try presented.map { try ParsedCertificates.certificate(derEncoded: try $0.toDERBytes()) }
         } catch {
             reject(.notAnSVID("the certificate does not parse: \(error)"), promise)
             return

@@ -16,7 +16,7 @@ public enum PEM {
         if let blocks = certificateBlocks(Array(data)) {
             var certificates: [Certificate] = []
             for der in blocks {
-                do { certificates.append(try Certificate(derEncoded: der)) } catch {
+                do { certificates.append(try ParsedCertificates.certificate(derEncoded: der)) } catch {
                     throw .badDER(source: source, reason: PEM.reason(error))
                 }
             }
@@ -86,7 +86,7 @@ public enum PEM {
                 throw .badDER(source: source, reason: "truncated or malformed DER after \(certificates.count) certificate(s)")
             }
             do {
-                certificates.append(try Certificate(derEncoded: Array(rest.prefix(length))))
+                certificates.append(try ParsedCertificates.certificate(derEncoded: Array(rest.prefix(length))))
             } catch {
                 throw .badDER(source: source, reason: PEM.reason(error))
             }
@@ -160,7 +160,7 @@ public enum PEM {
                 throw .badPEM(source: source, reason: "found a '\(document.discriminator)' block where certificates were expected")
             }
             do {
-                certificates.append(try Certificate(derEncoded: document.derBytes))
+                certificates.append(try ParsedCertificates.certificate(derEncoded: document.derBytes))
             } catch {
                 throw .badDER(source: source, reason: PEM.reason(error))
             }
@@ -171,7 +171,7 @@ public enum PEM {
     /// Parses a private key from PKCS#8 DER or from PEM (PKCS#8, SEC1 or PKCS#1).
     public static func privateKey(from data: Data, source: String) throws(X509Error) -> Certificate.PrivateKey {
         if let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN"),
-           let documents = try? PEMDocument.parseMultiple(pemString: text), documents.count != 1 {
+           let documents = try? PEMDocument.parseMultiple(pemString: text), documents.count > 1 {
             // A key pasted twice parses as two blocks; the single-block parser would only say
             // "BEGIN without END", which sends the learner looking for a missing line.
             throw .badPrivateKey(source: source, reason: "it holds \(documents.count) PEM blocks (\(documents.map { "'\($0.discriminator)'" }.joined(separator: ", "))); a key file holds exactly one")

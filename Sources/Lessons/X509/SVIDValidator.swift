@@ -57,10 +57,8 @@ public enum SVIDValidator {
         do { names = try leaf.extensions.subjectAlternativeNames } catch {
             throw fail("the subject alternative name extension does not parse: \(error)")
         }
-        let uris = Array(names ?? SubjectAlternativeNames()).compactMap { name -> String? in
-            if case .uniformResourceIdentifier(let uri) = name { return uri }
-            return nil
-        }
+        var uris: [String] = []
+        for case .uniformResourceIdentifier(let uri) in names ?? SubjectAlternativeNames() { uris.append(uri) }
         guard uris.count == 1, let uri = uris.first else {
             if uris.isEmpty { throw fail("the leaf has no URI SAN, so it carries no SPIFFE ID") }
             throw fail("the leaf has \(uris.count) URI SANs (\(uris.joined(separator: ", "))); an SVID has exactly one")
@@ -146,7 +144,7 @@ public enum SVIDValidator {
         // Checks 1-3 have already passed on this leaf, so the policy checks only the issuers.
         var verifier = Verifier(rootCertificates: bundle.rootStore) {
             RFC5280Policy(fixedExpiryValidationTime: time)
-            SpiffeVerifierPolicy(checkingLeaf: false)
+            SpiffeVerifierPolicy(checkingLeaf: false, judged: bundle.judgedAuthorities)
         }
         let result = await verifier.validate(leaf: chain[0], intermediates: CertificateStore(chain.dropFirst()))
         switch result {

@@ -25,9 +25,32 @@ public struct SpiffeVerifierPolicy: VerifierPolicy, Sendable {
     /// the path is built, and passes false so they do not run twice; anyone else using a
     /// `Verifier` keeps the default.
     public let checkingLeaf: Bool
+    /// Signing certificates already judged by `issuerProblem` (a bundle's authorities, judged
+    /// once when the bundle was made), with the verdict.
+    let judged: [(certificate: Certificate, problem: String?)]
 
     public init(checkingLeaf: Bool = true) {
         self.checkingLeaf = checkingLeaf
+        self.judged = []
+    }
+
+    /// For `SVIDValidator`: the leaf rules are left out, and the bundle's authorities come
+    /// already judged.
+    init(checkingLeaf: Bool, judged: [(certificate: Certificate, problem: String?)]) {
+        self.checkingLeaf = checkingLeaf
+        self.judged = judged
+    }
+
+    /// Why `issuer` may not sign SVIDs, or nil: with a key usage it needs keyCertSign (RFC 5280
+    /// §6.1.4(n)), and a SPIFFE ID on it has no path (X509-SVID §3.2).
+    static func issuerProblem(_ issuer: Certificate) -> String? {
+        if let usage = try? issuer.extensions.keyUsage, !usage.keyCertSign {
+            return "X509-SVID: \(CertificateNames.describe(issuer)) signs certificates but its key usage lacks keyCertSign"
+        }
+        if let id = try? X509SVID.spiffeID(of: issuer), !id.isTrustDomainRoot {
+            return "X509-SVID: the signing certificate \(CertificateNames.describe(issuer)) carries \(id); a CA's SPIFFE ID has no path"
+        }
+        return nil
     }
 
     public func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) -> PolicyEvaluationResult {
@@ -41,12 +64,9 @@ public struct SpiffeVerifierPolicy: VerifierPolicy, Sendable {
             }
         }
         for issuer in chain.dropFirst() {
-            if let usage = try? issuer.extensions.keyUsage, !usage.keyCertSign {
-                return .failsToMeetPolicy(reason: "X509-SVID: \(CertificateNames.describe(issuer)) signs certificates but its key usage lacks keyCertSign")
-            }
-            if let id = try? X509SVID.spiffeID(of: issuer), !id.isTrustDomainRoot {
-                return .failsToMeetPolicy(reason: "X509-SVID: the signing certificate \(CertificateNames.describe(issuer)) carries \(id); a CA's SPIFFE ID has no path")
-            }
+            // Comparing with a certificate of the same bundle is a comparison of the same bytes.
+            let problem = judged.first(where: { $0.certificate == issuer }).map(\.problem) ?? Self.issuerProblem(issuer)
+            if let problem { return .failsToMeetPolicy(reason: problem) }
         }
         return .meetsPolicy
     }

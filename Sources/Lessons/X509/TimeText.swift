@@ -64,7 +64,9 @@ public enum TimeText {
         let date: Date
         if text == "now" {
             date = now
-        } else if let sign = text.first, sign == "+" || sign == "-", let offset = parseDuration(String(text.dropFirst())) {
+        } else if let sign = text.first, sign == "+" || sign == "-", text.dropFirst().contains(where: \.isLetter),
+                  let offset = parseDuration(String(text.dropFirst())) {
+            // An offset carries a unit (+2h, -30m); a signed bare number is seconds since 1970.
             date = sign == "+" ? now + offset : now - offset
         } else if let seconds = Double(text), seconds.isFinite {
             date = Date(timeIntervalSince1970: seconds)

@@ -73,6 +73,7 @@ public struct ValidationReport: Sendable {
     public init(time: Date, expected: SpiffeIDMatcher) {
         self.time = time
         self.expected = expected
+        results.reserveCapacity(SVIDCheck.allCases.count)
     }
 
     /// True only when all six checks passed.

@@ -10,16 +10,24 @@ import X509
 public struct X509Bundle: Sendable {
     public let trustDomain: TrustDomain
     public var authorities: [Certificate] {
-        didSet { rootStore = CertificateStore(authorities) }
+        didSet { prepare() }
     }
     /// The authorities as the path builder's root store, built once per bundle rather than once
     /// per validation (a TLS server validates with the same bundle on every handshake).
     public private(set) var rootStore: CertificateStore
+    /// Each authority with what the SPIFFE signing-certificate rules say of it, judged once.
+    private(set) var judgedAuthorities: [(certificate: Certificate, problem: String?)] = []
 
     public init(trustDomain: TrustDomain, authorities: [Certificate]) {
         self.trustDomain = trustDomain
         self.authorities = authorities
         self.rootStore = CertificateStore(authorities)
+        prepare()
+    }
+
+    private mutating func prepare() {
+        rootStore = CertificateStore(authorities)
+        judgedAuthorities = authorities.map { ($0, SpiffeVerifierPolicy.issuerProblem($0)) }
     }
 
     /// Reads a bundle from PEM or concatenated DER.
