@@ -57,7 +57,7 @@ struct WorkloadBench: AsyncParsableCommand {
         logger.logLevel = .error
         let agent = WorkloadAgent(configuration: .init(socketPath: socketPath, dataDirectory: data.url), logger: logger)
         let (readyStream, readyContinuation) = AsyncStream<SVIDCache>.makeStream()
-        let agentTask = Task { try await agent.run { readyContinuation.yield($0) } }
+        var agentTask = Task { try await agent.run { readyContinuation.yield($0) } }
         defer { agentTask.cancel() }
         var iterator = readyStream.makeAsyncIterator()
         guard let cache = await iterator.next() else { throw ValidationError("the agent did not start") }
@@ -135,6 +135,25 @@ struct WorkloadBench: AsyncParsableCommand {
         }
         print(Self.summary("rotation reaches all \(streams) streams", reach))
         print(Self.summary("rotation reaches median stream", medians))
+
+        // 3. The agent goes away and comes back (same socket, same data directory): from the
+        //    new agent's first moment of readiness until every watcher holds an SVID it issued.
+        //    (In process the old agent stops gracefully; a kill -9 is tested in AgentCrashTests.)
+        var recoveries: [Duration] = []
+        for _ in 0..<rounds {
+            let before = Set(watchers.serials())
+            agentTask.cancel()
+            _ = try? await agentTask.value
+            let (again, continuation) = AsyncStream<SVIDCache>.makeStream()
+            let restarted = WorkloadAgent(configuration: .init(socketPath: socketPath, dataDirectory: data.url), logger: logger)
+            agentTask = Task { try await restarted.run { continuation.yield($0) } }
+            var readiness = again.makeAsyncIterator()
+            guard await readiness.next() != nil else { throw ValidationError("the agent did not restart") }
+            let ready = ContinuousClock.now
+            try await watchers.waitUntilAll { !before.contains($0) }
+            recoveries.append(watchers.arrivals().max()! - ready)
+        }
+        print(Self.summary("agent restart: all \(streams) watchers have a new SVID", recoveries))
     }
 
     static func summary(_ label: String, _ samples: [Duration]) -> String {
@@ -168,6 +187,11 @@ final class Watchers: Sendable {
                 state.arrivals[index] = now
             }
         }
+    }
+
+    /// The newest serial of each stream that has one.
+    func serials() -> [String] {
+        state.withLock { $0.serials.compactMap { $0 } }
     }
 
     /// When each stream received its newest serial.

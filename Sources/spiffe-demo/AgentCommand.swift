@@ -21,7 +21,7 @@ struct AgentCommand: AsyncParsableCommand {
             ES256 key kept in the data directory (jwt/<kid>.key), which FetchJWTBundles publishes.
 
             Limits, so one workload cannot starve the others: requests up to 64 KiB (larger ones \
-            end with RESOURCE_EXHAUSTED), 100 streams per connection, --max-connections-per-uid \
+            end with RESOURCE_EXHAUSTED), 1000 streams per connection, --max-connections-per-uid \
             connections per uid (at the limit the caller's oldest connection that never sent a \
             request is closed), and connections that send no request within --idle-timeout are \
             closed. The socket's listen backlog is the kernel's; a refused connect is retried by \
@@ -47,7 +47,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Close a connection that sends no request within this time (default 10s).", valueName: "duration"))
     var idleTimeout: String = "10s"
 
-    @Option(help: ArgumentHelp("Connections one uid may hold; at the limit its oldest idle one is closed (default 128).", valueName: "n"))
+    @Option(help: ArgumentHelp("Connections one uid may hold; at the limit its oldest idle one is closed (default 1024).", valueName: "n"))
     var maxConnectionsPerUid: Int = ConnectionLimits.Policy.default.maximumPerCaller
 
     func run() async throws {

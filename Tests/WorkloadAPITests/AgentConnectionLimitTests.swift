@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import SpiffeWorkloadAPI
 import TestSupport
 import Testing
 #if canImport(Glibc)
@@ -104,9 +106,71 @@ struct AgentConnectionLimitTests {
         for args in [["fetch", "--live"], ["inspect", "--live"], ["jwt-svid", "--live", "--audience", "a"]] {
             let result = try TestSupport.run("spiffe-demo", args + ["--socket", "unix://" + path, "--timeout", "1"], deadline: 60)
             #expect(!result.timedOut && result.status == 1, "\(args): \(result)")
-            #expect(result.stderr.contains("gave up after 1.0 s; last error: the endpoint accepted the connection but did not answer"), "\(args): \(result.stderr)")
+            // "gave up after 1.0 s" (a loaded machine may say 1.1 s).
+            #expect(result.stderr.contains("gave up after 1.") && result.stderr.contains(" s; last error: the endpoint accepted the connection but did not answer"), "\(args): \(result.stderr)")
         }
         let bad = try TestSupport.run("spiffe-demo", ["fetch", "--live", "--socket", "unix://" + path, "--timeout", "1e300"], deadline: 60)
         #expect(bad.status == 1 && bad.stderr.contains("--timeout"), "\(bad)")
+    }
+}
+
+/// What each watcher has seen, shared with the test's task.
+final class SerialLog: Sendable {
+    private let state: Mutex<[[String]]>
+    init(count: Int) { state = Mutex([[String]](repeating: [], count: count)) }
+    func withLock<T>(_ body: (inout [[String]]) -> T) -> T { state.withLock { body(&$0) } }
+}
+
+/// A crash of the shared agent, as workloads live through it.
+@Suite("200 watchers through an agent kill -9", .serialized)
+struct AgentCrashTests {
+    @Test("every watcher gets a fresh SVID from the restarted agent")
+    func watchersRecover() async throws {
+        AgentConnectionLimitTests.raiseFileLimit()
+        let agent = try AgentHarness()
+        try agent.createEntry("spiffe://example.org/crowd", selectors: ["unix:uid:0"])
+        try agent.start()
+
+        let count = 200
+        let clients = try (0..<count).map { _ in try WorkloadAPIClient(address: .unix(path: agent.socketPath)) }
+        defer { clients.forEach { $0.close() } }
+        // Each watcher reports the serials it sees; the first is the pre-crash SVID.
+        let serials = SerialLog(count: count)
+        let watchers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for (index, client) in clients.enumerated() {
+                    group.addTask {
+                        do {
+                            for try await context in client.watchX509Context(retry: .forever) {
+                                guard let serial = context.defaultSVID?.leaf.serialNumber.description else { continue }
+                                let seen = serials.withLock { all -> Int in
+                                    if all[index].last != serial { all[index].append(serial) }
+                                    return all[index].count
+                                }
+                                if seen >= 2 { return }
+                            }
+                        } catch {}
+                    }
+                }
+            }
+        }
+        func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+            let deadline = Date().addingTimeInterval(120)   // a hang guard, not a timing assertion
+            while !condition() {
+                guard Date() < deadline else { Issue.record("timed out waiting until \(what)\n\(agent.log.suffix(3000))"); return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        try await waitUntil("all watchers have an SVID") { serials.withLock { $0.allSatisfy { !$0.isEmpty } } }
+
+        agent.kill()
+        try agent.start()
+        defer { agent.stop() }
+        try await waitUntil("all watchers have a fresh SVID") { serials.withLock { $0.allSatisfy { $0.count >= 2 } } }
+        await watchers.value
+
+        let final = serials.withLock { $0 }
+        #expect(final.allSatisfy { $0.count >= 2 && $0[0] != $0[1] })
+        #expect(Set(final.map { $0[1] }).count == 1, "every watcher got the restarted agent's one SVID")
     }
 }

@@ -67,6 +67,13 @@ final class AgentHarness: @unchecked Sendable {
         throw HarnessError("the agent did not become ready: \(log)")
     }
 
+    /// Kills the agent with SIGKILL, as a crash would: no cleanup, the socket file stays.
+    func kill() {
+        guard let process else { return }
+        _ = process.stop(signal: SIGKILL, grace: 10)
+        self.process = nil
+    }
+
     /// Stops the agent with SIGTERM and waits for it.
     func stop() {
         guard let process else { return }

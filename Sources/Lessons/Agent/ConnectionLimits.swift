@@ -1,6 +1,9 @@
 import Logging
 import NIOCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What one caller may hold open on the agent's socket.
 ///
@@ -24,7 +27,9 @@ public final class ConnectionLimits: Sendable {
         /// Connections one uid may hold at once.
         public var maximumPerCaller: Int
 
-        public init(idleTimeout: Duration = .seconds(10), maximumPerCaller: Int = 128) {
+        /// 1,024 per uid: room for many processes of one user (containers often share a uid),
+        /// far below the descriptors the agent raises its own limit to at start.
+        public init(idleTimeout: Duration = .seconds(10), maximumPerCaller: Int = 1_024) {
             self.idleTimeout = idleTimeout
             self.maximumPerCaller = maximumPerCaller
         }
@@ -46,6 +51,22 @@ public final class ConnectionLimits: Sendable {
     public init(policy: Policy = .default, logger: Logger) {
         self.policy = policy
         self.logger = logger
+    }
+
+    /// Raises this process's soft limit on open files to its hard limit (at most 65,536), so
+    /// that the per-caller limit, not the default of 1,024 descriptors, is what callers meet.
+    /// Returns the limit in force.
+    @discardableResult
+    public static func raiseOpenFileLimit() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        let wanted = min(limit.rlim_max, 65_536)
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return UInt64(limit.rlim_cur)
     }
 
     /// Connections held right now by `uid` (for tests and the log).

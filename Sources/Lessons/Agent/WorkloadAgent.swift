@@ -76,7 +76,8 @@ public struct WorkloadAgent: Sendable {
         config.http2.maxConcurrentStreams = Self.maximumStreamsPerConnection
         let limits = ConnectionLimits(policy: configuration.connectionLimits, logger: logger)
         config.channelDebuggingCallbacks = PeerCredentialsPipeline.callbacks(limits: limits)
-        logger.info("limits: requests up to \(Self.maximumRequestBytes / 1024) KiB, \(Self.maximumStreamsPerConnection) streams per connection, \(configuration.connectionLimits.maximumPerCaller) connections per uid, idle connections closed after \(configuration.connectionLimits.idleTimeout)")
+        let openFiles = ConnectionLimits.raiseOpenFileLimit()
+        logger.info("limits: \(openFiles) open files, requests up to \(Self.maximumRequestBytes / 1024) KiB, \(Self.maximumStreamsPerConnection) streams per connection, \(configuration.connectionLimits.maximumPerCaller) connections per uid, idle connections closed after \(configuration.connectionLimits.idleTimeout)")
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: socketPath),
             transportSecurity: .plaintext,
@@ -125,8 +126,8 @@ public struct WorkloadAgent: Sendable {
     /// The largest request the agent reads: 64 KiB, far above any real Workload API request
     /// (a ValidateJWTSVID with an 8 KiB token is the largest) and far below grpc's 4 MiB default.
     public static let maximumRequestBytes = 64 * 1024
-    /// Concurrent streams (RPCs) on one connection.
-    public static let maximumStreamsPerConnection = 100
+    /// Concurrent streams (RPCs) on one connection: far more than any workload watches.
+    public static let maximumStreamsPerConnection = 1_000
 
     /// A fresh CA when the current one is about to expire (less than a sixth of its life left), so
     /// SVIDs never get cut short; nil otherwise.

@@ -183,6 +183,7 @@ public final class WorkloadAPIClient: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var attempt = 0
+        var lastFailure: WorkloadAPIError?
         while true {
             attempt += 1
             let failure: WorkloadAPIError
@@ -195,7 +196,15 @@ public final class WorkloadAPIClient: Sendable {
             } catch {
                 failure = Self.classify(error)
             }
-            if case .timedOut = failure { throw failure }
+            if case .timedOut = failure {
+                // Out of time: the answer the agent did give (PermissionDenied, say) says more
+                // than "no answer in time" for the last, shortest attempt.
+                if let lastFailure { throw lastFailure }
+                let waited = start.duration(to: clock.now)
+                throw .timedOut(seconds: Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18,
+                                lastError: "the endpoint accepted the connection but did not answer")
+            }
+            lastFailure = failure
             guard failure.isRetryable else { throw failure }
             let wait = retry.backoff(afterAttempt: attempt)
             if let limit = retry.giveUpAfter, start.duration(to: clock.now) + wait > limit {
