@@ -89,6 +89,28 @@ struct HostileInputCLITests {
         }
     }
 
+    @Test("inputs past the size limits are refused at once, naming the limit")
+    func sizeLimits() throws {
+        let made = try demo(["make-svid", "spiffe://example.org/web", "--out", "out"])
+        #expect(made.status == 0, "\(made)")
+        let leaf = try String(contentsOf: state.appendingPathComponent("out/svid.0.pem"), encoding: .utf8)
+        let ca = try String(contentsOf: state.appendingPathComponent("out/bundle.0.pem"), encoding: .utf8)
+        try (leaf + String(repeating: ca, count: 32)).write(to: state.appendingPathComponent("long.pem"), atomically: true, encoding: .utf8)
+        try String(repeating: ca, count: 257).write(to: state.appendingPathComponent("wide.pem"), atomically: true, encoding: .utf8)
+        try Data(count: 1_100_000).write(to: state.appendingPathComponent("huge.pem"))
+
+        let long = try demo(["validate", "long.pem", "--bundle", "out/bundle.0.pem"])
+        #expect(long.status == 1 && long.stdout.contains("the chain holds 33 certificates; more than 32 are refused"), "\(long)")
+        let wide = try demo(["validate", "out/svid.0.pem", "--bundle", "wide.pem"])
+        #expect(wide.status == 1 && wide.stdout.contains("holds 257 CA certificates; more than 256 are refused"), "\(wide)")
+        let huge = try demo(["inspect", "huge.pem"])
+        #expect(huge.status == 1 && huge.stderr.contains("huge.pem: is 1074 KiB; inputs are limited to 1 MiB"), "\(huge)")
+        // At the limits themselves, validation still works.
+        try (leaf + String(repeating: ca, count: 31)).write(to: state.appendingPathComponent("ok.pem"), atomically: true, encoding: .utf8)
+        let ok = try demo(["validate", "ok.pem", "--bundle", "out/bundle.0.pem"])
+        #expect(ok.status == 0, "\(ok)")
+    }
+
     @Test("the workbook keeps the same rule")
     func workbookDashArguments() throws {
         let env = ["WORKBOOK_HOME": state.appendingPathComponent("ws").path, "NO_COLOR": "1"]

@@ -28,5 +28,19 @@ struct AgentHostileRequestTests {
         let fresh = try AgentJWTTests.client(agent)
         defer { fresh.close() }
         #expect(try await fresh.fetchJWTSVID(audience: ["bob"]).count == 1, "\(agent.log)")
+
+        // Sizes: 65 audiences, and a request over 64 KiB, are refused; the agent goes on.
+        await AgentJWTTests.expect(.invalidArgument, "at most 64 audiences") {
+            _ = try await client.fetchJWTSVID(audience: (0...64).map { "aud\($0)" })
+        }
+        #expect(try await client.fetchJWTSVID(audience: (0..<64).map { "aud\($0)" }).count == 1)
+        do {
+            _ = try await client.validateJWTSVID(token: String(repeating: "a", count: 100_000), audience: "bob")
+            Issue.record("a 100 KB request was accepted")
+        } catch {
+            // The transport resets the stream; the agent's log says why and who.
+            #expect(agent.log.contains("refused a request over 64 KiB from uid 0"), "\(error)\n\(agent.log.suffix(2000))")
+        }
+        #expect(try await fresh.fetchX509Context().svids.count == 1)
     }
 }

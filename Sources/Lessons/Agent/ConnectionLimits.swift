@@ -44,13 +44,21 @@ public final class ConnectionLimits: Sendable {
     }
 
     public let policy: Policy
+    /// The largest request body the transport accepts (the gRPC server's own limit).
+    public let maximumRequestBytes: Int
     private let logger: Logger
     /// Open connections by uid, oldest first.
     private let open = Mutex<[UInt32: [Connection]]>([:])
 
-    public init(policy: Policy = .default, logger: Logger) {
+    public init(policy: Policy = .default, maximumRequestBytes: Int = 4 * 1024 * 1024, logger: Logger) {
         self.policy = policy
+        self.maximumRequestBytes = maximumRequestBytes
         self.logger = logger
+    }
+
+    /// A request grew past the limit; the transport resets its stream (CANCEL).
+    func refusedOversizedRequest(from credentials: PeerCredentials) {
+        logger.warning("refused a request over \(maximumRequestBytes / 1024) KiB from uid \(credentials.uid) (pid \(credentials.pid)): the stream is reset")
     }
 
     /// Raises this process's soft limit on open files to its hard limit (at most 65,536), so

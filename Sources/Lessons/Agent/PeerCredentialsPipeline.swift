@@ -52,7 +52,7 @@ public enum PeerCredentialsPipeline {
                     let holder = try connection.pipeline.syncOperations.handler(type: ConnectionCredentialsHandler.self)
                     limits?.requested(connection, uid: holder.credentials.uid)
                     try stream.pipeline.syncOperations.addHandler(
-                        StreamCredentialsHandler(credentials: holder.credentials), position: .first)
+                        StreamCredentialsHandler(credentials: holder.credentials, limits: limits), position: .first)
                 }
             }
         )
@@ -103,14 +103,33 @@ final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHan
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = HTTP2Frame.FramePayload
     private let credentials: PeerCredentials
+    private let limits: ConnectionLimits?
     private var injected = false
+    private var requestBytes = 0
 
-    init(credentials: PeerCredentials) {
+    init(credentials: PeerCredentials, limits: ConnectionLimits? = nil) {
         self.credentials = credentials
+        self.limits = limits
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var payload = unwrapInboundIn(data)
+        if case .data(let frame) = payload, let limits, case .byteBuffer(let bytes) = frame.data {
+            // The transport resets a stream whose request passes the limit without a word; say
+            // here who sent it, once per stream. A gRPC message starts with a flag byte and
+            // its length (4 bytes, big-endian), which the transport judges before the rest arrives.
+            if requestBytes == 0, let declared = bytes.getInteger(at: bytes.readerIndex + 1, as: UInt32.self),
+               declared > limits.maximumRequestBytes {
+                limits.refusedOversizedRequest(from: credentials)
+                requestBytes = Int.max / 2
+            } else {
+                let before = requestBytes
+                requestBytes += bytes.readableBytes
+                if before <= limits.maximumRequestBytes, requestBytes > limits.maximumRequestBytes {
+                    limits.refusedOversizedRequest(from: credentials)
+                }
+            }
+        }
         if case .headers(var headers) = payload {
             // HPACKHeaders.remove(name:) compares names case-insensitively.
             headers.headers.remove(name: PeerCredentialsPipeline.metadataKey)

@@ -14,6 +14,9 @@ import WorkloadAPIProto
 /// tokens) for such workloads only when `allow_unauthenticated_verifiers` is set; this agent
 /// has no such switch, so they get PermissionDenied everywhere.
 extension WorkloadAPIService {
+    /// The most audiences one FetchJWTSVID may ask for.
+    public static let maximumAudiences = 64
+
     // step: agent-fetch-jwt-svid
     /// Mints a JWT-SVID for each of the caller's identities (or only for `spiffe_id`, when the
     /// request names one), for the audiences it asked for, living as long as the entry says.
@@ -26,6 +29,11 @@ extension WorkloadAPIService {
         let audience = request.message.audience
         guard !audience.isEmpty, !audience.contains(where: \.isEmpty) else {
             throw RPCError(code: .invalidArgument, message: "audience must be specified")
+        }
+        // A token is replayable to every audience it names (JWT-SVID §6.2): a handful is
+        // normal, thousands is a token nobody should hold, and each one makes the token larger.
+        guard audience.count <= Self.maximumAudiences, audience.allSatisfy({ $0.utf8.count <= 1024 }) else {
+            throw RPCError(code: .invalidArgument, message: "at most \(Self.maximumAudiences) audiences of at most 1024 bytes each")
         }
         var identities = try identities(of: caller)
         if !request.message.spiffeID.isEmpty {

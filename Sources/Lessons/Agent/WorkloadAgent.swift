@@ -74,7 +74,7 @@ public struct WorkloadAgent: Sendable {
         config.rpc.maxRequestPayloadSize = Self.maximumRequestBytes
         // Streams per connection: a workload watches a handful of streams, not thousands.
         config.http2.maxConcurrentStreams = Self.maximumStreamsPerConnection
-        let limits = ConnectionLimits(policy: configuration.connectionLimits, logger: logger)
+        let limits = ConnectionLimits(policy: configuration.connectionLimits, maximumRequestBytes: Self.maximumRequestBytes, logger: logger)
         config.channelDebuggingCallbacks = PeerCredentialsPipeline.callbacks(limits: limits)
         let openFiles = ConnectionLimits.raiseOpenFileLimit()
         logger.info("limits: \(openFiles) open files, requests up to \(Self.maximumRequestBytes / 1024) KiB, \(Self.maximumStreamsPerConnection) streams per connection, \(configuration.connectionLimits.maximumPerCaller) connections per uid, idle connections closed after \(configuration.connectionLimits.idleTimeout)")

@@ -49,10 +49,20 @@ public enum SVIDValidator {
         return report
     }
 
+    /// The most certificates a presented chain may hold (leaf and intermediates). SPIRE's
+    /// chains are two or three long; a chain of thousands would only make path building slow.
+    public static let maximumChainLength = 32
+    /// The most CA certificates a bundle may hold: a trust domain has a handful (two while its
+    /// CA rotates); path building may try each one.
+    public static let maximumBundleAuthorities = 256
+
     /// Check 1: exactly one URI SAN, holding a valid SPIFFE ID whose path is not root.
     static func checkSpiffeID(_ chain: [Certificate]) throws(SVIDCheckFailure) -> (Certificate, SpiffeID) {
         func fail(_ reason: String) -> SVIDCheckFailure { SVIDCheckFailure(.spiffeID, reason) }
         guard let leaf = chain.first else { throw fail("there is no certificate to validate") }
+        guard chain.count <= maximumChainLength else {
+            throw fail("the chain holds \(chain.count) certificates; more than \(maximumChainLength) are refused")
+        }
         let names: SubjectAlternativeNames?
         do { names = try leaf.extensions.subjectAlternativeNames } catch {
             throw fail("the subject alternative name extension does not parse: \(error)")
@@ -142,6 +152,9 @@ public enum SVIDValidator {
             throw SVIDCheckFailure(.chain, "\(error); only the bundle of \(id.trustDomain) may vouch for \(id)")
         }
         // Checks 1-3 have already passed on this leaf, so the policy checks only the issuers.
+        guard bundle.authorities.count <= maximumBundleAuthorities else {
+            throw SVIDCheckFailure(.chain, "the bundle of \(id.trustDomain) holds \(bundle.authorities.count) CA certificates; more than \(maximumBundleAuthorities) are refused")
+        }
         var verifier = Verifier(rootCertificates: bundle.rootStore) {
             RFC5280Policy(fixedExpiryValidationTime: time)
             SpiffeVerifierPolicy(checkingLeaf: false, judged: bundle.judgedAuthorities)
