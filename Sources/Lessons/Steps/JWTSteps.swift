@@ -45,7 +45,8 @@ let jwtSteps: [Step] = [
     Step(
         id: "jwt-svid-aws",
         title: "Mint a JWT-SVID for AWS STS",
-        sourceFile: "Sources/Lessons/JWT/JWTAuthority.swift"
+        sourceFile: "Sources/Lessons/JWT/JWTAuthority.swift",
+        anchor: "jwt-svid"   // the same minting code as jwt-svid, with the audience STS expects
     ) { context in
         try await JWTLesson.mint(context, audience: "sts.amazonaws.com", issuer: JWTLesson.issuer, name: "jwt_svid_aws.token")
     },

@@ -5,13 +5,22 @@
 /// those sentences on every call cost more than the signature check itself, so the checks keep
 /// the values and this renders them on demand, the same words as before.
 public struct LazyText: Sendable, CustomStringConvertible {
-    private let render: @Sendable () -> String
+    private enum Source: Sendable {
+        case known(String)
+        case rendering(@Sendable () -> String)
+    }
+    private let source: Source
 
     /// Text that is already known (a literal costs nothing to keep).
-    public init(_ text: String) { render = { text } }
+    public init(_ text: String) { source = .known(text) }
 
     /// Text to build from captured values when it is read.
-    public init(rendering: @escaping @Sendable () -> String) { render = rendering }
+    public init(rendering: @escaping @Sendable () -> String) { source = .rendering(rendering) }
 
-    public var description: String { render() }
+    public var description: String {
+        switch source {
+        case .known(let text): return text
+        case .rendering(let render): return render()
+        }
+    }
 }

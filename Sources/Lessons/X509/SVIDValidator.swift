@@ -73,7 +73,7 @@ public enum SVIDValidator {
             if uris.isEmpty { throw fail("the leaf has no URI SAN, so it carries no SPIFFE ID") }
             throw fail("the leaf has \(uris.count) URI SANs (\(uris.joined(separator: ", "))); an SVID has exactly one")
         }
-        guard uri.lowercased().hasPrefix("spiffe:") else {
+        guard uri.utf8.count >= 7, uri.utf8.prefix(7).map({ $0 | 0x20 }).elementsEqual("spiffe:".utf8) else {
             throw fail("the URI SAN \(uri) is not a SPIFFE ID: its scheme must be spiffe")
         }
         let id: SpiffeID
@@ -159,7 +159,8 @@ public enum SVIDValidator {
             RFC5280Policy(fixedExpiryValidationTime: time)
             SpiffeVerifierPolicy(checkingLeaf: false, judged: bundle.judgedAuthorities)
         }
-        let result = await verifier.validate(leaf: chain[0], intermediates: CertificateStore(chain.dropFirst()))
+        let intermediates = chain.count == 1 ? Self.noIntermediates : CertificateStore(chain.dropFirst())
+        let result = await verifier.validate(leaf: chain[0], intermediates: intermediates)
         switch result {
         case .validCertificate(let validated):
             return Array(validated)
@@ -168,6 +169,9 @@ public enum SVIDValidator {
             throw SVIDCheckFailure(.chain, ChainDiagnosis.explain(chain: chain, bundle: bundle, failures: failures, at: time))
         }
     }
+
+    /// The intermediates of a chain that has none (an SVID signed by its bundle's root).
+    static let noIntermediates = CertificateStore()
 
     /// Check 6: the authenticated ID must be one the caller accepts.
     static func checkAuthorized(_ id: SpiffeID, _ expected: SpiffeIDMatcher) throws(SVIDCheckFailure) -> LazyText {

@@ -1,0 +1,41 @@
+import Foundation
+import Lessons
+import Testing
+import TestSupport
+@testable import Workbook
+
+/// Every registered step, whether a lesson names it yet or not: its quoted source exists, and it
+/// runs in simulated mode or says it is live-only. (The drift test covers only the steps the
+/// lessons use; `jwt-svid-aws` pointed at an anchor that did not exist until this test.)
+@Suite struct StepRegistryTests {
+    @Test func stepIDsAreUnique() {
+        let ids = Steps.all.map(\.id)
+        #expect(Set(ids).count == ids.count, "\(ids)")
+    }
+
+    @Test(arguments: Steps.all.map(\.id)) func anchorExistsInItsSourceFile(id: String) throws {
+        let step = try #require(Steps.step(id: id))
+        do {
+            let source = try StepSource.extract(id: step.anchor, file: step.sourceFile, root: TestSupport.packageRoot)
+            #expect(!source.code.isEmpty, "step \(id): anchor \(step.anchor) in \(step.sourceFile) quotes nothing")
+        } catch {
+            Issue.record("step \(id): \(error)")
+        }
+    }
+
+    @Test(arguments: Steps.all.map(\.id)) func runsSimulatedOrDeclaresLiveOnly(id: String) async throws {
+        let step = try #require(Steps.step(id: id))
+        guard step.modes.contains(.simulated) else {
+            #expect(step.modes == [.live], "step \(id) declares no mode it runs in")
+            return
+        }
+        let workspace = try TestSupport.makeTempDirectory(prefix: "registry-\(id)")
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        do {
+            let output = try await step.run(StepContext(mode: .simulated, workspace: workspace, endpoint: nil))
+            #expect(!output.lines.isEmpty, "step \(id) printed nothing")
+        } catch let unavailable as StepUnavailable {
+            Issue.record("step \(id) claims simulated mode but is unavailable: \(unavailable)")
+        }
+    }
+}
