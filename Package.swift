@@ -4,6 +4,15 @@
 // The toolkit (Sources/Lessons) is split into one module per SPIFFE concept, the way go-spiffe has
 // spiffeid, x509svid, jwtsvid, workloadapi and tlsconfig: a reader finds a concept by its spec
 // name, and an edit to one concept rebuilds only what depends on it.
+//
+// Three names that sound alike:
+// - Sources/Lessons/ is the folder of the toolkit the lessons quote: the Spiffe* modules, one
+//   per concept folder (Identity, X509, JWT, WorkloadAPI, Agent, TLS, Exchange);
+// - the `Lessons` module (Sources/Lessons/Steps) is only the step registry: step id -> the
+//   toolkit function a lesson runs and quotes;
+// - `Workbook/Lesson` (Sources/Workbook/Lesson) is the parser of the lesson files in days/.
+// The `workbook` executable lives in Sources/WorkbookCommand, not Sources/workbook, so that it
+// cannot merge with Sources/Workbook on a case-insensitive file system (macOS's default).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -13,7 +22,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "spiffe-demo", targets: ["spiffe-demo"]),
-        .executable(name: "workbook", targets: ["workbook"]),
+        .executable(name: "workbook", targets: ["WorkbookCommand"]),
         .executable(name: "spiffe-bench", targets: ["spiffe-bench"]),
     ],
     dependencies: [
@@ -173,12 +182,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
-            name: "workbook",
+            name: "WorkbookCommand",
             dependencies: [
                 "Workbook", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/workbook",
+            path: "Sources/WorkbookCommand",
             swiftSettings: swiftSettings
         ),
         // Benchmarks print figures; they are never timed tests.

@@ -6,9 +6,7 @@ public enum CertificateNames {
     /// its URI SAN; failing both, its serial number.
     public static func describe(_ certificate: Certificate) -> String {
         if !certificate.subject.isEmpty { return "'\(certificate.subject)'" }
-        if let names = try? certificate.extensions.subjectAlternativeNames {
-            for case .uniformResourceIdentifier(let uri) in names { return uri }
-        }
+        if let uri = (try? X509SVID.uriSANs(of: certificate))?.first { return uri }
         return "serial \(hex(certificate.serialNumber.bytes))"
     }
 

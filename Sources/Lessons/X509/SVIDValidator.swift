@@ -63,12 +63,11 @@ public enum SVIDValidator {
         guard chain.count <= maximumChainLength else {
             throw fail("the chain holds \(chain.count) certificates; more than \(maximumChainLength) are refused")
         }
-        let names: SubjectAlternativeNames?
-        do { names = try leaf.extensions.subjectAlternativeNames } catch {
-            throw fail("the subject alternative name extension does not parse: \(error)")
+        let uris: [String]
+        do { uris = try X509SVID.uriSANs(of: leaf) } catch {
+            guard case .noSpiffeID(let reason) = error else { throw fail(error.description) }
+            throw fail(reason)
         }
-        var uris: [String] = []
-        for case .uniformResourceIdentifier(let uri) in names ?? SubjectAlternativeNames() { uris.append(uri) }
         guard uris.count == 1, let uri = uris.first else {
             if uris.isEmpty { throw fail("the leaf has no URI SAN, so it carries no SPIFFE ID") }
             throw fail("the leaf has \(uris.count) URI SANs (\(uris.joined(separator: ", "))); an SVID has exactly one")

@@ -32,17 +32,21 @@ public struct X509SVID: Sendable {
         self.init(spiffeID: try X509SVID.spiffeID(of: chain[0]), chain: chain, privateKey: key, hint: hint)
     }
 
-    /// Reads the SPIFFE ID from a certificate's single URI SAN (X509-SVID §2).
-    public static func spiffeID(of certificate: Certificate) throws(X509Error) -> SpiffeID {
-        let uris: [String]
-        do {
-            uris = try certificate.extensions.subjectAlternativeNames?.compactMap { name -> String? in
-                if case .uniformResourceIdentifier(let uri) = name { return uri }
-                return nil
-            } ?? []
-        } catch {
+    /// The URI names in a certificate's subject alternative name extension, in order: where an
+    /// X509-SVID carries its SPIFFE ID (X509-SVID §2). The one place the toolkit reads them.
+    public static func uriSANs(of certificate: Certificate) throws(X509Error) -> [String] {
+        let names: SubjectAlternativeNames?
+        do { names = try certificate.extensions.subjectAlternativeNames } catch {
             throw .noSpiffeID("the subject alternative name extension does not parse: \(error)")
         }
+        var uris: [String] = []
+        for case .uniformResourceIdentifier(let uri) in names ?? SubjectAlternativeNames() { uris.append(uri) }
+        return uris
+    }
+
+    /// Reads the SPIFFE ID from a certificate's single URI SAN (X509-SVID §2).
+    public static func spiffeID(of certificate: Certificate) throws(X509Error) -> SpiffeID {
+        let uris = try uriSANs(of: certificate)
         guard let uri = uris.first else { throw .noSpiffeID("there is no URI SAN") }
         guard uris.count == 1 else { throw .noSpiffeID("there are \(uris.count) URI SANs; an X509-SVID has exactly one") }
         do {
