@@ -84,14 +84,9 @@ let package = Package(
         .target(
             name: "SpiffeWorkloadAPI",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "WorkloadAPIProto",
+                "SpiffeIdentity", "SpiffeX509", "WorkloadAPIProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Lessons/WorkloadAPI",
             swiftSettings: swiftSettings
@@ -102,10 +97,8 @@ let package = Package(
                 "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "WorkloadAPIProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -118,21 +111,19 @@ let package = Package(
         .target(
             name: "SpiffeTLS",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeWorkloadAPI",
+                "SpiffeIdentity", "SpiffeX509",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Lessons/TLS",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SpiffeExchange",
-            dependencies: ["SpiffeIdentity", "SpiffeX509", "SpiffeWorkloadAPI"],
+            dependencies: ["SpiffeIdentity", "SpiffeX509"],
             path: "Sources/Lessons/Exchange",
             swiftSettings: swiftSettings
         ),
@@ -157,7 +148,7 @@ let package = Package(
         .target(
             name: "Workbook",
             dependencies: [
-                "CCmark", "Lessons", "SpiffeIdentity", "SpiffeX509",
+                "CCmark", "Lessons", "SpiffeX509",
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/Workbook",
@@ -175,8 +166,11 @@ let package = Package(
         .executableTarget(
             name: "spiffe-demo",
             dependencies: [
-                "Lessons", "CommandLineMain",
+                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent",
+                "SpiffeTLS", "SpiffeExchange", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/spiffe-demo",
             swiftSettings: swiftSettings
@@ -194,9 +188,12 @@ let package = Package(
         .executableTarget(
             name: "spiffe-bench",
             dependencies: [
-                "Lessons",
+                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent", "SpiffeTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/spiffe-bench",
             swiftSettings: swiftSettings
@@ -205,7 +202,6 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: ["Lessons"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -216,27 +212,44 @@ let package = Package(
         ),
         .testTarget(
             name: "SpiffeX509Tests",
-            dependencies: ["SpiffeX509", "TestSupport"],
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509", "Lessons", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SpiffeJWTTests",
-            dependencies: ["SpiffeJWT", "TestSupport"],
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "Lessons", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WorkloadAPITests",
-            dependencies: ["SpiffeWorkloadAPI", "SpiffeAgent", "SpiffeJWT", "TestSupport"],
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent", "WorkloadAPIProto", "TestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TLSTests",
-            dependencies: ["SpiffeTLS", "SpiffeExchange", "TestSupport"],
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509", "SpiffeTLS", "SpiffeExchange", "Lessons", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WorkbookTests",
-            dependencies: ["Workbook", "TestSupport"],
+            dependencies: ["Workbook", "Lessons", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -246,7 +259,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["TestSupport"],
+            dependencies: ["SpiffeIdentity", "SpiffeX509", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Lessons
 
 @main
 struct Bench: AsyncParsableCommand {
