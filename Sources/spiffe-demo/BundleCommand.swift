@@ -56,7 +56,7 @@ struct BundleShowCommand: ParsableCommand {
             switch format {
             case .pem:
                 guard !bundle.x509Authorities.isEmpty else {
-                    throw JWTCLI.Failure("the bundle of \(domain) has no X.509 authorities to print as PEM (its JWT keys need --format jwks)")
+                    throw CLIError("the bundle of \(domain) has no X.509 authorities to print as PEM (its JWT keys need --format jwks)")
                 }
                 JWTCLI.write(Data(try bundle.pem().utf8))
             case .jwks:

@@ -20,6 +20,31 @@ enum CLISupport {
         await CommandLineMain.main(root, tool: "spiffe-demo") { error in fail(error) }
     }
 
+    /// Runs a subcommand's body; any error becomes `<command>: <message>` on stderr (made
+    /// printable, cut at 1,000 characters) and exit status 1. The JWT and TLS subcommands name
+    /// themselves (`jwt-parse: …`); the others go through `fail` (`spiffe-demo: …`).
+    static func run(_ command: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
+            throw ExitCode.failure
+        }
+    }
+
+    static func run(_ command: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
+            throw ExitCode.failure
+        }
+    }
+
     /// Prints `spiffe-demo: <message>` on stderr and exits 1.
     static func fail(_ error: any Error) -> Never {
         printError("spiffe-demo: " + oneLine(error))

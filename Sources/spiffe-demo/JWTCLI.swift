@@ -7,33 +7,13 @@ import SpiffeX509
 
 /// What the JWT and bundle subcommands share: one-line errors, input reading, the state store.
 enum JWTCLI {
-    /// A failure the command reports as one line on stderr, exiting 1.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
-    /// Runs a command body; any error becomes `<command>: <message>` on stderr and exit code 1.
+    /// Runs a command body as `command` (CLISupport.run).
     static func run(_ command: String, _ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
-            throw ExitCode.failure
-        }
+        try CLISupport.run(command, body)
     }
 
     static func run(_ command: String, _ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
-            throw ExitCode.failure
-        }
+        try await CLISupport.run(command, body)
     }
 
     static func printError(_ line: String) {
@@ -50,13 +30,13 @@ enum JWTCLI {
 
     static func trustDomain(_ text: String, option: String) throws -> TrustDomain {
         do { return try TrustDomain(text) } catch {
-            throw Failure("\(option) '\(text)': \(error)")
+            throw CLIError("\(option) '\(text)': \(error)")
         }
     }
 
     static func spiffeID(_ text: String, option: String) throws -> SpiffeID {
         do { return try SpiffeID(text) } catch {
-            throw Failure("\(option) '\(text)': \(error)")
+            throw CLIError("\(option) '\(text)': \(error)")
         }
     }
 

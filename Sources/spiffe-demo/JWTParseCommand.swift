@@ -42,18 +42,18 @@ struct JWTParseCommand: ParsableCommand {
     func run() throws {
         try JWTCLI.run("jwt-parse") {
             if bundle != nil, audience == nil {
-                throw JWTCLI.Failure("--bundle needs --audience: a JWT-SVID is only valid for an audience (JWT-SVID §3.2)")
+                throw CLIError("--bundle needs --audience: a JWT-SVID is only valid for an audience (JWT-SVID §3.2)")
             }
             if audience != nil, bundle == nil {
-                throw JWTCLI.Failure("--audience needs --bundle: without the trust domain's keys nothing can be verified")
+                throw CLIError("--audience needs --bundle: without the trust domain's keys nothing can be verified")
             }
             // An infinite leeway would accept every expired token.
-            guard leeway >= 0, leeway <= 3_600 else { throw JWTCLI.Failure("--leeway must be from 0 to 3600 seconds") }
+            guard leeway >= 0, leeway <= 3_600 else { throw CLIError("--leeway must be from 0 to 3600 seconds") }
             let now = try JWTCLI.time(at)
             let compact = try readToken()
             let parsed: JWTToken
             do { parsed = try JWTToken.parse(compact) } catch {
-                throw JWTCLI.Failure("not a JWT-SVID: \(error)")
+                throw CLIError("not a JWT-SVID: \(error)")
             }
 
             var validation: Validation?
@@ -66,7 +66,7 @@ struct JWTParseCommand: ParsableCommand {
                 printText(parsed, now: now, validation: validation)
             }
             if let validation, !validation.valid {
-                throw JWTCLI.Failure("rejected: \(validation.error ?? "invalid")")
+                throw CLIError("rejected: \(validation.error ?? "invalid")")
             }
         }
     }
@@ -86,7 +86,7 @@ struct JWTParseCommand: ParsableCommand {
         if text.lowercased().hasPrefix("bearer ") {
             text = String(text.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         }
-        if text.isEmpty { throw JWTCLI.Failure(token == "-" ? "no token on standard input" : "the token is empty") }
+        if text.isEmpty { throw CLIError(token == "-" ? "no token on standard input" : "the token is empty") }
         return text
     }
 
@@ -98,12 +98,12 @@ struct JWTParseCommand: ParsableCommand {
         // from the token's own sub would let an example.org key vouch for a token claiming
         // spiffe://other.org/x, so the caller must name it.
         guard let trustDomain else {
-            throw JWTCLI.Failure("--bundle needs --trust-domain: a bundle file does not say whose keys it holds, and the token's own sub must not choose (e.g. --trust-domain example.org)")
+            throw CLIError("--bundle needs --trust-domain: a bundle file does not say whose keys it holds, and the token's own sub must not choose (e.g. --trust-domain example.org)")
         }
         let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
         let loaded = try JWTCLI.readBundle(bundlePath, trustDomain: domain)
         if loaded.jwtAuthorities.isEmpty, !loaded.x509Authorities.isEmpty {
-            throw JWTCLI.Failure("\(bundlePath) holds only X.509 CA certificates; JWT-SVIDs are verified with JWT authorities (try `spiffe-demo bundle show --format jwks`)")
+            throw CLIError("\(bundlePath) holds only X.509 CA certificates; JWT-SVIDs are verified with JWT authorities (try `spiffe-demo bundle show --format jwks`)")
         }
         let bundles = [domain: loaded]
         let jwtKeys = loaded.jwtAuthorities.count

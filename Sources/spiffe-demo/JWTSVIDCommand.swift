@@ -59,15 +59,15 @@ struct JWTSVIDCommand: AsyncParsableCommand {
     func run() async throws {
         try await JWTCLI.run("jwt-svid") {
             guard !audiences.filter({ !$0.isEmpty }).isEmpty else {
-                throw JWTCLI.Failure("give at least one --audience: a JWT-SVID without an audience is rejected by every validator (JWT-SVID §3.2)")
+                throw CLIError("give at least one --audience: a JWT-SVID without an audience is rejected by every validator (JWT-SVID §3.2)")
             }
             guard let lifetime = TimeText.parseDuration(ttl) else {
-                throw JWTCLI.Failure("--ttl '\(ttl)' is not a duration such as 5m, 90s or 1h")
+                throw CLIError("--ttl '\(ttl)' is not a duration such as 5m, 90s or 1h")
             }
             let id = try JWTCLI.spiffeID(spiffeID ?? Self.defaultSpiffeID, option: "--spiffe-id")
             if let issuer {
                 do { _ = try OIDCDiscovery(issuer: issuer, allowInsecureScheme: true) } catch {
-                    throw JWTCLI.Failure("--issuer: \(error)")
+                    throw CLIError("--issuer: \(error)")
                 }
             }
 
@@ -81,12 +81,12 @@ struct JWTSVIDCommand: AsyncParsableCommand {
                 let now = try JWTCLI.time(at)
                 let authorities = try JWTCLI.authorities(id.trustDomain, state: state, algorithm: alg, now: now)
                 guard let authority = authorities.jwtAuthority(for: alg) else {
-                    throw JWTCLI.Failure("no JWT authority of \(id.trustDomain) can sign \(alg.rawValue)")
+                    throw CLIError("no JWT authority of \(id.trustDomain) can sign \(alg.rawValue)")
                 }
                 do {
                     token = try authority.issue(for: id, audience: audiences, ttl: lifetime, issuer: issuer, now: now)
                 } catch {
-                    throw JWTCLI.Failure("\(error)")
+                    throw CLIError("\(error)")
                 }
                 bundle = authorities.bundle
             }

@@ -18,15 +18,15 @@ enum JWTSVIDLive {
         let id = try spiffeID.map { try JWTCLI.spiffeID($0, option: "--spiffe-id") }
         let client: WorkloadAPIClient
         do { client = try WorkloadAPIClient(socket: socket, retry: .deadline(timeout)) } catch {
-            throw JWTCLI.Failure("--live needs the Workload API: \(error)")
+            throw CLIError("--live needs the Workload API: \(error)")
         }
         defer { client.close() }
         let svids: [JWTSVIDResponse]
         do { svids = try await client.fetchJWTSVID(audience: audience, spiffeID: id) } catch {
-            throw JWTCLI.Failure("FetchJWTSVID at \(client.address): \(error)")
+            throw CLIError("FetchJWTSVID at \(client.address): \(error)")
         }
         guard let first = svids.first else {
-            throw JWTCLI.Failure("FetchJWTSVID at \(client.address) returned no JWT-SVID")
+            throw CLIError("FetchJWTSVID at \(client.address) returned no JWT-SVID")
         }
         // The bundle is a convenience for --write; a token without it is still a token.
         var bundle: SpiffeBundle?

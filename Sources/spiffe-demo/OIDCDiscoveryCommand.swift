@@ -54,7 +54,7 @@ struct OIDCDiscoveryCommand: ParsableCommand {
         try JWTCLI.run("oidc-discovery") {
             let discovery: OIDCDiscovery
             do { discovery = try OIDCDiscovery(issuer: issuer, allowInsecureScheme: allowInsecure) } catch {
-                throw JWTCLI.Failure("--issuer: \(error)")
+                throw CLIError("--issuer: \(error)")
             }
             let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
             let source: SpiffeBundle
@@ -141,7 +141,7 @@ struct OIDCDiscoveryCommand: ParsableCommand {
             JWTCLI.print("  \(status)  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(detail)")
         }
         guard failures.isEmpty, let svid = verdict.svid else {
-            throw JWTCLI.Failure("the IAM would refuse this token: \(failures.first ?? "invalid")")
+            throw CLIError("the IAM would refuse this token: \(failures.first ?? "invalid")")
         }
         JWTCLI.print("ACCEPTED: the IAM would now match sub '\(svid.spiffeID)' against the role's trust policy")
     }

@@ -36,9 +36,9 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await TLSCLI.run("svid-exchange") {
-            guard timeout > 0 else { throw TLSCLI.Failure("--timeout must be positive") }
+            guard timeout > 0 else { throw CLIError("--timeout must be positive") }
             var exchange: SVIDExchange
-            do throws(SVIDExchangeError) { exchange = try SVIDExchange(name: name, directory: directory) } catch { throw TLSCLI.Failure(error.description) }
+            do throws(SVIDExchangeError) { exchange = try SVIDExchange(name: name, directory: directory) } catch { throw CLIError(error.description) }
             exchange.timeout = .milliseconds(Int(timeout * 1000))
 
             let expected = try TLSCLI.authorizer(
@@ -58,7 +58,7 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
                     }
                 })
             } catch {
-                throw TLSCLI.Failure(error.description)
+                throw CLIError(error.description)
             }
             // A peer waits at most its --timeout for us. We do not know the peer's, so take the
             // longer of ours and the default (60 s): a file older than that at our start was not
@@ -72,7 +72,7 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
             if outcome.report.isValid {
                 TLSCLI.printLine("peer \(exchange.peerName) is \(peer): valid")
             } else {
-                throw TLSCLI.Failure("peer \(exchange.peerName) (\(peer)) is NOT valid: \(outcome.report.verdict)")
+                throw CLIError("peer \(exchange.peerName) (\(peer)) is NOT valid: \(outcome.report.verdict)")
             }
         }
     }

@@ -41,8 +41,8 @@ struct TLSClientCommand: AsyncParsableCommand {
     func run() async throws {
         try await TLSCLI.run("tls-client") {
             let (host, port) = try TLSCLI.parseHostPort(connect, option: "--connect")
-            guard count >= 1 else { throw TLSCLI.Failure("--count must be at least 1") }
-            guard interval >= 0 else { throw TLSCLI.Failure("--interval must not be negative") }
+            guard count >= 1 else { throw CLIError("--count must be at least 1") }
+            guard interval >= 0 else { throw CLIError("--interval must not be negative") }
             let expected = try TLSCLI.authorizer(
                 ids: expectIDs, trustDomain: expectTrustDomain, any: expectAny,
                 options: ("--expect-id", "--expect-td", "--expect-any"))
@@ -63,13 +63,13 @@ struct TLSClientCommand: AsyncParsableCommand {
                     TLSCLI.printLine("\(prefix)server \(exchange.server.spiffeID) (certificate serial \(exchange.server.serialNumber), expires \(expiry)); I am \(exchange.clientID)")
                     TLSCLI.printLine("\(prefix)reply: \(exchange.reply)")
                 } catch {
-                    if count == 1 { throw TLSCLI.Failure(error.description) }
+                    if count == 1 { throw CLIError(error.description) }
                     failures += 1
                     TLSCLI.printLine("tls-client: \(prefix)\(error)", to: .standardError)
                 }
             }
             if failures > 0 {
-                throw TLSCLI.Failure("\(failures) of \(count) connections failed")
+                throw CLIError("\(failures) of \(count) connections failed")
             }
         }
     }

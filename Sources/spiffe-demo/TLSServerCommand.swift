@@ -82,10 +82,10 @@ extension TLSCLI {
     static func authorizer(
         ids: [String], trustDomain: String?, any: Bool,
         options: (id: String, td: String, any: String)
-    ) throws(Failure) -> Authorizer? {
+    ) throws(CLIError) -> Authorizer? {
         let given = (ids.isEmpty ? 0 : 1) + (trustDomain == nil ? 0 : 1) + (any ? 1 : 0)
         guard given <= 1 else {
-            throw Failure("use one of \(options.id) (repeatable), \(options.td) or \(options.any), not several")
+            throw CLIError("use one of \(options.id) (repeatable), \(options.td) or \(options.any), not several")
         }
         do {
             if any { return .any }
@@ -93,7 +93,7 @@ extension TLSCLI {
             if ids.count == 1 { return .id(try SpiffeID(ids[0])) }
             if !ids.isEmpty { return .oneOf(Set(try ids.map { try SpiffeID($0) })) }
         } catch {
-            throw Failure("\(error)")
+            throw CLIError("\(error)")
         }
         return nil
     }

@@ -34,20 +34,20 @@ struct TLSSourceOptions: ParsableArguments {
 
     /// Opens the source. `stateDirectory` holds the simulated CA; `defaultID` is used when no
     /// `--id` was given.
-    func open(stateDirectory: URL, defaultID: String) async throws(TLSCLI.Failure) -> Opened {
+    func open(stateDirectory: URL, defaultID: String) async throws(CLIError) -> Opened {
         if live {
             let client: WorkloadAPIClient
-            do throws(WorkloadAPIError) { client = try WorkloadAPIClient(socket: socket) } catch { throw TLSCLI.Failure(error.description) }
+            do throws(WorkloadAPIError) { client = try WorkloadAPIClient(socket: socket) } catch { throw CLIError(error.description) }
             let source = X509Source(client: client)
             do {
                 try await source.waitUntilReady()
             } catch {
                 source.close()
-                throw TLSCLI.Failure("no SVID from the Workload API at \(client.address): \(error)")
+                throw CLIError("no SVID from the Workload API at \(client.address): \(error)")
             }
             return Opened(source: source, close: { source.close() }, mode: "live (\(client.address))")
         }
-        guard svidTTL >= 2 else { throw TLSCLI.Failure("--svid-ttl must be at least 2 seconds") }
+        guard svidTTL >= 2 else { throw CLIError("--svid-ttl must be at least 2 seconds") }
         do {
             let trustDomain = try TrustDomain(self.trustDomain)
             let spiffeID = try SpiffeID(id ?? "spiffe://\(trustDomain)\(defaultID)")
@@ -55,9 +55,9 @@ struct TLSSourceOptions: ParsableArguments {
             let source = try SimulatedX509Source(authority: authority, spiffeID: spiffeID, ttl: svidTTL)
             return Opened(source: source, close: {}, mode: "simulated (CA in \(stateDirectory.path)/ca)")
         } catch let error as CustomStringConvertible & Error {
-            throw TLSCLI.Failure(error.description)
+            throw CLIError(error.description)
         } catch {
-            throw TLSCLI.Failure("\(error)")
+            throw CLIError("\(error)")
         }
     }
 }
@@ -72,22 +72,9 @@ enum TLSCLI {
         return URL(fileURLWithPath: base).appendingPathComponent(day).standardizedFileURL
     }
 
-    /// A failure the command reports as one line on stderr before exiting non-zero.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
-    /// Runs `body`; on failure prints `<command>: <reason>` to stderr and exits with status 1.
+    /// Runs `body` as `command` (CLISupport.run).
     static func run(_ command: String, _ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            printLine("\(command): \(CommandLineMain.printable(String(describing: error)))", to: .standardError)
-            throw ExitCode(1)
-        }
+        try await CLISupport.run(command, body)
     }
 
     /// Prints one line and flushes at once, so a test or a `| tee` sees it while the process runs.
@@ -96,21 +83,21 @@ enum TLSCLI {
     }
 
     /// Parses `host:port` (IPv4, a name, or `[IPv6]:port`).
-    static func parseHostPort(_ text: String, option: String) throws(Failure) -> (host: String, port: Int) {
+    static func parseHostPort(_ text: String, option: String) throws(CLIError) -> (host: String, port: Int) {
         var host: Substring
         let portText: Substring
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             host = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw Failure("\(option) \(text): expected [address]:port") }
+            guard rest.hasPrefix(":") else { throw CLIError("\(option) \(text): expected [address]:port") }
             portText = rest.dropFirst()
         } else {
-            guard let colon = text.lastIndex(of: ":") else { throw Failure("\(option) \(text): expected host:port, e.g. 127.0.0.1:7443") }
+            guard let colon = text.lastIndex(of: ":") else { throw CLIError("\(option) \(text): expected host:port, e.g. 127.0.0.1:7443") }
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
         }
         guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else {
-            throw Failure("\(option) \(text): expected host:port with a port from 0 to 65535")
+            throw CLIError("\(option) \(text): expected host:port with a port from 0 to 65535")
         }
         return (String(host), port)
     }
