@@ -16,8 +16,8 @@ struct AgentTLSTests {
     static let intruder = "spiffe://example.org/intruder"   // uid 1002
 
     /// An agent with entries for uids 1000, 1001 and 1002.
-    func agent(ttl: Int? = nil) throws -> LocalAgent {
-        let agent = try LocalAgent()
+    func agent(ttl: Int? = nil) throws -> AgentHarness {
+        let agent = try AgentHarness()
         try agent.createEntry(Self.a, uid: 1000, ttl: ttl)
         try agent.createEntry(Self.b, uid: 1001, ttl: ttl)
         try agent.createEntry(Self.intruder, uid: 1002, ttl: ttl)
@@ -25,7 +25,7 @@ struct AgentTLSTests {
         return agent
     }
 
-    func startServer(_ agent: LocalAgent, uid: Int = 1000, allow: [String] = ["--allow-id", b]) throws -> (BackgroundProcess, Int) {
+    func startServer(_ agent: AgentHarness, uid: Int = 1000, allow: [String] = ["--allow-id", b]) throws -> (BackgroundProcess, Int) {
         let server = try agent.spawn("tls-server", uid: uid,
             ["tls-server", "--live", "--socket", agent.endpoint, "--listen", "127.0.0.1:0"] + allow)
         return (server, try listeningPort(server))
@@ -38,7 +38,7 @@ struct AgentTLSTests {
         defer { server.stop() }
         #expect(server.stdout.contains("listening on 127.0.0.1:\(port) as \(Self.a)"))
 
-        let client = try agent.run(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
+        let client = try agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
                                                "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         #expect(client.status == 0, "\(client)\n\(server.stderr)\n\(agent.log)")
         #expect(client.stdout.contains("server \(Self.a) (certificate serial"), "\(client)")
@@ -48,7 +48,7 @@ struct AgentTLSTests {
 
         // uid 1002 has a perfectly valid SVID of the same trust domain: authentication passes,
         // authorization does not. Under TLS 1.3 the client learns it only on its first read.
-        let intruder = try agent.run(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
+        let intruder = try agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
                                                  "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         #expect(intruder.status == 1, "\(intruder)")
         #expect(!intruder.stdout.contains("reply:"), "\(intruder)")
@@ -94,7 +94,7 @@ struct AgentTLSTests {
     func svidExchangeTimesOut() throws {
         let agent = try agent()
         let directory = try agent.sharedDirectory("lonely")
-        let result = try agent.run(uid: 1000, ["svid-exchange", "--live", "--socket", agent.endpoint,
+        let result = try agent.runAs(uid: 1000, ["svid-exchange", "--live", "--socket", agent.endpoint,
                                                "--name", "a", "--dir", directory.path, "--timeout", "1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("peer b did not publish \(directory.path)/svid-b.pem within 1 s; start `svid-exchange --name b` with the same --dir"), "\(result)")
@@ -108,7 +108,7 @@ struct AgentTLSTests {
         let pid = server.pid
 
         // 30 connections, half a second apart: several of the server's rotations (every ~3 s).
-        let client = try agent.run(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
+        let client = try agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
             "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a, "--count", "30", "--interval", "0.5"])
         #expect(client.status == 0, "some handshake failed:\n\(client)\n\(server.stderr)")
         let serverLines = client.stdout.split(separator: "\n").filter { $0.contains("] server \(Self.a) (certificate serial ") }
@@ -129,7 +129,7 @@ struct AgentTLSTests {
     func opensslClientWithFetchedSVID() throws {
         let agent = try agent()
         let files = try agent.sharedDirectory("fetched")
-        let fetched = try agent.run(uid: 1001, ["fetch", "--live", "--socket", agent.endpoint, "--write", files.path])
+        let fetched = try agent.runAs(uid: 1001, ["fetch", "--live", "--socket", agent.endpoint, "--write", files.path])
         #expect(fetched.status == 0, "\(fetched)")
         let (server, port) = try startServer(agent)
         defer { server.stop() }

@@ -84,7 +84,7 @@ with X509Source(workload_api_client=WorkloadApiClient(socket_path=socket_path), 
 
     /// The venv's interpreter by its real path (the repo's .venv symlink may sit in a directory
     /// other uids cannot enter), and the scripts in the agent's world-readable directory.
-    func setUp(_ agent: LocalAgent) throws -> (python: String, client: String, server: String) {
+    func setUp(_ agent: AgentHarness) throws -> (python: String, client: String, server: String) {
         let interpreter = try TestSupport.python()
         // Resolve the directory only: bin/python itself links to the system interpreter, which
         // would run without the venv's packages.
@@ -99,7 +99,7 @@ with X509Source(workload_api_client=WorkloadApiClient(socket_path=socket_path), 
         return (python, client.path, server.path)
     }
 
-    func runPython(_ agent: LocalAgent, uid: Int, _ args: [String]) throws -> TestSupport.ProcessResult {
+    func runPython(_ agent: AgentHarness, uid: Int, _ args: [String]) throws -> TestSupport.ProcessResult {
         try TestSupport.run("/usr/bin/setpriv", agent.asUser(uid) + args, currentDirectory: agent.root, deadline: 120)
     }
 
@@ -142,7 +142,7 @@ with X509Source(workload_api_client=WorkloadApiClient(socket_path=socket_path), 
         defer { server.stop(signal: SIGKILL) }
         try server.waitFor("listening")
 
-        let ok = try agent.run(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
+        let ok = try agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
                                            "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         try #require(ok.status == 0, "\(ok)\n\(server.stdout)\(server.stderr)")
         #expect(ok.stdout.contains("server \(Self.a) (certificate serial"), "\(ok)")
@@ -150,7 +150,7 @@ with X509Source(workload_api_client=WorkloadApiClient(socket_path=socket_path), 
         try server.waitFor("client \(Self.b)")
         try server.waitFor("request hello from \(Self.b)")
 
-        let refused = try agent.run(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
+        let refused = try agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
                                                 "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         #expect(refused.status == 1, "\(refused)")
         #expect(!refused.stdout.contains("reply:"), "\(refused)")

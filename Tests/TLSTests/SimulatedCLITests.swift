@@ -64,13 +64,13 @@ struct SimulatedCLITests {
 
     @Test("a peer file this user cannot read is reported at once, in one line, not waited on")
     func unreadablePeerFile() throws {
-        let sandbox = try LocalAgent()   // only for its world-reachable copy of the binary
+        let sandbox = try AgentHarness()   // only for its world-reachable copy of the binary
         let dir = try sandbox.sharedDirectory("exchange")
         // Root leaves a peer file readable by root alone; side a runs as uid 1000.
         let peer = dir.appendingPathComponent("svid-b.pem")
         try Data("-----BEGIN CERTIFICATE-----\n".utf8).write(to: peer)
         chmod(peer.path, 0o600)
-        let result = try sandbox.run(uid: 1000, ["svid-exchange", "--name", "a", "--dir", dir.path, "--timeout", "60"])
+        let result = try sandbox.runAs(uid: 1000, ["svid-exchange", "--name", "a", "--dir", dir.path, "--timeout", "60"])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("svid-b.pem: the file exists but is not readable by this user"), "\(result)")
         #expect(!result.stderr.contains("waited"), "\(result)")

@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,9 +11,9 @@ import Glibc
 /// Started through TestSupport's `ChildProcess`, so the child gets an empty signal mask (the test
 /// runner blocks SIGINT and SIGTERM on its threads; a child that inherited that mask and uses
 /// classic handlers, as openssl s_server does, would never see the signal).
-final class BackgroundProcess: @unchecked Sendable {
+public final class BackgroundProcess: @unchecked Sendable {
     // @unchecked: `child` is set once in init; the buffers are behind a Mutex.
-    let name: String
+    public let name: String
     private let child: ChildProcess
     private let output = OutputBox()
     private let drained = DispatchGroup()
@@ -24,7 +23,7 @@ final class BackgroundProcess: @unchecked Sendable {
         func withLock<T>(_ body: (inout (stdout: String, stderr: String)) -> T) -> T { text.withLock { body(&$0) } }
     }
 
-    init(_ name: String, _ executable: String, _ args: [String], env: [String: String] = [:], currentDirectory: URL? = nil) throws {
+    public init(_ name: String, _ executable: String, _ args: [String], env: [String: String] = [:], currentDirectory: URL? = nil) throws {
         self.name = name
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in env { environment[key] = value }
@@ -54,20 +53,21 @@ final class BackgroundProcess: @unchecked Sendable {
         }
     }
 
-    var pid: Int32 { child.pid }
-    var stdout: String { output.withLock { $0.stdout } }
-    var stderr: String { output.withLock { $0.stderr } }
-    var isRunning: Bool { child.isRunning }
+    public var pid: Int32 { child.pid }
+    public var stdout: String { output.withLock { $0.stdout } }
+    public var stderr: String { output.withLock { $0.stderr } }
+    public var isRunning: Bool { child.isRunning }
     var exitStatus: Int32? { child.exitStatus }
 
-    struct WaitFailed: Error, CustomStringConvertible {
-        let description: String
+    public struct WaitFailed: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Polls until `predicate` holds for (stdout, stderr); the deadline only turns a hang into a
     /// failure, it measures nothing.
     @discardableResult
-    func waitUntil(_ what: String, deadline: TimeInterval = 120, _ predicate: (String, String) -> Bool) throws -> (String, String) {
+    public func waitUntil(_ what: String, deadline: TimeInterval = 120, _ predicate: (String, String) -> Bool) throws -> (String, String) {
         let end = Date().addingTimeInterval(deadline)
         while Date() < end {
             let (out, err) = output.withLock { ($0.stdout, $0.stderr) }
@@ -85,13 +85,13 @@ final class BackgroundProcess: @unchecked Sendable {
 
     /// Waits for `text` on stdout (or stderr with `onStderr`).
     @discardableResult
-    func waitFor(_ text: String, onStderr: Bool = false, deadline: TimeInterval = 120) throws -> String {
+    public func waitFor(_ text: String, onStderr: Bool = false, deadline: TimeInterval = 120) throws -> String {
         let (out, err) = try waitUntil("'\(text)'", deadline: deadline) { out, err in (onStderr ? err : out).contains(text) }
         return onStderr ? err : out
     }
 
     /// Waits for the process to exit by itself.
-    func waitForExit(deadline: TimeInterval = 120) throws -> Int32 {
+    public func waitForExit(deadline: TimeInterval = 120) throws -> Int32 {
         guard let status = child.wait(deadline: deadline) else {
             throw WaitFailed(description: "\(name) still running after \(Int(deadline)) s\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
         }
@@ -101,7 +101,7 @@ final class BackgroundProcess: @unchecked Sendable {
 
     /// SIGTERM (or `signal`), then SIGKILL after `grace` seconds. Returns the exit status.
     @discardableResult
-    func stop(signal: Int32 = SIGTERM, grace: TimeInterval = 10) -> Int32 {
+    public func stop(signal: Int32 = SIGTERM, grace: TimeInterval = 10) -> Int32 {
         let status = child.stop(signal: signal, grace: grace)
         _ = drained.wait(timeout: .now() + 2)
         return status
@@ -113,7 +113,7 @@ final class BackgroundProcess: @unchecked Sendable {
 }
 
 /// The port a `tls-server` printed in its first line (`listening on 127.0.0.1:PORT as …`).
-func listeningPort(_ server: BackgroundProcess) throws -> Int {
+public func listeningPort(_ server: BackgroundProcess) throws -> Int {
     let out = try server.waitFor("listening on ")
     for line in out.split(separator: "\n") where line.hasPrefix("listening on ") {
         let address = line.dropFirst("listening on ".count).split(separator: " ")[0]
@@ -125,7 +125,7 @@ func listeningPort(_ server: BackgroundProcess) throws -> Int {
 /// A free TCP port on 127.0.0.1 for tools that cannot bind port 0 and report it (openssl
 /// s_server). The kernel picks it; the small window before the tool binds it is acceptable on
 /// loopback, and callers retry on a bind failure.
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw BackgroundProcess.WaitFailed(description: "socket() failed") }
     defer { close(fd) }

@@ -1,6 +1,4 @@
 import Foundation
-import SpiffeWorkloadAPI
-import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,17 +8,18 @@ import Glibc
 /// Everything lives under a short, world-traversable directory in /tmp: Unix socket paths are
 /// limited to 107 bytes, and the tests run clients as other uids (setpriv), which must reach the
 /// binary and the socket. The binary is copied there once, because the checkout may be under a
-/// home directory other users cannot enter.
-final class AgentHarness: @unchecked Sendable {
-    let root: URL
-    let dataDirectory: URL
-    let socketPath: String
+/// home directory other users cannot enter. The one harness of the suite: the Workload API, TLS
+/// and exchange tests all start their agent with it.
+public final class AgentHarness: @unchecked Sendable {
+    public let root: URL
+    public let dataDirectory: URL
+    public let socketPath: String
     private var process: ChildProcess?
     private let logFile: URL
     private let outFile: URL
 
     /// The copied `spiffe-demo`, shared by every test in the run.
-    static let binary: Result<URL, any Error> = Result {
+    static let sharedBinary: Result<URL, any Error> = Result {
         let built = try TestSupport.product("spiffe-demo")
         let directory = try makeShortDirectory(prefix: "swb-bin")
         let copy = directory.appendingPathComponent("spiffe-demo")
@@ -28,11 +27,14 @@ final class AgentHarness: @unchecked Sendable {
         return copy
     }
 
-    var binaryPath: String { get throws { try Self.binary.get().path } }
+    public var binaryPath: String { get throws { try Self.sharedBinary.get().path } }
 
-    var endpoint: String { "unix://" + socketPath }
+    /// The copied binary's path (for tests that build their own command lines).
+    public var binary: String { (try? binaryPath) ?? "spiffe-demo" }
 
-    init() throws {
+    public var endpoint: String { "unix://" + socketPath }
+
+    public init() throws {
         root = try Self.makeShortDirectory(prefix: "swa")
         dataDirectory = root.appendingPathComponent("data")
         socketPath = root.appendingPathComponent("api.sock").path
@@ -47,7 +49,7 @@ final class AgentHarness: @unchecked Sendable {
 
     /// Starts the agent and waits until it says it is ready (the deadline only turns a hang into
     /// a failure).
-    func start(extraArguments: [String] = []) throws {
+    public func start(extraArguments: [String] = []) throws {
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         FileManager.default.createFile(atPath: outFile.path, contents: nil)
         let out = open(outFile.path, O_WRONLY | O_APPEND | O_CLOEXEC)
@@ -68,24 +70,24 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// Kills the agent with SIGKILL, as a crash would: no cleanup, the socket file stays.
-    func kill() {
+    public func kill() {
         guard let process else { return }
         _ = process.stop(signal: SIGKILL, grace: 10)
         self.process = nil
     }
 
     /// Stops the agent with SIGTERM and waits for it.
-    func stop() {
+    public func stop() {
         guard let process else { return }
         process.stop()
         self.process = nil
     }
 
-    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     /// `spiffe-demo entry create` against this agent's data directory.
     @discardableResult
-    func createEntry(_ spiffeID: String, selectors: [String], ttl: Int? = nil, jwtTTL: Int? = nil) throws -> String {
+    public func createEntry(_ spiffeID: String, selectors: [String], ttl: Int? = nil, jwtTTL: Int? = nil) throws -> String {
         var args = ["entry", "create", "-spiffeID", spiffeID, "--data-dir", dataDirectory.path]
         for selector in selectors { args += ["-selector", selector] }
         if let ttl { args += ["-x509SVIDTTL", String(ttl)] }
@@ -99,18 +101,42 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// Runs `spiffe-demo <args>` as `uid` (group = uid, no supplementary groups) via setpriv.
-    func runAs(uid: Int, _ args: [String], deadline: TimeInterval = 120) throws -> TestSupport.ProcessResult {
+    public func runAs(uid: Int, _ args: [String], deadline: TimeInterval = 120) throws -> TestSupport.ProcessResult {
         try TestSupport.run(
             "setpriv",
-            ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", try binaryPath] + args,
+            asUser(uid) + [try binaryPath] + args,
             currentDirectory: root,
             deadline: deadline
         )
     }
 
+    /// `entry create` for one uid (the agent picks entries up without a restart).
+    @discardableResult
+    public func createEntry(_ spiffeID: String, uid: Int, ttl: Int? = nil) throws -> String {
+        try createEntry(spiffeID, selectors: ["unix:uid:\(uid)"], ttl: ttl)
+    }
+
+    /// The setpriv prefix that runs a command as `uid` (group = uid, no supplementary groups).
+    public func asUser(_ uid: Int) -> [String] {
+        ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"]
+    }
+
+    /// Starts `spiffe-demo <args>` as `uid` in the background.
+    public func spawn(_ name: String, uid: Int, _ args: [String]) throws -> BackgroundProcess {
+        try BackgroundProcess(name, "/usr/bin/setpriv", asUser(uid) + [try binaryPath] + args, currentDirectory: root)
+    }
+
+    /// A directory below `root` that every uid may write to (like /tmp).
+    public func sharedDirectory(_ name: String) throws -> URL {
+        let url = root.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        chmod(url.path, 0o1777)
+        return url
+    }
+
     /// Runs a Python program with the interop venv (py-spiffe, PyJWT) as `uid`; `sys.argv[1...]`
     /// are `args`.
-    func runPython(asUid uid: Int, _ program: String, _ args: [String]) throws -> TestSupport.ProcessResult {
+    public func runPython(asUid uid: Int, _ program: String, _ args: [String]) throws -> TestSupport.ProcessResult {
         try TestSupport.run(
             "setpriv",
             ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", try TestSupport.python().path, "-c", program] + args,
@@ -120,7 +146,7 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// A directory with a short path under /tmp, mode 0755.
-    static func makeShortDirectory(prefix: String) throws -> URL {
+    public static func makeShortDirectory(prefix: String) throws -> URL {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw HarnessError("mkdtemp failed: \(String(cString: strerror(errno)))") }
         let path = String(cString: made)
@@ -129,7 +155,7 @@ final class AgentHarness: @unchecked Sendable {
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
