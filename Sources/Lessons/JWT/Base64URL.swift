@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeX509
 
 /// base64url without padding (RFC 7515 §2, RFC 4648 §5): the encoding of every part of a JWS
 /// compact token and of the key numbers in a JWK.
@@ -27,32 +28,18 @@ public enum Base64URL {
         // A group of four characters carries three bytes; a lone trailing character carries
         // fewer than eight bits and cannot be the end of any encoding.
         guard characters.count % 4 != 1 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(characters.count * 3 / 4)
-        var pending: UInt32 = 0   // bits read but not yet a whole byte
-        var pendingCount = 0
+        var bits = Base64Bits(capacity: characters.count * 3 / 4)
         for character in characters {
-            let value: UInt8
             switch character {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = character - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = character - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "-"): value = 62
-            case UInt8(ascii: "_"): value = 63
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bits.append(character - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): bits.append(character - UInt8(ascii: "a") + 26)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): bits.append(character - UInt8(ascii: "0") + 52)
+            case UInt8(ascii: "-"): bits.append(62)
+            case UInt8(ascii: "_"): bits.append(63)
             default: return nil
             }
-            pending = pending << 6 | UInt32(value)
-            pendingCount += 6
-            if pendingCount >= 8 {
-                pendingCount -= 8
-                bytes.append(UInt8(truncatingIfNeeded: pending >> UInt32(pendingCount)))
-                pending &= (1 << UInt32(pendingCount)) - 1
-            }
         }
-        // The last character of a group may carry unused low bits; they must be zero. Otherwise
-        // "...Q" and "...R" would decode to the same bytes and one signature would have many
-        // spellings.
-        guard pending == 0 else { return nil }
-        return bytes
+        // The last character of a group may carry unused low bits; they must be zero.
+        return bits.isCanonical ? bits.bytes : nil
     }
 }

@@ -44,35 +44,26 @@ public enum PEM {
             if index == bytes.count { return blocks.isEmpty ? nil : blocks }
             guard matches(begin, at: index) else { return nil }
             index += begin.count
-            var der: [UInt8] = []
-            der.reserveCapacity(bytes.count * 3 / 4)
-            var pending: UInt32 = 0, pendingCount = 0, padding = 0
+            var bits = Base64Bits(capacity: bytes.count * 3 / 4)
+            var padding = 0
             while index < bytes.count, bytes[index] != UInt8(ascii: "-") {
                 let byte = bytes[index]
                 index += 1
                 if isSpace(byte) { continue }
-                let value: UInt8
+                if byte == UInt8(ascii: "=") { padding += 1; continue }
+                guard padding == 0 else { return nil }   // data after padding
                 switch byte {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = byte - UInt8(ascii: "A")
-                case UInt8(ascii: "a")...UInt8(ascii: "z"): value = byte - UInt8(ascii: "a") + 26
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0") + 52
-                case UInt8(ascii: "+"): value = 62
-                case UInt8(ascii: "/"): value = 63
-                case UInt8(ascii: "="): padding += 1; continue
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): bits.append(byte - UInt8(ascii: "A"))
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): bits.append(byte - UInt8(ascii: "a") + 26)
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): bits.append(byte - UInt8(ascii: "0") + 52)
+                case UInt8(ascii: "+"): bits.append(62)
+                case UInt8(ascii: "/"): bits.append(63)
                 default: return nil
                 }
-                guard padding == 0 else { return nil }   // data after padding
-                pending = pending << 6 | UInt32(value)
-                pendingCount += 6
-                if pendingCount >= 8 {
-                    pendingCount -= 8
-                    der.append(UInt8(truncatingIfNeeded: pending >> UInt32(pendingCount)))
-                    pending &= (1 << UInt32(pendingCount)) - 1
-                }
             }
-            guard matches(end, at: index), !der.isEmpty, pending == 0, padding <= 2 else { return nil }
+            guard matches(end, at: index), !bits.bytes.isEmpty, bits.isCanonical, padding <= 2 else { return nil }
             index += end.count
-            blocks.append(der)
+            blocks.append(bits.bytes)
         }
     }
 
