@@ -70,6 +70,13 @@ let package = Package(
             path: "Sources/Lessons/JWT",
             swiftSettings: swiftSettings
         ),
+        // The Workload API endpoint address (SPIFFE_ENDPOINT_SOCKET), with no gRPC or crypto, so
+        // the workbook's front end can read it too.
+        .target(
+            name: "SpiffeWorkloadEndpoint",
+            path: "Sources/Lessons/WorkloadEndpoint",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WorkloadAPIProto",
             dependencies: [
@@ -84,7 +91,7 @@ let package = Package(
         .target(
             name: "SpiffeWorkloadAPI",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "WorkloadAPIProto",
+                "SpiffeIdentity", "SpiffeX509", "SpiffeWorkloadEndpoint", "WorkloadAPIProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
@@ -148,7 +155,7 @@ let package = Package(
         .target(
             name: "Workbook",
             dependencies: [
-                "CCmark", "Lessons", "SpiffeX509",
+                "CCmark", "Lessons", "SpiffeX509", "SpiffeWorkloadEndpoint",
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/Workbook",

@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeWorkloadEndpoint
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,8 +9,9 @@ import Darwin
 /// Answers one question before a live run: does anything listen at `SPIFFE_ENDPOINT_SOCKET`?
 ///
 /// It only opens and closes a connection; speaking the Workload API is the steps' job. The
-/// address forms are the Workload Endpoint spec's: `unix:///abs/path` (or `unix:/abs/path`) and
-/// `tcp://IP:PORT`.
+/// address is read by the toolkit's one endpoint parser (`WorkloadAPIAddress`, the Workload
+/// Endpoint spec's `unix:///abs/path`, `unix:/abs/path` and `tcp://IP:PORT`), so the workbook
+/// and the steps can never disagree about what an address means.
 public enum EndpointProbe {
     public enum Result: Sendable, Equatable {
         case reachable(String)
@@ -20,25 +22,16 @@ public enum EndpointProbe {
         guard let value, !value.trimmed.isEmpty else {
             return .unavailable("live mode needs a Workload API endpoint, but SPIFFE_ENDPOINT_SOCKET is not set")
         }
-        if value.hasPrefix("unix:") {
-            var path = String(value.dropFirst("unix:".count))
-            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
-            guard path.hasPrefix("/") else {
-                return .unavailable("SPIFFE_ENDPOINT_SOCKET=\(value) is not a unix:///absolute/path")
-            }
-            return connectUnix(path) ? .reachable(value)
-                : .unavailable("nothing answers at SPIFFE_ENDPOINT_SOCKET=\(value)")
+        let address: WorkloadAPIAddress
+        do { address = try WorkloadAPIAddress(value) } catch {
+            return .unavailable("SPIFFE_ENDPOINT_SOCKET=\(value): \(error)")
         }
-        if value.hasPrefix("tcp://") {
-            let rest = value.dropFirst("tcp://".count)
-            guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]) else {
-                return .unavailable("SPIFFE_ENDPOINT_SOCKET=\(value) is not tcp://IP:PORT")
-            }
-            let host = String(rest[..<colon])
-            return connectTCP(host, port) ? .reachable(value)
-                : .unavailable("nothing answers at SPIFFE_ENDPOINT_SOCKET=\(value)")
+        let answers: Bool
+        switch address {
+        case .unix(let path): answers = connectUnix(path)
+        case .tcp(let host, let port): answers = connectTCP(host, UInt16(port))
         }
-        return .unavailable("SPIFFE_ENDPOINT_SOCKET=\(value) has no unix: or tcp:// scheme")
+        return answers ? .reachable(value) : .unavailable("nothing answers at SPIFFE_ENDPOINT_SOCKET=\(value)")
     }
 
     static func connectUnix(_ path: String) -> Bool {
@@ -66,23 +59,33 @@ public enum EndpointProbe {
     }
 
     static func connectTCP(_ host: String, _ port: UInt16) -> Bool {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return false }
+        // The parser has checked the host is an IP address: IPv6 when it has a colon.
+        let family = host.contains(":") ? AF_INET6 : AF_INET
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        let fd = socket(family, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { return false }
         defer { close(fd) }
         // Do not hang on an unreachable host: give connect() two seconds.
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        if family == AF_INET6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { return false }
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            } == 0
         }
-        return result == 0
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return false }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 }
