@@ -20,8 +20,8 @@ struct AgentCommand: AsyncParsableCommand {
             JWT-SVIDs are minted on request (FetchJWTSVID) with the entry's -jwtSVIDTTL, signed by an \
             ES256 key kept in the data directory (jwt/<kid>.key), which FetchJWTBundles publishes.
 
-            Limits, so one workload cannot starve the others: requests up to 64 KiB (larger ones \
-            end with RESOURCE_EXHAUSTED), 1000 streams per connection, --max-connections-per-uid \
+            Limits, so one workload cannot starve the others: requests up to 64 KiB (the stream of \
+            a larger one is reset, and the log says who sent it), 1000 streams per connection, --max-connections-per-uid \
             connections per uid (at the limit the caller's oldest connection that never sent a \
             request is closed), and connections that send no request within --idle-timeout are \
             closed. The socket's listen backlog is the kernel's; a refused connect is retried by \

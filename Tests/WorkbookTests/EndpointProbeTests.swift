@@ -10,9 +10,9 @@ import Glibc
 @Suite struct EndpointProbeTests {
     @Test func addressesFollowTheWorkloadEndpointRules() {
         guard case .unavailable(let bare) = EndpointProbe.probe("/tmp/agent.sock") else { Issue.record("a bare path was accepted"); return }
-        #expect(bare.hasPrefix("SPIFFE_ENDPOINT_SOCKET=/tmp/agent.sock: ") && bare.contains("unix:///tmp/agent.sock"), "\(bare)")
+        #expect(bare.hasPrefix("SPIFFE_ENDPOINT_SOCKET: ") && bare.contains("/tmp/agent.sock") && bare.contains("unix:///tmp/agent.sock"), "\(bare)")
         guard case .unavailable(let host) = EndpointProbe.probe("tcp://localhost:8081") else { Issue.record("a host name was accepted"); return }
-        #expect(host.hasPrefix("SPIFFE_ENDPOINT_SOCKET=tcp://localhost:8081: "), "\(host)")
+        #expect(host.hasPrefix("SPIFFE_ENDPOINT_SOCKET: ") && host.contains("localhost"), "\(host)")
         #expect(EndpointProbe.probe("unix:///nonexistent/agent.sock") == .unavailable("nothing answers at SPIFFE_ENDPOINT_SOCKET=unix:///nonexistent/agent.sock"))
     }
 

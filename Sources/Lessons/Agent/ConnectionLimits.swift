@@ -84,30 +84,33 @@ public final class ConnectionLimits: Sendable {
     func accepted(_ channel: any Channel, credentials: PeerCredentials) {
         let id = ObjectIdentifier(channel)
         let uid = credentials.uid
-        let evicted: (any Channel)? = open.withLock { open in
-            var connections = open[uid, default: []]
-            connections.append(Connection(id: id, channel: channel, requested: false))
-            var victim: (any Channel)?
-            if connections.count > policy.maximumPerCaller {
-                // The oldest silent one; failing that, the newcomer.
-                let index = connections.firstIndex { !$0.requested } ?? connections.count - 1
-                victim = connections.remove(at: index).channel
+        let evicted: (channel: any Channel, silent: Bool)? = open.withLock { open in
+            open[uid, default: []].append(Connection(id: id, channel: channel, requested: false))
+            guard open[uid]!.count > policy.maximumPerCaller else { return nil }
+            // The oldest silent one; failing that, the newcomer.
+            if let index = open[uid]!.firstIndex(where: { !$0.requested }) {
+                return (open[uid]!.remove(at: index).channel, true)
             }
-            open[uid] = connections
-            return victim
+            return (open[uid]!.removeLast().channel, false)
         }
         if let evicted {
-            logger.notice("uid \(uid) holds \(policy.maximumPerCaller) connections: closing its oldest that never sent a request")
-            evicted.close(promise: nil)
+            logger.notice(evicted.silent
+                ? "uid \(uid) holds \(policy.maximumPerCaller) connections: closing its oldest that never sent a request"
+                : "uid \(uid) holds \(policy.maximumPerCaller) connections, all in use: refusing a new one")
+            evicted.channel.close(promise: nil)
         }
-        channel.closeFuture.whenComplete { [self] _ in closed(id, uid: uid) }
         let timeout = TimeAmount.nanoseconds(Int64(policy.idleTimeout.components.seconds) * 1_000_000_000
                                              + policy.idleTimeout.components.attoseconds / 1_000_000_000)
-        channel.eventLoop.scheduleTask(in: timeout) { [self] in
+        let idle = channel.eventLoop.scheduleTask(in: timeout) { [self] in
             if !hasRequested(id, uid: uid) {
                 logger.debug("closing a connection from uid \(uid) (pid \(credentials.pid)) that sent no request in \(policy.idleTimeout)")
                 channel.close(promise: nil)
             }
+        }
+        // A closed connection lets go of its timer (and the timer of the channel) at once.
+        channel.closeFuture.whenComplete { [self] _ in
+            idle.cancel()
+            closed(id, uid: uid)
         }
     }
 

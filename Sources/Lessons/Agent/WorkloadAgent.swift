@@ -69,8 +69,8 @@ public struct WorkloadAgent: Sendable {
         let socketPath = configuration.socketPath
         try Self.prepareSocketDirectory(for: socketPath)
         var config = HTTP2ServerTransport.Posix.Config.defaults
-        // Requests larger than this are refused by the transport (RESOURCE_EXHAUSTED); no
-        // Workload API request is near it (the largest is a JWT to validate).
+        // The transport resets the stream of a request larger than this (the pipeline logs who
+        // sent it); no Workload API request is near it (the largest is a JWT to validate).
         config.rpc.maxRequestPayloadSize = Self.maximumRequestBytes
         // Streams per connection: a workload watches a handful of streams, not thousands.
         config.http2.maxConcurrentStreams = Self.maximumStreamsPerConnection

@@ -13,7 +13,8 @@ public struct RetryPolicy: Sendable, Hashable {
     public var giveUpAfter: Duration?
     /// How long one attempt of a one-shot call may wait for its answer (nil: as long as it
     /// takes). An endpoint that accepts the connection and never answers is not an error gRPC
-    /// reports by itself; without this the caller would wait for ever.
+    /// reports by itself; without this the caller would wait for ever. An attempt that runs out
+    /// of this time ends the call: an endpoint that does not answer once is not retried.
     public var attemptTimeout: Duration?
 
     public init(initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(5),

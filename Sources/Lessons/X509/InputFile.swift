@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads an input file, turning the usual mistakes into one-line errors that say what is wrong.
 public enum InputFile {
@@ -7,20 +10,39 @@ public enum InputFile {
 
     public static func read(_ url: URL) throws(X509Error) -> Data {
         let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .fileProblem(path: path, reason: "no such file")
+        // One open, then questions about what was opened: the size of a name can change (or
+        // belong to a link) before the read, and a pipe or device has no size at all.
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            switch errno {
+            case ENOENT: throw .fileProblem(path: path, reason: "no such file")
+            case EACCES: throw .fileProblem(path: path, reason: "cannot be read (check its permissions)")
+            default: throw .fileProblem(path: path, reason: "cannot be opened: \(String(cString: strerror(errno)))")
+            }
         }
-        if isDirectory.boolValue { throw .fileProblem(path: path, reason: "is a directory, not a file") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .fileProblem(path: path, reason: "cannot be read: \(String(cString: strerror(errno)))") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw .fileProblem(path: path, reason: "is a directory, not a file")
+        default: throw .fileProblem(path: path, reason: "is not a regular file (a pipe or a device?); save it to a file first")
+        }
         // Certificates, bundles, keys and tokens are kilobytes; a file this large is a mistake
-        // (or an attack), and reading it whole would only make that slow.
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue, size > maximumSize {
-            throw .fileProblem(path: path, reason: "is \(size / 1024) KiB; inputs are limited to \(maximumSize / 1024 / 1024) MiB")
+        // (or an attack), and reading it whole would only make that slow. At most one byte more
+        // than the limit is read, whatever the file does meanwhile.
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while data.count <= maximumSize {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .fileProblem(path: path, reason: "cannot be read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return data }
+            data.append(contentsOf: buffer[..<n])
         }
-        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
-            throw .fileProblem(path: path, reason: "cannot be read (check its permissions)")
-        }
-        return data
+        throw .fileProblem(path: path, reason: "is over \(maximumSize / 1024 / 1024) MiB, the limit for inputs")
     }
 
     public static func read(path: String) throws(X509Error) -> Data {

@@ -24,7 +24,7 @@ public enum EndpointProbe {
         }
         let address: WorkloadAPIAddress
         do { address = try WorkloadAPIAddress(value) } catch {
-            return .unavailable("SPIFFE_ENDPOINT_SOCKET=\(value): \(error)")
+            return .unavailable("SPIFFE_ENDPOINT_SOCKET: \(error)")
         }
         let answers: Bool
         switch address {
