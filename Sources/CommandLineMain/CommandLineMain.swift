@@ -108,22 +108,16 @@ public enum CommandLineMain {
         let options = arguments.prefix { $0 != "--" }
         let valuesFollow = options.count < arguments.count - 1
         var rest = options[...]
-        // `help [subcommand…]`, ArgumentParser's help command, only as the first word.
-        if rest.first == "help" {
-            rest = rest.dropFirst()
-            var level: any ParsableCommand.Type = root
-            while let name = rest.first, let next = level.configuration.subcommands.first(where: { $0._commandName == name }) {
-                level = next
-                rest = rest.dropFirst()
-            }
-            return rest.isEmpty && !valuesFollow ? .only : .withOtherArguments
-        }
+        // `help [subcommand…]` (ArgumentParser's help command) only as the first word.
+        let helpCommand = rest.first == "help"
+        if helpCommand { rest = rest.dropFirst() }
         // Leading subcommand names are part of a help request, not arguments.
         var level: any ParsableCommand.Type = root
         while let name = rest.first, let next = level.configuration.subcommands.first(where: { $0._commandName == name }) {
             level = next
             rest = rest.dropFirst()
         }
+        if helpCommand { return rest.isEmpty && !valuesFollow ? .only : .withOtherArguments }
         let flags = rest.filter { helpFlags.contains($0) }
         if flags.isEmpty {
             return .none(suspect: rest.first { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 && $0.contains("h") })

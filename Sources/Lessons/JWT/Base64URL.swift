@@ -30,14 +30,8 @@ public enum Base64URL {
         guard characters.count % 4 != 1 else { return nil }
         var bits = Base64Bits(capacity: characters.count * 3 / 4)
         for character in characters {
-            switch character {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bits.append(character - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): bits.append(character - UInt8(ascii: "a") + 26)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): bits.append(character - UInt8(ascii: "0") + 52)
-            case UInt8(ascii: "-"): bits.append(62)
-            case UInt8(ascii: "_"): bits.append(63)
-            default: return nil
-            }
+            guard let digit = Base64Bits.digit(character, urlSafe: true) else { return nil }
+            bits.append(digit)
         }
         // The last character of a group may carry unused low bits; they must be zero.
         return bits.isCanonical ? bits.bytes : nil

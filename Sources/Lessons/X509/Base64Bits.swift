@@ -12,6 +12,20 @@ public struct Base64Bits {
     @inlinable
     public init(capacity: Int = 0) { decoded.reserveCapacity(capacity) }
 
+    /// The value of one base64 digit, or nil for a byte outside the alphabet. The two
+    /// alphabets differ only in digits 62 and 63: `+ /` (RFC 4648 §4, PEM) or `- _` (§5, JWS).
+    @inlinable
+    public static func digit(_ byte: UInt8, urlSafe: Bool) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return byte - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0") + 52
+        case urlSafe ? UInt8(ascii: "-") : UInt8(ascii: "+"): return 62
+        case urlSafe ? UInt8(ascii: "_") : UInt8(ascii: "/"): return 63
+        default: return nil
+        }
+    }
+
     /// Appends one digit's six bits.
     @inlinable
     public mutating func append(_ digit: UInt8) {

@@ -52,14 +52,8 @@ public enum PEM {
                 if isSpace(byte) { continue }
                 if byte == UInt8(ascii: "=") { padding += 1; continue }
                 guard padding == 0 else { return nil }   // data after padding
-                switch byte {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): bits.append(byte - UInt8(ascii: "A"))
-                case UInt8(ascii: "a")...UInt8(ascii: "z"): bits.append(byte - UInt8(ascii: "a") + 26)
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): bits.append(byte - UInt8(ascii: "0") + 52)
-                case UInt8(ascii: "+"): bits.append(62)
-                case UInt8(ascii: "/"): bits.append(63)
-                default: return nil
-                }
+                guard let digit = Base64Bits.digit(byte, urlSafe: false) else { return nil }
+                bits.append(digit)
             }
             guard matches(end, at: index), !bits.bytes.isEmpty, bits.isCanonical, padding <= 2 else { return nil }
             index += end.count
