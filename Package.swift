@@ -7,7 +7,9 @@
 //
 // Three names that sound alike:
 // - Sources/Lessons/ is the folder of the toolkit the lessons quote: the Spiffe* modules, one
-//   per concept folder (Identity, X509, JWT, WorkloadAPI, Agent, TLS, Exchange);
+//   per concept folder (Identity, Formats, Bundles, X509, JWT, WorkloadEndpoint, WorkloadAPI,
+//   Agent, TLS, Exchange). The bundle module is SpiffeBundles, plural: a module named
+//   SpiffeBundle would be shadowed by its own type SpiffeBundle;
 // - the `Lessons` module (Sources/Lessons/Steps) is only the step registry: step id -> the
 //   toolkit function a lesson runs and quotes;
 // - `Workbook/Lesson` (Sources/Workbook/Lesson) is the parser of the lesson files in days/.
@@ -47,10 +49,37 @@ let package = Package(
             path: "Sources/Lessons/Identity",
             swiftSettings: swiftSettings
         ),
+        // The formats the specs are written in: PEM and DER certificates, base64url, JSON, the
+        // SPIFFE ID in a URI SAN, times as text, files read and written safely (go-spiffe keeps
+        // these in internal/pemutil, internal/jwtutil and friends).
+        .target(
+            name: "SpiffeFormats",
+            dependencies: [
+                "SpiffeIdentity",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Sources/Lessons/Formats",
+            swiftSettings: swiftSettings
+        ),
+        // Trust bundles, as go-spiffe's bundle/x509bundle, jwtbundle and spiffebundle: what a
+        // trust domain publishes, and what validators of both SVID kinds stand on.
+        .target(
+            name: "SpiffeBundles",
+            dependencies: [
+                "SpiffeIdentity", "SpiffeFormats",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Lessons/Bundles",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SpiffeX509",
             dependencies: [
-                "SpiffeIdentity",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -62,7 +91,7 @@ let package = Package(
         .target(
             name: "SpiffeJWT",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -91,7 +120,7 @@ let package = Package(
         .target(
             name: "SpiffeWorkloadAPI",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeWorkloadEndpoint", "WorkloadAPIProto",
+                "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeWorkloadEndpoint", "WorkloadAPIProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
@@ -101,7 +130,7 @@ let package = Package(
         .target(
             name: "SpiffeAgent",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "WorkloadAPIProto",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "WorkloadAPIProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -118,7 +147,7 @@ let package = Package(
         .target(
             name: "SpiffeTLS",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -130,7 +159,7 @@ let package = Package(
         ),
         .target(
             name: "SpiffeExchange",
-            dependencies: ["SpiffeIdentity", "SpiffeX509"],
+            dependencies: ["SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509"],
             path: "Sources/Lessons/Exchange",
             swiftSettings: swiftSettings
         ),
@@ -138,8 +167,9 @@ let package = Package(
         .target(
             name: "Lessons",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent",
                 "SpiffeTLS", "SpiffeExchange",
+                .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/Lessons/Steps",
             swiftSettings: swiftSettings
@@ -155,7 +185,7 @@ let package = Package(
         .target(
             name: "Workbook",
             dependencies: [
-                "CCmark", "Lessons", "SpiffeX509", "SpiffeWorkloadEndpoint",
+                "SpiffeFormats", "CCmark", "Lessons", "SpiffeX509", "SpiffeWorkloadEndpoint",
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/Workbook",
@@ -173,7 +203,7 @@ let package = Package(
         .executableTarget(
             name: "spiffe-demo",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent",
                 "SpiffeTLS", "SpiffeExchange", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -195,7 +225,7 @@ let package = Package(
         .executableTarget(
             name: "spiffe-bench",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent", "SpiffeTLS",
+                "SpiffeFormats", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent", "SpiffeTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -220,7 +250,7 @@ let package = Package(
         .testTarget(
             name: "SpiffeX509Tests",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "Lessons", "TestSupport",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "Lessons", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -230,7 +260,7 @@ let package = Package(
         .testTarget(
             name: "SpiffeJWTTests",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "Lessons", "TestSupport",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "Lessons", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
@@ -239,7 +269,7 @@ let package = Package(
         .testTarget(
             name: "WorkloadAPITests",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent", "WorkloadAPIProto", "TestSupport",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent", "WorkloadAPIProto", "TestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
@@ -248,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "TLSTests",
             dependencies: [
-                "SpiffeIdentity", "SpiffeX509", "SpiffeTLS", "SpiffeExchange", "Lessons", "TestSupport",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeTLS", "SpiffeExchange", "Lessons", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -266,7 +296,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["SpiffeIdentity", "SpiffeX509", "TestSupport"],
+            dependencies: ["SpiffeFormats", "SpiffeIdentity", "SpiffeX509", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

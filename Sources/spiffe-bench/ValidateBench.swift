@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeTLS
 import SpiffeX509

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineMain
 import Foundation
+import SpiffeFormats
 import SpiffeX509
 
 /// A command-line mistake, in one line the learner can act on.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeWorkloadAPI
 import SpiffeX509
@@ -54,7 +56,7 @@ struct InspectCommand: AsyncParsableCommand {
             if bundle == nil { CLISupport.printError("note: using \(bundlePath), the bundle next to \(file ?? "the SVID")") }
             authorities = try PEM.certificates(from: try InputFile.read(path: bundlePath), source: bundlePath)
         }
-        let leafTrustDomain = (try? X509SVID.spiffeID(of: chain[0]))?.trustDomain
+        let leafTrustDomain = (try? CertificateNames.spiffeID(of: chain[0]))?.trustDomain
         let bundleTrustDomain = try authorities.flatMap { try X509Bundle.trustDomain(namedBy: $0, source: bundle ?? "bundle") } ?? leafTrustDomain
         let info = try SvidInfo(chain: chain, bundleAuthorities: authorities, bundleTrustDomain: bundleTrustDomain, now: now)
         print(json ? try info.json() : info.tableLines.joined(separator: "\n"))

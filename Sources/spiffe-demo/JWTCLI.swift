@@ -1,6 +1,8 @@
 import ArgumentParser
 import CommandLineMain
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeX509

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpiffeExchange
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineMain
 import Foundation
+import SpiffeBundles
 import SpiffeExchange
 import SpiffeIdentity
 import SpiffeWorkloadAPI

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 import X509
@@ -49,7 +51,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
         // The leaf's trust domain, read leniently here only to place bundles whose CAs name no
         // trust domain; the validator itself trusts nothing of this.
-        let leafTrustDomain = (try? PEM.certificates(from: data, source: certificate)).flatMap { try? X509SVID.spiffeID(of: $0[0]).trustDomain }
+        let leafTrustDomain = (try? PEM.certificates(from: data, source: certificate)).flatMap { try? CertificateNames.spiffeID(of: $0[0]).trustDomain }
         var set: [TrustDomain: X509Bundle] = [:]
         for path in bundles {
             let authorities = try PEM.certificates(from: try InputFile.read(path: path), source: path)

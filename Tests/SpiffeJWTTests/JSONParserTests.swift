@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeJWT
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import Lessons
+import SpiffeBundles
 import SpiffeIdentity
 import SpiffeJWT
 import Testing

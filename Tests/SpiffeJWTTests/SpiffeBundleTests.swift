@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeX509

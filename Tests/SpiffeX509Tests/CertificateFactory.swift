@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 import SwiftASN1

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 import SwiftASN1
@@ -69,7 +70,7 @@ struct MakeSVIDTests {
         let ca = try CertificateAuthority(trustDomain: exampleOrg)
         #expect(try ca.certificate.extensions.basicConstraints == .isCertificateAuthority(maxPathLength: nil))
         #expect(try ca.certificate.extensions.keyUsage?.keyCertSign == true)
-        #expect(try X509SVID.spiffeID(of: ca.certificate).isTrustDomainRoot)
+        #expect(try CertificateNames.spiffeID(of: ca.certificate).isTrustDomainRoot)
         #expect(ca.bundle.authorities == [ca.certificate])
         #expect(ca.chainAboveLeaf.isEmpty)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Lessons
+import SpiffeFormats
 import SpiffeX509
 import Testing
 import TestSupport
@@ -23,7 +24,7 @@ struct X509StepsTests {
         let keyPath = try #require(output.facts["key_path"])
         #expect(svidPath.hasPrefix(workspace.path))
         let chain = try PEM.certificates(from: Data(contentsOf: URL(fileURLWithPath: svidPath)), source: svidPath)
-        #expect(try X509SVID.spiffeID(of: chain[0]).description == output.facts["spiffe_id"])
+        #expect(try CertificateNames.spiffeID(of: chain[0]).description == output.facts["spiffe_id"])
         let mode = try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(output.lines.contains { $0.hasPrefix("SPIFFE ID") })

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import SpiffeBundles
 import SpiffeIdentity
 import SpiffeTLS
 import SpiffeX509

@@ -1,5 +1,6 @@
 import Foundation
 import SpiffeExchange
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 import TestSupport

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SpiffeAgent
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeWorkloadAPI
 import SpiffeX509

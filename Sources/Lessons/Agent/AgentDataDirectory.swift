@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeX509
@@ -57,7 +58,7 @@ public struct AgentDataDirectory: Sendable {
             let certificate = try PEM.certificates(from: try Data(contentsOf: caCertificateFile), source: caCertificateFile.path)[0]
             let key = try PEM.privateKey(from: try Data(contentsOf: caKeyFile), source: caKeyFile.path)
             // The CA carries its trust domain's ID as its URI SAN (spiffe://example.org).
-            let id = try X509SVID.spiffeID(of: certificate)
+            let id = try CertificateNames.spiffeID(of: certificate)
             return try CertificateAuthority(trustDomain: id.trustDomain, certificate: certificate, privateKey: key)
         } catch {
             throw .dataDirectory(path: url.path, reason: "cannot load the CA: \(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeX509
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeJWT
 import SwiftProtobuf

@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 #if canImport(Glibc)
@@ -81,7 +82,7 @@ public enum SharedCertificateAuthority {
         do {
             let certificates = try PEM.certificates(from: try Data(contentsOf: certificateURL), source: certificateURL.path)
             let key = try PEM.privateKey(from: try Data(contentsOf: keyURL), source: keyURL.path)
-            let id = try X509SVID.spiffeID(of: certificates[0])
+            let id = try CertificateNames.spiffeID(of: certificates[0])
             return try CertificateAuthority(trustDomain: id.trustDomain, certificate: certificates[0], privateKey: key)
         } catch let error as CocoaError where error.code == .fileReadNoPermission {
             throw .fileProblem(keyURL.path, "not readable by this user; a simulated CA is shared by processes of one user")

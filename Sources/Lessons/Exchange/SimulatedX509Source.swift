@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeBundles
 import SpiffeIdentity
 import SpiffeX509
 import Synchronization

@@ -1,4 +1,6 @@
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 
 /// A trust domain's JWT signing key and its key ID: what mints JWT-SVIDs.

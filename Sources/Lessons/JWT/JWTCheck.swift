@@ -1,3 +1,4 @@
+import SpiffeFormats
 import SpiffeX509
 
 /// One rule a JWT-SVID validator applies, and how a token fared against it.

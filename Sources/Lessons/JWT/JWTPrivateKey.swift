@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import SpiffeBundles
 
 /// The private half of a JWT authority: what signs JWT-SVIDs. It never leaves the authority;
 /// relying parties get `publicKey`, through the bundle.

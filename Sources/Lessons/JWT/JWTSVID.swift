@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 
 /// A JWT-SVID that passed validation: a bearer token whose `sub` is a SPIFFE ID, signed by a JWT

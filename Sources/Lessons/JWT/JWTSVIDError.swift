@@ -1,5 +1,5 @@
 import Foundation
-import SpiffeX509
+import SpiffeFormats
 
 /// Why a JWT-SVID was rejected. One case per rule, each message naming the rule it enforces, so
 /// a learner reading "rejected: ..." knows which line of the spec the token broke.

@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 
 /// A JWS compact token taken apart: header, claims and signature, decoded but NOT verified.
 ///

@@ -1,4 +1,6 @@
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 
 /// What SPIRE's OIDC Discovery Provider serves for a trust domain's JWT bundle: the bridge that
 /// lets a cloud IAM (AWS, GCP, Azure) accept JWT-SVIDs with no SPIRE agent on its side.

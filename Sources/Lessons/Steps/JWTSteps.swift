@@ -1,4 +1,6 @@
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeWorkloadAPI
@@ -38,7 +40,7 @@ let jwtSteps: [Step] = [
     Step(
         id: "bundle-show",
         title: "The trust bundle as a SPIFFE JWK Set",
-        sourceFile: "Sources/Lessons/JWT/SpiffeBundle.swift"
+        sourceFile: "Sources/Lessons/Bundles/SpiffeBundle.swift"
     ) { context in
         try JWTLesson.bundleShow(context)
     },

@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeBundles
 import SpiffeExchange
 import SpiffeIdentity
 import SpiffeTLS

@@ -1,5 +1,6 @@
 import Foundation
 import SpiffeAgent
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeWorkloadAPI
 import SpiffeX509

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SpiffeBundles
 import SpiffeIdentity
 import SpiffeX509
 import X509

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import SpiffeBundles
 import SpiffeIdentity
 import SpiffeX509
 import X509

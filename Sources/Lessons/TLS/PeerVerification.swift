@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import SpiffeFormats
 import SpiffeX509
 import Synchronization
 import X509

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOSSL
+import SpiffeFormats
 import SpiffeX509
 import Synchronization
 import X509

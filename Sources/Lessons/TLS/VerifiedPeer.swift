@@ -1,3 +1,4 @@
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 import X509

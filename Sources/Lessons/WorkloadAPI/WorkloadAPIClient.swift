@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import SpiffeBundles
 import SpiffeIdentity
 import SpiffeX509
 import Synchronization

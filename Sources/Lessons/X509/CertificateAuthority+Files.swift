@@ -1,4 +1,6 @@
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import X509
 

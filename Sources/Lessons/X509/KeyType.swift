@@ -1,5 +1,6 @@
 import Crypto
 import _CryptoExtras
+import SpiffeBundles
 import X509
 
 /// The key algorithms the toolkit can generate. SPIRE's default for both CA and SVID keys is
@@ -27,16 +28,13 @@ public enum KeyType: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// The key type of an existing key, if it is one we know.
+    /// The key type of an existing key, if it is one this toolkit generates.
     public init?(of key: Certificate.PublicKey) {
-        if P256.Signing.PublicKey(key) != nil {
-            self = .p256
-        } else if P384.Signing.PublicKey(key) != nil {
-            self = .p384
-        } else if let rsa = _RSA.Signing.PublicKey(key), rsa.keySizeInBits == 2048 {
-            self = .rsa2048
-        } else {
-            return nil
+        switch JWTPublicKey(key) {
+        case .p256: self = .p256
+        case .p384: self = .p384
+        case .rsa(let rsa) where rsa.keySizeInBits == 2048: self = .rsa2048
+        default: return nil
         }
     }
 }

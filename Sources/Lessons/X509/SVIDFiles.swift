@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 
 /// Writes SVIDs and bundles under the file names `spire-agent api fetch x509 -write DIR` uses,

@@ -1,4 +1,6 @@
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SwiftASN1
 @_spi(FixedExpiryValidationTime) import X509
@@ -64,7 +66,7 @@ public enum SVIDValidator {
             throw fail("the chain holds \(chain.count) certificates; more than \(maximumChainLength) are refused")
         }
         let uris: [String]
-        do { uris = try X509SVID.uriSANs(of: leaf) } catch {
+        do { uris = try CertificateNames.uriSANs(of: leaf) } catch {
             guard case .noSpiffeID(let reason) = error else { throw fail(error.description) }
             throw fail(reason)
         }

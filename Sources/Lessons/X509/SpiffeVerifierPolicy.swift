@@ -1,3 +1,4 @@
+import SpiffeBundles
 import SwiftASN1
 import X509
 
@@ -25,7 +26,7 @@ public struct SpiffeVerifierPolicy: VerifierPolicy, Sendable {
     /// the path is built, and passes false so they do not run twice; anyone else using a
     /// `Verifier` keeps the default.
     public let checkingLeaf: Bool
-    /// Signing certificates already judged by `issuerProblem` (a bundle's authorities, judged
+    /// Signing certificates already judged by `SigningCertificateRules` (a bundle's authorities, judged
     /// once when the bundle was made), with the verdict.
     let judged: [(certificate: Certificate, problem: String?)]
 
@@ -41,18 +42,6 @@ public struct SpiffeVerifierPolicy: VerifierPolicy, Sendable {
         self.judged = judged
     }
 
-    /// Why `issuer` may not sign SVIDs, or nil: with a key usage it needs keyCertSign (RFC 5280
-    /// §6.1.4(n)), and a SPIFFE ID on it has no path (X509-SVID §3.2).
-    static func issuerProblem(_ issuer: Certificate) -> String? {
-        if let usage = try? issuer.extensions.keyUsage, !usage.keyCertSign {
-            return "X509-SVID: \(CertificateNames.describe(issuer)) signs certificates but its key usage lacks keyCertSign"
-        }
-        if let id = try? X509SVID.spiffeID(of: issuer), !id.isTrustDomainRoot {
-            return "X509-SVID: the signing certificate \(CertificateNames.describe(issuer)) carries \(id); a CA's SPIFFE ID has no path"
-        }
-        return nil
-    }
-
     public func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) -> PolicyEvaluationResult {
         if checkingLeaf {
             do throws(SVIDCheckFailure) {
@@ -65,7 +54,7 @@ public struct SpiffeVerifierPolicy: VerifierPolicy, Sendable {
         }
         for issuer in chain.dropFirst() {
             // Comparing with a certificate of the same bundle is a comparison of the same bytes.
-            let problem = judged.first(where: { $0.certificate == issuer }).map(\.problem) ?? Self.issuerProblem(issuer)
+            let problem = judged.first(where: { $0.certificate == issuer }).map(\.problem) ?? SigningCertificateRules.problem(with: issuer)
             if let problem { return .failsToMeetPolicy(reason: problem) }
         }
         return .meetsPolicy

@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SwiftASN1
 import X509
-import _CryptoExtras
 
 /// Everything `inspect` shows about an X509-SVID and its bundle, as plain values.
 ///
@@ -79,7 +80,7 @@ public struct SvidInfo: Codable, Sendable, Equatable {
         guard let leaf = chain.first else { throw X509Error.noCertificates(source: "the chain") }
         // The SPIFFE ID is read from the URI SAN: the subject of an SVID is usually empty.
         do {
-            let id = try X509SVID.spiffeID(of: leaf)
+            let id = try CertificateNames.spiffeID(of: leaf)
             spiffeID = id.description
             trustDomain = id.trustDomain.name
         } catch {
@@ -95,7 +96,7 @@ public struct SvidInfo: Codable, Sendable, Equatable {
                 : now > authority.notValidAfter ? "expired" : "valid"
             return AuthorityInfo(
                 subject: authority.subject.description,
-                spiffeID: (try? X509SVID.spiffeID(of: authority))?.description,
+                spiffeID: (try? CertificateNames.spiffeID(of: authority))?.description,
                 notBefore: authority.notValidBefore,
                 notAfter: authority.notValidAfter,
                 status: status,
@@ -148,10 +149,9 @@ public struct SvidInfo: Codable, Sendable, Equatable {
     }
 
     static func keyDescription(_ key: Certificate.PublicKey) -> (name: String, bits: Int) {
-        if P256.Signing.PublicKey(key) != nil { return ("EC P-256", 256) }
-        if P384.Signing.PublicKey(key) != nil { return ("EC P-384", 384) }
-        if P521.Signing.PublicKey(key) != nil { return ("EC P-521", 521) }
-        if let rsa = _RSA.Signing.PublicKey(key) { return ("RSA", rsa.keySizeInBits) }
+        if let known = JWTPublicKey(key) { return (known.family, known.keySizeInBits) }
+        // Ed25519 is no JWT-SVID key (the JWT-SVID spec allows no EdDSA), so the probe above
+        // leaves it out; an inspector still names it.
         if Curve25519.Signing.PublicKey(key) != nil { return ("Ed25519", 256) }
         return ("unknown", 0)
     }

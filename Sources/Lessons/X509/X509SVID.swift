@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 import X509
 
@@ -29,31 +30,7 @@ public struct X509SVID: Sendable {
         let chain = try PEM.certificates(fromDER: chainDER, source: "x509_svid")
         let key = try PEM.privateKey(from: Data(privateKeyDER), source: "x509_svid_key")
         guard key.publicKey == chain[0].publicKey else { throw .keyDoesNotMatchCertificate }
-        self.init(spiffeID: try X509SVID.spiffeID(of: chain[0]), chain: chain, privateKey: key, hint: hint)
-    }
-
-    /// The URI names in a certificate's subject alternative name extension, in order: where an
-    /// X509-SVID carries its SPIFFE ID (X509-SVID §2). The one place the toolkit reads them.
-    public static func uriSANs(of certificate: Certificate) throws(X509Error) -> [String] {
-        let names: SubjectAlternativeNames?
-        do { names = try certificate.extensions.subjectAlternativeNames } catch {
-            throw .noSpiffeID("the subject alternative name extension does not parse: \(error)")
-        }
-        var uris: [String] = []
-        for case .uniformResourceIdentifier(let uri) in names ?? SubjectAlternativeNames() { uris.append(uri) }
-        return uris
-    }
-
-    /// Reads the SPIFFE ID from a certificate's single URI SAN (X509-SVID §2).
-    public static func spiffeID(of certificate: Certificate) throws(X509Error) -> SpiffeID {
-        let uris = try uriSANs(of: certificate)
-        guard let uri = uris.first else { throw .noSpiffeID("there is no URI SAN") }
-        guard uris.count == 1 else { throw .noSpiffeID("there are \(uris.count) URI SANs; an X509-SVID has exactly one") }
-        do {
-            return try SpiffeID(uri)
-        } catch {
-            throw .invalidSpiffeID("\(uri): \(error)")
-        }
+        self.init(spiffeID: try CertificateNames.spiffeID(of: chain[0]), chain: chain, privateKey: key, hint: hint)
     }
 
     /// The chain as concatenated DER (the Workload API's `x509_svid`).

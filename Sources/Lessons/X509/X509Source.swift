@@ -1,3 +1,4 @@
+import SpiffeBundles
 import SpiffeIdentity
 
 /// Something that can hand out the workload's current X509-SVID.
@@ -6,24 +7,6 @@ import SpiffeIdentity
 /// asks a source each time, for example at every TLS handshake, instead of keeping one.
 public protocol X509SVIDSource: Sendable {
     func x509SVID() throws -> X509SVID
-}
-
-/// Something that can hand out the X.509 bundle of a trust domain, to validate peers with.
-public protocol X509BundleSource: Sendable {
-    func x509Bundle(for trustDomain: TrustDomain) throws -> X509Bundle
-}
-
-/// Raised by sources that have nothing (yet) for the caller.
-public enum X509SourceError: Error, Equatable, Sendable, CustomStringConvertible {
-    case noSVID
-    case noBundle(TrustDomain)
-
-    public var description: String {
-        switch self {
-        case .noSVID: return "no X509-SVID is available"
-        case .noBundle(let trustDomain): return "no X.509 bundle for trust domain \(trustDomain)"
-        }
-    }
 }
 
 /// A fixed X.509 context: for the simulated mode and for tests. (The Workload API's

@@ -1,5 +1,6 @@
 import Foundation
 import Lessons
+import SpiffeFormats
 import SpiffeX509
 import X509
 
@@ -62,7 +63,7 @@ public struct ConditionEvaluator: Sendable {
             let leaf = certificates[0]
             let id: String
             do {
-                id = try X509SVID.spiffeID(of: leaf).description
+                id = try CertificateNames.spiffeID(of: leaf).description
             } catch {
                 return result(false, "\(path) is not an X509-SVID: \(error)")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
 import X509
 
@@ -16,7 +17,7 @@ public struct X509Bundle: Sendable {
     /// per validation (a TLS server validates with the same bundle on every handshake).
     public private(set) var rootStore: CertificateStore
     /// Each authority with what the SPIFFE signing-certificate rules say of it, judged once.
-    private(set) var judgedAuthorities: [(certificate: Certificate, problem: String?)] = []
+    package private(set) var judgedAuthorities: [(certificate: Certificate, problem: String?)] = []
 
     public init(trustDomain: TrustDomain, authorities: [Certificate]) {
         self.trustDomain = trustDomain
@@ -27,7 +28,7 @@ public struct X509Bundle: Sendable {
 
     private mutating func prepare() {
         rootStore = CertificateStore(authorities)
-        judgedAuthorities = authorities.map { ($0, SpiffeVerifierPolicy.issuerProblem($0)) }
+        judgedAuthorities = authorities.map { ($0, SigningCertificateRules.problem(with: $0)) }
     }
 
     /// Reads a bundle from PEM or concatenated DER.
@@ -40,22 +41,4 @@ public struct X509Bundle: Sendable {
 
     /// The bundle as PEM, one CERTIFICATE block per authority.
     public func pem() throws -> String { try PEM.encode(authorities) }
-}
-
-/// The X.509 state a workload holds: its SVIDs (the first is the default identity), the bundle
-/// of its own trust domain, and bundles of federated trust domains.
-public struct X509Context: Sendable {
-    public var svids: [X509SVID]
-    public var bundles: [TrustDomain: X509Bundle]
-
-    public init(svids: [X509SVID], bundles: [TrustDomain: X509Bundle]) {
-        self.svids = svids
-        self.bundles = bundles
-    }
-
-    /// The default SVID: the first one (SPIFFE Workload API §5.3).
-    public var defaultSVID: X509SVID? { svids.first }
-
-    /// The bundle for a trust domain, if this workload has one.
-    public func bundle(for trustDomain: TrustDomain) -> X509Bundle? { bundles[trustDomain] }
 }

@@ -1,6 +1,6 @@
 import Foundation
+import SpiffeFormats
 import SpiffeIdentity
-import SpiffeX509
 import X509
 
 /// A trust domain's SPIFFE bundle: every key that vouches for its SVIDs, of both kinds.

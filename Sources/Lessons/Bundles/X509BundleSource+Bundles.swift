@@ -1,3 +1,4 @@
+import SpiffeFormats
 import SpiffeIdentity
 import X509
 
@@ -27,7 +28,7 @@ extension X509Bundle {
     public static func trustDomain(namedBy authorities: [Certificate], source: String) throws(X509Error) -> TrustDomain? {
         var found: Set<TrustDomain> = []
         for authority in authorities {
-            guard let id = try? X509SVID.spiffeID(of: authority) else { continue }
+            guard let id = try? CertificateNames.spiffeID(of: authority) else { continue }
             found.insert(id.trustDomain)
         }
         guard found.count <= 1 else {

@@ -1,5 +1,4 @@
 import Foundation
-import SpiffeX509
 
 /// base64url without padding (RFC 7515 §2, RFC 4648 §5): the encoding of every part of a JWS
 /// compact token and of the key numbers in a JWK.

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import SpiffeFormats
 import X509
 
 /// A public key that can verify JWT-SVIDs: one of the key types behind the nine allowed `alg`s.
@@ -20,7 +21,8 @@ public enum JWTPublicKey: Sendable, Equatable, CustomStringConvertible {
         public let reason: String
     }
 
-    /// Adopts a certificate's public key (for `x509-svid` entries and CA keys).
+    /// Adopts a certificate's public key (for `x509-svid` entries and CA keys). This is the
+    /// toolkit's one probe of what kind of key a certificate holds; the X.509 reports use it too.
     public init?(_ key: Certificate.PublicKey) {
         if let p256 = P256.Signing.PublicKey(key) {
             self = .p256(p256)
@@ -67,6 +69,26 @@ public enum JWTPublicKey: Sendable, Equatable, CustomStringConvertible {
         lhs.derRepresentation == rhs.derRepresentation
     }
 
+    /// "EC P-256", or "RSA" for any modulus length.
+    public var family: String {
+        switch self {
+        case .p256: return "EC P-256"
+        case .p384: return "EC P-384"
+        case .p521: return "EC P-521"
+        case .rsa: return "RSA"
+        }
+    }
+
+    /// The curve's size, or the RSA modulus length.
+    public var keySizeInBits: Int {
+        switch self {
+        case .p256: return 256
+        case .p384: return 384
+        case .p521: return 521
+        case .rsa(let key): return key.keySizeInBits
+        }
+    }
+
     /// "EC P-256", "RSA 2048".
     public var description: String {
         switch self {
@@ -74,85 +96,6 @@ public enum JWTPublicKey: Sendable, Equatable, CustomStringConvertible {
         case .p384: return "EC P-384"
         case .p521: return "EC P-521"
         case .rsa(let key): return "RSA \(key.keySizeInBits)"
-        }
-    }
-
-    /// The algorithm a signer with this key uses unless told otherwise: ES256/384/512 by curve,
-    /// RS256 for RSA (what SPIRE signs with and what its OIDC provider advertises).
-    public var defaultAlgorithm: JWTAlgorithm {
-        switch self {
-        case .p256: return .es256
-        case .p384: return .es384
-        case .p521: return .es512
-        case .rsa: return .rs256
-        }
-    }
-
-    /// True when a token with `alg` may be verified with this key. ECDSA binds the curve to the
-    /// hash (ES256 is P-256 *and* SHA-256, RFC 7518 §3.4); RSA keys serve RS* and PS* alike.
-    public func allows(_ algorithm: JWTAlgorithm) -> Bool {
-        switch (self, algorithm) {
-        case (.p256, .es256), (.p384, .es384), (.p521, .es512): return true
-        case (.rsa, _): return algorithm.family != .ecdsa
-        default: return false
-        }
-    }
-
-    /// Verifies a JWS signature over `signingInput` (the ASCII of `header.payload`).
-    ///
-    /// Call `allows(_:)` first; a key/algorithm mismatch is reported here as a malformed
-    /// signature only as a last line of defence.
-    public func verify(
-        signature: [UInt8], over signingInput: [UInt8], algorithm: JWTAlgorithm
-    ) throws(JWTSVIDError) -> Bool {
-        guard allows(algorithm) else {
-            throw .algorithmDoesNotMatchKey(algorithm: algorithm.rawValue, key: description)
-        }
-        switch self {
-        case .p256(let key):
-            // JWS ECDSA signatures are the raw r‖s pair, 2 × 32 bytes for P-256 (RFC 7518 §3.4),
-            // NOT the DER SEQUENCE that X.509 and TLS use.
-            let ecdsa = try JWTPublicKey.ecdsaSignature(signature, bytes: 64, algorithm) {
-                try P256.Signing.ECDSASignature(rawRepresentation: $0)
-            }
-            return key.isValidSignature(ecdsa, for: SHA256.hash(data: signingInput))
-        case .p384(let key):
-            let ecdsa = try JWTPublicKey.ecdsaSignature(signature, bytes: 96, algorithm) {
-                try P384.Signing.ECDSASignature(rawRepresentation: $0)
-            }
-            return key.isValidSignature(ecdsa, for: SHA384.hash(data: signingInput))
-        case .p521(let key):
-            let ecdsa = try JWTPublicKey.ecdsaSignature(signature, bytes: 132, algorithm) {
-                try P521.Signing.ECDSASignature(rawRepresentation: $0)
-            }
-            return key.isValidSignature(ecdsa, for: SHA512.hash(data: signingInput))
-        case .rsa(let key):
-            // RS* is PKCS#1 v1.5; PS* is PSS with MGF1 over the same hash and a salt as long as
-            // the hash (RFC 7518 §3.5), which is what swift-crypto's `.PSS` padding does.
-            let padding: _RSA.Signing.Padding = algorithm.family == .rsaPSS ? .PSS : .insecurePKCS1v1_5
-            guard signature.count == (key.keySizeInBits + 7) / 8 else {
-                throw .signatureMalformed(
-                    "\(algorithm.rawValue) signatures with this key are \((key.keySizeInBits + 7) / 8) bytes; this one is \(signature.count)")
-            }
-            let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: signature)
-            switch algorithm.hash {
-            case .sha256: return key.isValidSignature(rsaSignature, for: SHA256.hash(data: signingInput), padding: padding)
-            case .sha384: return key.isValidSignature(rsaSignature, for: SHA384.hash(data: signingInput), padding: padding)
-            case .sha512: return key.isValidSignature(rsaSignature, for: SHA512.hash(data: signingInput), padding: padding)
-            }
-        }
-    }
-
-    private static func ecdsaSignature<S>(
-        _ bytes: [UInt8], bytes expected: Int, _ algorithm: JWTAlgorithm, _ make: ([UInt8]) throws -> S
-    ) throws(JWTSVIDError) -> S {
-        guard bytes.count == expected else {
-            let hint = bytes.first == 0x30 ? " (it looks DER-encoded; JWS wants raw r‖s)" : ""
-            throw .signatureMalformed(
-                "\(algorithm.rawValue) signatures are \(expected) bytes (r‖s); this one is \(bytes.count)\(hint)")
-        }
-        do { return try make(bytes) } catch {
-            throw .signatureMalformed("not a valid \(algorithm.rawValue) signature: \(error)")
         }
     }
 }
