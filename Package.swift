@@ -7,8 +7,8 @@
 //
 // Three names that sound alike:
 // - Sources/Lessons/ is the folder of the toolkit the lessons quote: the Spiffe* modules, one
-//   per concept folder (Identity, Formats, Bundles, X509, JWT, WorkloadEndpoint, WorkloadAPI,
-//   Agent, TLS, Exchange). The bundle module is SpiffeBundles, plural: a module named
+//   per concept folder (Identity, Formats, Bundles, X509, JWT, LocalTrustDomain, WorkloadEndpoint,
+//   WorkloadAPI, Agent, TLS, Exchange). The bundle module is SpiffeBundles, plural: a module named
 //   SpiffeBundle would be shadowed by its own type SpiffeBundle;
 // - the `Lessons` module (Sources/Lessons/Steps) is only the step registry: step id -> the
 //   toolkit function a lesson runs and quotes;
@@ -92,7 +92,6 @@ let package = Package(
             name: "SpiffeJWT",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509",
-                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -130,7 +129,7 @@ let package = Package(
         .target(
             name: "SpiffeAgent",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "WorkloadAPIProto",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "WorkloadAPIProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -142,6 +141,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Lessons/Agent",
+            swiftSettings: swiftSettings
+        ),
+        // A trust domain kept on this machine (CA, JWT keys, sequence number), several side by
+        // side: what plays the SPIRE server's CA in simulated mode and the local agent's.
+        .target(
+            name: "SpiffeLocalTrustDomain",
+            dependencies: [
+                "SpiffeBundles", "SpiffeFormats", "SpiffeIdentity", "SpiffeJWT", "SpiffeX509",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Sources/Lessons/LocalTrustDomain",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -167,7 +177,7 @@ let package = Package(
         .target(
             name: "Lessons",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
                 "SpiffeTLS", "SpiffeExchange",
                 .product(name: "X509", package: "swift-certificates"),
             ],
@@ -203,7 +213,7 @@ let package = Package(
         .executableTarget(
             name: "spiffe-demo",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
                 "SpiffeTLS", "SpiffeExchange", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -260,7 +270,7 @@ let package = Package(
         .testTarget(
             name: "SpiffeJWTTests",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "Lessons", "TestSupport",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "Lessons", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
@@ -278,7 +288,7 @@ let package = Package(
         .testTarget(
             name: "TLSTests",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeTLS", "SpiffeExchange", "Lessons", "TestSupport",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "Lessons", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

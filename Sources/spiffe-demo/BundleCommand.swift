@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeBundles
 import SpiffeFormats
@@ -43,8 +44,7 @@ struct BundleShowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Read this bundle file instead of the simulated trust domain.", valueName: "file"))
     var from: String?
 
-    @Option(help: ArgumentHelp("Where simulated authorities live (default $SPIFFE_DEMO_STATE or ~/.spiffe-demo).", valueName: "dir"))
-    var state: String?
+    @OptionGroup var state: StateOption
 
     func run() throws {
         try JWTCLI.run("bundle show") {
@@ -53,7 +53,7 @@ struct BundleShowCommand: ParsableCommand {
             if let from {
                 bundle = try JWTCLI.readBundle(from, trustDomain: domain)
             } else {
-                bundle = try JWTCLI.authorities(domain, state: state, now: Date()).bundle
+                bundle = try state.authorities(domain, jwt: .anyKey).bundle
             }
             switch format {
             case .pem:
@@ -69,7 +69,7 @@ struct BundleShowCommand: ParsableCommand {
             if !kids.isEmpty { summary += " (kid \(kids))" }
             if let sequence = bundle.sequenceNumber { summary += ", spiffe_sequence \(sequence)" }
             if let hint = bundle.refreshHint { summary += ", refresh hint \(hint)s" }
-            JWTCLI.printError(summary)
+            CommandLineMain.printError(summary)
         }
     }
 }

@@ -30,7 +30,7 @@ enum CLISupport {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
+            CommandLineMain.printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
             throw ExitCode.failure
         }
     }
@@ -41,14 +41,14 @@ enum CLISupport {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
+            CommandLineMain.printError("\(command): \(CommandLineMain.printable(String(describing: error)))")
             throw ExitCode.failure
         }
     }
 
     /// Prints `spiffe-demo: <message>` on stderr and exits 1.
     static func fail(_ error: any Error) -> Never {
-        printError("spiffe-demo: " + oneLine(error))
+        CommandLineMain.printError("spiffe-demo: " + oneLine(error))
         exit(1)
     }
 
@@ -57,11 +57,6 @@ enum CLISupport {
         // of the input is made printable (no terminal escapes) and cut to a readable length.
         let text = String(describing: error)
         return CommandLineMain.printable(text.split(whereSeparator: \.isNewline).joined(separator: " "))
-    }
-
-    /// Messages (notes, "wrote …") go to stderr; stdout is for data.
-    static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     /// `ec-p256` (SPIRE's name), `p256`, `p-256`; `ec-p384`, `p384`; `rsa-2048`, `rsa2048`.

@@ -1,7 +1,9 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeFormats
 import SpiffeIdentity
+import SpiffeLocalTrustDomain
 import SpiffeWorkloadAPI
 import SpiffeX509
 
@@ -51,6 +53,8 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Simulated mode: SVID lifetime, e.g. 1h, 30s.", valueName: "duration"))
     var ttl: String = "1h"
 
+    @OptionGroup var state: StateOption
+
     func run() async throws {
         if count != nil, !watch { throw CLIError("--count goes with --watch") }
         if let count, count < 1 { throw CLIError("--count must be at least 1") }
@@ -80,7 +84,8 @@ struct FetchCommand: AsyncParsableCommand {
                 try await watchSimulated(id: id, ttl: ttl)
             } else {
                 let start = ContinuousClock.now
-                let context = try X509Fetch.simulated(spiffeID: id, ttl: ttl, now: Date())
+                let ca = try state.authorities(id.trustDomain).ca
+                let context = try SimulatedFetch.x509Context(spiffeID: id, signedBy: ca, ttl: ttl, now: Date())
                 try show(context, after: ContinuousClock.now - start)
             }
         }
@@ -91,7 +96,7 @@ struct FetchCommand: AsyncParsableCommand {
     private func watchLive(_ client: WorkloadAPIClient) async throws {
         var last = ContinuousClock.now
         let updates = client.watchX509Context(retry: .forever) { error in
-            CLISupport.printError("note: \(error); retrying")
+            CommandLineMain.printError("note: \(error); retrying")
         }
         do {
             var shown = 0
@@ -109,13 +114,13 @@ struct FetchCommand: AsyncParsableCommand {
 
     /// Simulated rotation: a new SVID at half the lifetime, like an agent.
     private func watchSimulated(id: SpiffeID, ttl: TimeInterval) async throws {
-        let ca = try CertificateAuthority(trustDomain: id.trustDomain, now: Date())
+        let ca = try state.authorities(id.trustDomain).ca
         var last = ContinuousClock.now
         var shown = 0
         while !Task.isCancelled {
-            let svid = try ca.issueSVID(for: id, ttl: ttl, now: Date())
+            let context = try SimulatedFetch.x509Context(spiffeID: id, signedBy: ca, ttl: ttl, now: Date())
             let now = ContinuousClock.now
-            try show(X509Context(svids: [svid], bundles: [id.trustDomain: ca.bundle]), after: now - last)
+            try show(context, after: now - last)
             last = now
             shown += 1
             if let count, shown >= count { return }

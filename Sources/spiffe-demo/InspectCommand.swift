@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeBundles
 import SpiffeFormats
@@ -53,7 +54,7 @@ struct InspectCommand: AsyncParsableCommand {
             chain = try PEM.certificates(from: try InputFile.read(path: file), source: file)
         }
         if let bundlePath = bundle ?? file.flatMap(Self.siblingBundle) {
-            if bundle == nil { CLISupport.printError("note: using \(bundlePath), the bundle next to \(file ?? "the SVID")") }
+            if bundle == nil { CommandLineMain.printError("note: using \(bundlePath), the bundle next to \(file ?? "the SVID")") }
             authorities = try PEM.certificates(from: try InputFile.read(path: bundlePath), source: bundlePath)
         }
         let leafTrustDomain = (try? CertificateNames.spiffeID(of: chain[0]))?.trustDomain

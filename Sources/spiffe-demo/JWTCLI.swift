@@ -18,10 +18,6 @@ enum JWTCLI {
         try await CLISupport.run(command, body)
     }
 
-    static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
     static func write(_ data: Data) {
         FileHandle.standardOutput.write(data)
     }
@@ -45,23 +41,6 @@ enum JWTCLI {
     /// `--at` (CLISupport.time); default now.
     static func time(_ text: String?) throws -> Date {
         try CLISupport.time(text ?? "now", now: Date())
-    }
-
-    /// The simulated authorities' home: `--state`, else `$SPIFFE_DEMO_STATE`, else ~/.spiffe-demo.
-    static func store(_ state: String?) -> AuthorityStore {
-        AuthorityStore(root: state.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? AuthorityStore.defaultRoot())
-    }
-
-    /// Loads (creating on first use) the simulated trust domain, telling the learner what was made.
-    static func authorities(
-        _ trustDomain: TrustDomain, state: String?, algorithm: JWTAlgorithm? = nil, now: Date
-    ) throws -> AuthorityStore.Authorities {
-        let store = store(state)
-        let (authorities, created) = try store.loadOrCreate(trustDomain, algorithm: algorithm, now: now)
-        for item in created {
-            printError("simulated trust domain \(trustDomain): created \(item) in \(store.directory(for: trustDomain).path)")
-        }
-        return authorities
     }
 
     /// Reads a bundle file: a SPIFFE bundle or JWKS (JSON), or PEM certificates.

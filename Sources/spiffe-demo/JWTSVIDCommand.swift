@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeBundles
 import SpiffeFormats
@@ -40,8 +41,7 @@ struct JWTSVIDCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Save the token and the JWT bundle in this directory.", valueName: "dir"))
     var write: String?
 
-    @Option(help: ArgumentHelp("Where simulated authorities live (default $SPIFFE_DEMO_STATE or ~/.spiffe-demo).", valueName: "dir"))
-    var state: String?
+    @OptionGroup var state: StateOption
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Mint as if it were this time (ISO 8601 or seconds since 1970).", valueName: "time"))
     var at: String?
@@ -81,7 +81,7 @@ struct JWTSVIDCommand: AsyncParsableCommand {
                 (token, bundle) = (fetched.token, fetched.bundle)
             } else {
                 let now = try JWTCLI.time(at)
-                let authorities = try JWTCLI.authorities(id.trustDomain, state: state, algorithm: alg, now: now)
+                let authorities = try state.authorities(id.trustDomain, jwt: .key(for: alg ?? .es256), now: now)
                 guard let authority = authorities.jwtAuthority(for: alg) else {
                     throw CLIError("no JWT authority of \(id.trustDomain) can sign \(alg.rawValue)")
                 }
@@ -116,8 +116,8 @@ struct JWTSVIDCommand: AsyncParsableCommand {
                 JWTCLI.print(token)
             }
             let expires = parsed.expiry.map { "expires \(TimeText.iso($0))" } ?? "no exp"
-            JWTCLI.printError("jwt-svid: \(parsed.subject ?? "?") for audience \((parsed.audience ?? []).joined(separator: ", ")); \(expires); \(parsed.algorithm ?? "?") kid \(parsed.keyID ?? "?")")
-            for path in written { JWTCLI.printError("jwt-svid: wrote \(path)") }
+            CommandLineMain.printError("jwt-svid: \(parsed.subject ?? "?") for audience \((parsed.audience ?? []).joined(separator: ", ")); \(expires); \(parsed.algorithm ?? "?") kid \(parsed.keyID ?? "?")")
+            for path in written { CommandLineMain.printError("jwt-svid: wrote \(path)") }
         }
     }
 

@@ -1,3 +1,4 @@
+import CommandLineMain
 import Foundation
 import SpiffeBundles
 import SpiffeIdentity
@@ -33,11 +34,9 @@ enum JWTSVIDLive {
         var bundle: SpiffeBundle?
         do {
             let bundles = try await client.fetchJWTBundles()
-            if let data = bundles[first.spiffeID.trustDomain] {
-                bundle = try SpiffeBundle(json: data, trustDomain: first.spiffeID.trustDomain, format: .jwks, source: "FetchJWTBundles")
-            }
+            bundle = bundles[first.spiffeID.trustDomain].map(SpiffeBundle.init)
         } catch {
-            JWTCLI.printError("jwt-svid: warning: no JWT bundle from FetchJWTBundles: \(error)")
+            CommandLineMain.printError("jwt-svid: warning: no JWT bundle from FetchJWTBundles: \(error)")
         }
         return Fetched(token: first.token, bundle: bundle)
     }

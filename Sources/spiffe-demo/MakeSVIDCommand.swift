@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeFormats
 import SpiffeIdentity
@@ -87,18 +88,18 @@ struct MakeSVIDCommand: AsyncParsableCommand {
         // Certificate times are whole seconds: compare in whole seconds, or every SVID would
         // look a fraction of a second short.
         if ca.certificate.notValidAfter.timeIntervalSince1970 < (now + ttl).timeIntervalSince1970.rounded(.down) {
-            CLISupport.printError("note: the CA expires at \(TimeText.iso(ca.certificate.notValidAfter)), so the SVID's lifetime was cut to end then")
+            CommandLineMain.printError("note: the CA expires at \(TimeText.iso(ca.certificate.notValidAfter)), so the SVID's lifetime was cut to end then")
         }
         if let out {
             let context = X509Context(svids: [svid], bundles: [id.trustDomain: ca.bundle])
             let written = try SVIDFiles.write(context, to: URL(fileURLWithPath: out))
-            CLISupport.printError("wrote " + written.map(\.path).joined(separator: ", "))
+            CommandLineMain.printError("wrote " + written.map(\.path).joined(separator: ", "))
         }
         if let saveCA {
             let paths = try ca.save(to: URL(fileURLWithPath: saveCA))
-            CLISupport.printError("wrote \(paths.certificate.path) and \(paths.key.path) (the CA key: keep it private)")
+            CommandLineMain.printError("wrote \(paths.certificate.path) and \(paths.key.path) (the CA key: keep it private)")
         } else if caCert == nil {
-            CLISupport.printError("note: the CA lived only in memory; add --save-ca DIR to sign more SVIDs of \(id.trustDomain) with it")
+            CommandLineMain.printError("note: the CA lived only in memory; add --save-ca DIR to sign more SVIDs of \(id.trustDomain) with it")
         }
     }
 }

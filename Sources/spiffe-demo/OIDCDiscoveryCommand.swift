@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineMain
 import Foundation
 import SpiffeBundles
 import SpiffeFormats
@@ -46,8 +47,7 @@ struct OIDCDiscoveryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The client ID (audience) the IAM expects, with --check-token.", valueName: "aud"))
     var audience: String = "sts.amazonaws.com"
 
-    @Option(help: ArgumentHelp("Where simulated authorities live (default $SPIFFE_DEMO_STATE or ~/.spiffe-demo).", valueName: "dir"))
-    var state: String?
+    @OptionGroup var state: StateOption
 
     @Flag(help: "Print one JSON object holding both documents.")
     var json = false
@@ -63,10 +63,10 @@ struct OIDCDiscoveryCommand: ParsableCommand {
             if let bundle {
                 source = try JWTCLI.readBundle(bundle, trustDomain: domain)
             } else {
-                source = try JWTCLI.authorities(domain, state: state, now: Date()).bundle
+                source = try state.authorities(domain, jwt: .anyKey).bundle
             }
             if source.jwtAuthorities.isEmpty {
-                JWTCLI.printError("oidc-discovery: warning: the bundle of \(domain) has no JWT authorities; the keys document is empty")
+                CommandLineMain.printError("oidc-discovery: warning: the bundle of \(domain) has no JWT authorities; the keys document is empty")
             }
             let document = discovery.documentJSON(pretty: true)
             let keys = OIDCDiscovery.keys(of: source, setKeyUse: setKeyUse, pretty: true)
@@ -77,7 +77,7 @@ struct OIDCDiscoveryCommand: ParsableCommand {
                 let keysFile = directory.appendingPathComponent(URL(string: discovery.jwksURI)?.lastPathComponent ?? "keys")
                 try JWTCLI.save(document, to: configuration)
                 try JWTCLI.save(keys, to: keysFile)
-                JWTCLI.printError("oidc-discovery: wrote \(configuration.path) and \(keysFile.path)")
+                CommandLineMain.printError("oidc-discovery: wrote \(configuration.path) and \(keysFile.path)")
             }
 
             if json {

@@ -13,15 +13,15 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
             Publishes this side's leaf certificate as DIR/svid-<name>.pem, waits for the peer's \
             file, validates it with the six checks against this side's own trust bundle, and \
             prints the peer's SPIFFE ID. Exits 0 only when the peer's SVID is valid. In simulated \
-            mode both sides share one CA kept in DIR/ca; with --live each side uses the SVID the \
-            Workload API gives it.
+            mode both sides share the trust domain's CA kept under --state; with --live each side \
+            uses the SVID the Workload API gives it.
             """
     )
 
     @Option(help: ArgumentHelp("This side's name.", valueName: "a|b"))
     var name: String
 
-    @Option(help: ArgumentHelp("The shared directory (default: <workspace>/day14).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The shared directory (default: <state>/exchange).", valueName: "dir"))
     var dir: String?
 
     @Option(help: ArgumentHelp("Seconds to wait for the peer's file.", valueName: "seconds"))
@@ -45,7 +45,7 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
             let expected = try TLSCLI.authorizer(
                 ids: expectIDs, trustDomain: expectTrustDomain, any: false,
                 options: ("--expect-id", "--expect-td", "--expect-any"))
-            let opened = try await source.open(stateDirectory: directory, defaultID: "/service-\(name)")
+            let opened = try await source.open(defaultID: "/service-\(name)")
             defer { opened.close() }
             let expect = try expected ?? .memberOf(opened.source.x509SVID().spiffeID.trustDomain)
 
@@ -79,6 +79,6 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
     }
 
     var directory: URL {
-        dir.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? TLSCLI.workspaceDirectory("day14")
+        dir.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? source.state.directory.url.appendingPathComponent("exchange")
     }
 }

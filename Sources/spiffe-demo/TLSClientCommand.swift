@@ -33,9 +33,6 @@ struct TLSClientCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait between connections.", valueName: "seconds"))
     var interval: Double = 1
 
-    @Option(help: ArgumentHelp("Simulated mode: where the shared CA is kept (default: <workspace>/day18).", valueName: "dir"))
-    var stateDir: String?
-
     @OptionGroup var source: TLSSourceOptions
 
     func run() async throws {
@@ -46,8 +43,7 @@ struct TLSClientCommand: AsyncParsableCommand {
             let expected = try TLSCLI.authorizer(
                 ids: expectIDs, trustDomain: expectTrustDomain, any: expectAny,
                 options: ("--expect-id", "--expect-td", "--expect-any"))
-            let stateDirectory = stateDir.map { URL(fileURLWithPath: $0) } ?? TLSCLI.workspaceDirectory("day18")
-            let opened = try await source.open(stateDirectory: stateDirectory, defaultID: "/client")
+            let opened = try await source.open(defaultID: "/client")
             defer { opened.close() }
             let authorizer = try expected ?? .memberOf(opened.source.x509SVID().spiffeID.trustDomain)
             TLSCLI.printLine("tls-client: SVIDs from \(opened.mode); servers accepted: \(authorizer)", to: .standardError)

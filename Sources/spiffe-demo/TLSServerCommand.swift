@@ -34,9 +34,6 @@ struct TLSServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-any"), help: "Allow any authenticated client (exercises only).")
     var allowAny = false
 
-    @Option(help: ArgumentHelp("Simulated mode: where the shared CA is kept (default: <workspace>/day18).", valueName: "dir"))
-    var stateDir: String?
-
     @OptionGroup var source: TLSSourceOptions
 
     func run() async throws {
@@ -45,8 +42,7 @@ struct TLSServerCommand: AsyncParsableCommand {
             let allowed = try TLSCLI.authorizer(
                 ids: allowIDs, trustDomain: allowTrustDomain, any: allowAny,
                 options: ("--allow-id", "--allow-td", "--allow-any"))
-            let stateDirectory = stateDir.map { URL(fileURLWithPath: $0) } ?? TLSCLI.workspaceDirectory("day18")
-            let opened = try await source.open(stateDirectory: stateDirectory, defaultID: "/server")
+            let opened = try await source.open(defaultID: "/server")
             defer { opened.close() }
             let ownID = try opened.source.x509SVID().spiffeID
             let authorizer = allowed ?? .memberOf(ownID.trustDomain)

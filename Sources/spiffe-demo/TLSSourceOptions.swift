@@ -2,7 +2,7 @@ import ArgumentParser
 import CommandLineMain
 import Foundation
 import SpiffeBundles
-import SpiffeExchange
+import SpiffeLocalTrustDomain
 import SpiffeIdentity
 import SpiffeWorkloadAPI
 import SpiffeX509
@@ -26,6 +26,8 @@ struct TLSSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Simulated mode: SVID lifetime in seconds; the SVID is renewed at half of it, as SPIRE's agent does.", valueName: "seconds"))
     var svidTTL: Double = 3600
 
+    @OptionGroup var state: StateOption
+
     /// A source and a way to release it.
     struct Opened {
         let source: any X509SVIDSource & X509BundleSource
@@ -33,9 +35,9 @@ struct TLSSourceOptions: ParsableArguments {
         let mode: String
     }
 
-    /// Opens the source. `stateDirectory` holds the simulated CA; `defaultID` is used when no
-    /// `--id` was given.
-    func open(stateDirectory: URL, defaultID: String) async throws(CLIError) -> Opened {
+    /// Opens the source. In simulated mode the trust domain's CA comes from `--state`; `defaultID`
+    /// is used when no `--id` was given.
+    func open(defaultID: String) async throws(CLIError) -> Opened {
         if live {
             let client: WorkloadAPIClient
             do throws(WorkloadAPIError) { client = try WorkloadAPIClient(socket: socket) } catch { throw CLIError(error.description) }
@@ -52,9 +54,9 @@ struct TLSSourceOptions: ParsableArguments {
         do {
             let trustDomain = try TrustDomain(self.trustDomain)
             let spiffeID = try SpiffeID(id ?? "spiffe://\(trustDomain)\(defaultID)")
-            let authority = try SharedCertificateAuthority.loadOrCreate(in: stateDirectory, trustDomain: trustDomain)
+            let authority = try state.authorities(trustDomain).ca
             let source = try SimulatedX509Source(authority: authority, spiffeID: spiffeID, ttl: svidTTL)
-            return Opened(source: source, close: {}, mode: "simulated (CA in \(stateDirectory.path)/ca)")
+            return Opened(source: source, close: {}, mode: "simulated (CA in \(state.directory.trustDomain(trustDomain).url.path))")
         } catch let error as CustomStringConvertible & Error {
             throw CLIError(error.description)
         } catch {
@@ -66,13 +68,6 @@ struct TLSSourceOptions: ParsableArguments {
 /// Helpers shared by tls-server, tls-client and svid-exchange (namespaced so they cannot clash
 /// with other commands' helpers in this executable).
 enum TLSCLI {
-    /// The learner's workspace (`$WORKBOOK_HOME`, else `./workspace`), as the workbook uses it.
-    static func workspaceDirectory(_ day: String) -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["WORKBOOK_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "workspace"
-        return URL(fileURLWithPath: base).appendingPathComponent(day).standardizedFileURL
-    }
-
     /// Runs `body` as `command` (CLISupport.run).
     static func run(_ command: String, _ body: () async throws -> Void) async throws {
         try await CLISupport.run(command, body)

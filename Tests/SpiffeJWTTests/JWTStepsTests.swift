@@ -61,7 +61,7 @@ struct JWTStepsTests {
         let output = try await run("bundle-show")
         #expect(output.facts["x509_authorities"] == "1")
         #expect(output.facts["jwt_authorities"] == "1")
-        let caPEM = try String(contentsOf: workspace.appendingPathComponent("x509/ca/ca.pem"), encoding: .utf8)
+        let caPEM = try String(contentsOf: workspace.appendingPathComponent("state/trust-domains/example.org/ca.pem"), encoding: .utf8)
         #expect(caPEM == output.facts["pem"])
         let json = try Data(contentsOf: URL(fileURLWithPath: try #require(output.facts["bundle_path"])))
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])

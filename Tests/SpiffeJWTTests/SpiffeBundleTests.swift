@@ -241,57 +241,8 @@ struct SpiffeBundleTests {
         }
     }
 
-    @Test("the authority store keeps keys between runs, private, and bumps the sequence on change")
-    func authorityStore() throws {
-        let root = try TestSupport.makeTempDirectory(prefix: "jwt-store")
-        defer { try? FileManager.default.removeAll(at: root) }
-        let store = AuthorityStore(root: root)
-        #expect(try store.load(domain, now: Fixture.now) == nil)
-
-        let (first, created) = try store.loadOrCreate(domain, now: Fixture.now)
-        #expect(created.count == 2)
-        #expect(first.sequenceNumber == 2)
-        let es256 = try #require(first.jwtAuthority(for: .es256))
-
-        let (again, createdAgain) = try store.loadOrCreate(domain, algorithm: .es256, now: Fixture.now.addingTimeInterval(60))
-        #expect(createdAgain.isEmpty)
-        #expect(again.jwtAuthority(for: .es256)?.keyID == es256.keyID)
-        #expect(again.ca.certificate == first.ca.certificate)
-        #expect(again.bundle == first.bundle)
-
-        // A PS256 token needs an RSA key: one is added, and the bundle's sequence moves on.
-        let (withRSA, added) = try store.loadOrCreate(domain, algorithm: .ps256, now: Fixture.now)
-        #expect(added.count == 1)
-        #expect(withRSA.sequenceNumber == 3)
-        #expect(withRSA.jwtAuthority(for: .ps256)?.algorithm == .ps256)
-        #expect(withRSA.jwtAuthority(for: .rs256)?.keyID == withRSA.jwtAuthority(for: .ps256)?.keyID)
-        #expect(withRSA.bundle.jwtAuthorities.count == 2)
-
-        // Private keys are the owner's alone.
-        let directory = store.directory(for: domain)
-        var keyFiles = ["ca.key"]
-        keyFiles += try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("jwt").path).map { "jwt/" + $0 }
-        #expect(keyFiles.count == 3)
-        for file in keyFiles {
-            let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)
-            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(file)")
-        }
-
-        // Asking for no particular algorithm adds nothing when a JWT key exists.
-        #expect(try store.loadOrCreate(domain, now: Fixture.now).created.isEmpty)
-
-        // An expired CA is replaced, and that too is a new bundle.
-        let (rotated, replaced) = try store.loadOrCreate(domain, now: Fixture.now.addingTimeInterval(2 * 86400))
-        #expect(replaced.count == 1)
-        #expect(rotated.ca.certificate != first.ca.certificate)
-        #expect(rotated.sequenceNumber == 4)
-    }
-
     private func value(_ jwk: JWK) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: JSONValue.encode(jwk, pretty: false))
     }
 }
 
-extension FileManager {
-    func removeAll(at url: URL) throws { try removeItem(at: url) }
-}

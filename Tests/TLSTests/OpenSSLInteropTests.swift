@@ -1,6 +1,7 @@
 import Foundation
 import SpiffeExchange
 import SpiffeIdentity
+import SpiffeLocalTrustDomain
 import SpiffeX509
 import TestSupport
 import Testing
@@ -20,7 +21,8 @@ struct OpenSSLInteropTests {
 
         init(trustDomain: TrustDomain) throws {
             root = try TestSupport.makeTempDirectory(prefix: "tls-openssl")
-            authority = try SharedCertificateAuthority.loadOrCreate(in: root.appendingPathComponent("state"), trustDomain: trustDomain)
+            authority = try StateDirectory(root.appendingPathComponent("state")).trustDomain(trustDomain)
+                .loadOrCreate(trustDomain: trustDomain, renewal: .simulated, now: Date()).ca
         }
 
         /// Writes an SVID for `id` from `ca` (default: the shared CA) into `root/<name>/`.

@@ -16,16 +16,21 @@ struct SimulatedCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let binary = try TestSupport.product("spiffe-demo").path
         let sides = try ["a", "b"].map { name in
-            try BackgroundProcess("svid-exchange \(name)", binary, ["svid-exchange", "--name", name, "--dir", dir.path, "--timeout", "60"])
+            try BackgroundProcess("svid-exchange \(name)", binary, ["svid-exchange", "--name", name, "--dir", dir.path, "--state", dir.appendingPathComponent("state").path, "--timeout", "60"])
         }
         defer { sides.forEach { $0.stop() } }
         let statuses = try sides.map { try $0.waitForExit() }
         #expect(statuses == [0, 0], "\(sides.map { $0.stdout + $0.stderr })")
         #expect(sides[0].stdout.contains("peer b is spiffe://example.org/service-b: valid"), "\(sides[0].stdout)")
         #expect(sides[1].stdout.contains("peer a is spiffe://example.org/service-a: valid"), "\(sides[1].stdout)")
-        // Exactly one CA, and no candidate left behind by the loser of the race.
+        // One trust domain with one CA, and nothing left behind by the loser of the race.
         let entries = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(entries == ["ca", "svid-a.pem", "svid-b.pem"], "\(entries)")
+        #expect(entries == ["state", "svid-a.pem", "svid-b.pem"], "\(entries)")
+        let domain = dir.appendingPathComponent("state/trust-domains/example.org")
+        let files = try FileManager.default.contentsOfDirectory(atPath: domain.path).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(files == ["ca.key", "ca.pem", "jwt", "state.json"] || files == ["ca.key", "ca.pem", "state.json"], "\(files)")
+        let sequence = try String(contentsOf: domain.appendingPathComponent("state.json"), encoding: .utf8)
+        #expect(sequence.contains("\"spiffe_sequence\" : 1"), "one CA was made, once: \(sequence)")
     }
 
     @Test("a peer file signed by a CA outside the bundle fails check 5, and svid-exchange exits 1")
@@ -37,7 +42,7 @@ struct SimulatedCLITests {
         let forged = try rogue.issueSVID(for: try SpiffeID("spiffe://example.org/service-b"))
         try Data(try PEM.encode([forged.leaf]).utf8).write(to: dir.appendingPathComponent("svid-b.pem"))
 
-        let result = try TestSupport.run("spiffe-demo", ["svid-exchange", "--name", "a", "--dir", dir.path], deadline: 60)
+        let result = try TestSupport.run("spiffe-demo", ["svid-exchange", "--name", "a", "--dir", dir.path, "--state", dir.appendingPathComponent("state").path], deadline: 60)
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.contains("FAIL 5 chain to bundle"), "\(result)")
         #expect(result.stderr.contains("peer b (spiffe://example.org/service-b) is NOT valid: REJECTED by check 5 (chain to bundle)"), "\(result)")
@@ -49,13 +54,13 @@ struct SimulatedCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let binary = try TestSupport.product("spiffe-demo").path
         let sides = try ["a", "b"].map { name in
-            try BackgroundProcess("svid-exchange \(name)", binary, ["svid-exchange", "--name", name, "--dir", dir.path, "--timeout", "60"])
+            try BackgroundProcess("svid-exchange \(name)", binary, ["svid-exchange", "--name", name, "--dir", dir.path, "--state", dir.appendingPathComponent("state").path, "--timeout", "60"])
         }
         #expect(try sides.map { try $0.waitForExit() } == [0, 0])
         // b's file from that run, as if it had been there for two hours.
         let peer = dir.appendingPathComponent("svid-b.pem")
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: peer.path)
-        let alone = try TestSupport.run(binary, ["svid-exchange", "--name", "a", "--dir", dir.path, "--timeout", "60"], deadline: 120)
+        let alone = try TestSupport.run(binary, ["svid-exchange", "--name", "a", "--dir", dir.path, "--state", dir.appendingPathComponent("state").path, "--timeout", "60"], deadline: 120)
         #expect(alone.status == 0, "\(alone)")
         #expect(alone.stderr.contains("note: svid-b.pem was written 2h"), "\(alone.stderr)")
         #expect(alone.stderr.contains("left over from an earlier run"), "\(alone.stderr)")
@@ -71,32 +76,10 @@ struct SimulatedCLITests {
         let peer = dir.appendingPathComponent("svid-b.pem")
         try Data("-----BEGIN CERTIFICATE-----\n".utf8).write(to: peer)
         chmod(peer.path, 0o600)
-        let result = try sandbox.runAs(uid: 1000, ["svid-exchange", "--name", "a", "--dir", dir.path, "--timeout", "60"])
+        let result = try sandbox.runAs(uid: 1000, ["svid-exchange", "--name", "a", "--dir", dir.path, "--state", dir.appendingPathComponent("state").path, "--timeout", "60"])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("svid-b.pem: the file exists but is not readable by this user"), "\(result)")
         #expect(!result.stderr.contains("waited"), "\(result)")
-    }
-
-    @Test("eight concurrent creators of the shared CA all end up with the same one")
-    func caCreationRace() async throws {
-        let dir = try TestSupport.makeTempDirectory(prefix: "ca-race")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let td = try TrustDomain("example.org")
-        let certificates = try await withThrowingTaskGroup(of: [UInt8].self) { group in
-            for _ in 0..<8 {
-                group.addTask { try PEM.der([try SharedCertificateAuthority.loadOrCreate(in: dir, trustDomain: td).certificate]) }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(certificates.count == 8)
-        #expect(Set(certificates).count == 1, "different CAs were handed out")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["ca"])
-        let key = dir.appendingPathComponent("ca/ca.key").path
-        #expect(try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int == 0o600)
-        // Another trust domain in the same directory is refused, not silently mixed.
-        #expect(throws: SharedCAError.self) {
-            try SharedCertificateAuthority.loadOrCreate(in: dir, trustDomain: try TrustDomain("other.org"))
-        }
     }
 
     @Test("simulated tls-server renews its SVID at half its TTL; the client sees a new serial from the same server")
@@ -108,7 +91,7 @@ struct SimulatedCLITests {
             ["tls-server", "--listen", "127.0.0.1:0", "--state-dir", state.path, "--svid-ttl", "4", "--allow-id", "spiffe://example.org/client"])
         defer { server.stop() }
         let port = try listeningPort(server)
-        let client = try TestSupport.run("spiffe-demo", ["tls-client", "--connect", "127.0.0.1:\(port)", "--state-dir", state.path,
+        let client = try TestSupport.run("spiffe-demo", ["tls-client", "--connect", "127.0.0.1:\(port)", "--state", state.path,
             "--expect-id", "spiffe://example.org/server", "--count", "8", "--interval", "0.5"], deadline: 120)
         #expect(client.status == 0, "\(client)\n\(server.stderr)")
         let serials = client.stdout.split(separator: "\n").compactMap { line -> Substring? in

@@ -131,8 +131,8 @@ struct AgentJWTTests {
         let bundles = try await client.fetchJWTBundles()
         let trustDomain = try TrustDomain("example.org")
         #expect(Array(bundles.keys) == [trustDomain])
-        let bundle = try SpiffeBundle(json: try #require(bundles[trustDomain]), trustDomain: trustDomain, format: .jwks)
-        #expect(bundle.jwtAuthorities.keys.contains(try #require(try JWTToken.parse(token).keyID)))
+        let bundle = try #require(bundles[trustDomain])
+        #expect(bundle.authorities.keys.contains(try #require(try JWTToken.parse(token).keyID)))
         // Our own validator, from the fetched bundle alone.
         let svid = try JWTSVIDValidator(audience: "bob").validate(token, bundle: bundle, now: Date())
         #expect(svid.spiffeID.description == "spiffe://example.org/root")
@@ -211,7 +211,7 @@ struct AgentJWTTests {
         defer { agent.stop() }
         let client = try Self.client(agent)
         defer { client.close() }
-        var received: [[TrustDomain: Data]] = []
+        var received: [[TrustDomain: JWTBundle]] = []
         var ended: WorkloadAPIError?
         do {
             for try await bundles in client.watchJWTBundles(retry: .upTo(.zero)) {

@@ -44,28 +44,29 @@ public struct EntryStore: Sendable {
     /// Changes the entries under an exclusive lock and writes them back atomically.
     @discardableResult
     public func update<T>(_ change: (inout [RegistrationEntry]) throws(AgentError) -> T) throws(AgentError) -> T {
-        try AgentDataDirectory.create(directory)
-        let fd = open(lockFile.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw .dataDirectory(path: directory.path, reason: "cannot open entries.lock: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        guard flock(fd, LOCK_EX) == 0 else {
-            throw .dataDirectory(path: directory.path, reason: "cannot lock entries.lock: \(String(cString: strerror(errno)))")
-        }
-        defer { flock(fd, LOCK_UN) }
-        var entries = try load()
-        let result = try change(&entries)
-        let data: Data
-        do { data = try Self.encoder.encode(Document(entries: entries)) } catch {
-            throw .dataDirectory(path: directory.path, reason: "cannot encode entries: \(error)")
-        }
-        do {
-            try AtomicFile.write(data, to: file, mode: 0o600)
-        } catch {
+        do { try PrivateDirectory.create(directory) } catch {
             throw .dataDirectory(path: directory.path, reason: error.description)
         }
-        return result
+        do {
+            return try FileLock.with(lockFile, .exclusive) { () throws(AgentError) -> T in
+                var entries = try load()
+                let result = try change(&entries)
+                let data: Data
+                do { data = try Self.encoder.encode(Document(entries: entries)) } catch {
+                    throw .dataDirectory(path: directory.path, reason: "cannot encode entries: \(error)")
+                }
+                do {
+                    try AtomicFile.write(data, to: file, mode: 0o600)
+                } catch {
+                    throw .dataDirectory(path: directory.path, reason: "\(error)")
+                }
+                return result
+            }!
+        } catch let error as AgentError {
+            throw error
+        } catch {
+            throw .dataDirectory(path: directory.path, reason: "cannot lock entries.lock: \(error)")
+        }
     }
 
     // step: entry-create

@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import SpiffeIdentity
+import SpiffeLocalTrustDomain
 import SpiffeWorkloadAPI
 import SpiffeX509
 #if canImport(Glibc)
@@ -57,9 +58,13 @@ public struct WorkloadAgent: Sendable {
     public func run(ready: @escaping @Sendable (SVIDCache) -> Void = { _ in }) async throws {
         let directory = AgentDataDirectory(configuration.dataDirectory)
         let now = configuration.now
-        let ca = try directory.loadOrCreateCA(trustDomain: configuration.trustDomain, now: now())
+        let authorities = try directory.loadOrCreateAuthorities(trustDomain: configuration.trustDomain, now: now())
+        let ca = authorities.ca
         let cache = SVIDCache(ca: ca)
-        let jwtAuthority = try directory.loadOrCreateJWTAuthority(trustDomain: ca.trustDomain)
+        // The key with the lowest kid, so every restart signs with the same one.
+        guard let jwtAuthority = authorities.jwt.min(by: { $0.key < $1.key })?.value else {
+            throw AgentError.dataDirectory(path: directory.url.path, reason: "no JWT signing key")
+        }
         logger.info("trust domain \(ca.trustDomain), agent ID \(cache.agentID), data directory \(directory.url.path), JWT key \(jwtAuthority.keyID) (\(jwtAuthority.algorithm.rawValue))")
 
         let entries = directory.entries
@@ -129,14 +134,11 @@ public struct WorkloadAgent: Sendable {
     /// Concurrent streams (RPCs) on one connection: far more than any workload watches.
     public static let maximumStreamsPerConnection = 1_000
 
-    /// A fresh CA when the current one is about to expire (less than a sixth of its life left), so
-    /// SVIDs never get cut short; nil otherwise.
+    /// A fresh CA when `RenewalRule.agent` says the current one is due (a sixth of its life left,
+    /// so SVIDs never get cut short); nil while the current one serves.
     private func renewedCA(cache: SVIDCache, directory: AgentDataDirectory, now: Date) throws -> CertificateAuthority? {
-        let bundle = cache.bundle
-        guard let root = bundle.authorities.first else { return nil }
-        let lifetime = root.notValidAfter.timeIntervalSince(root.notValidBefore)
-        guard root.notValidAfter.timeIntervalSince(now) < lifetime / 6 else { return nil }
-        return try directory.replaceCA(now: now)
+        guard let root = cache.bundle.authorities.first, RenewalRule.agent.isDue(root, now: now) else { return nil }
+        return try directory.loadOrCreateCA(trustDomain: nil, now: now)
     }
 
     /// The socket's directory: created 0755 if missing (like SPIRE's public/ directory).

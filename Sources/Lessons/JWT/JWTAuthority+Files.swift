@@ -5,7 +5,7 @@ import SpiffeX509
 
 /// JWT authorities on disk, one file per key: `<directory>/<kid>.key`, the private key as PKCS#8
 /// PEM, readable by its owner only. The file name is the key ID, so nothing else needs saving.
-/// `AuthorityStore` (simulated mode) and the local agent's data directory both keep keys this way.
+/// `TrustDomainDirectory` keeps them this way, for simulated mode and for the local agent.
 extension JWTAuthority {
     /// Every authority saved in `directory`, by key ID; empty when there is none (or no directory).
     /// Each signs with its key's default algorithm (ES256 for P-256, RS256 for RSA, …).

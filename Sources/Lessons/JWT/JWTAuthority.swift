@@ -7,7 +7,7 @@ import SpiffeIdentity
 ///
 /// In SPIRE this is a JWT key of the server's CA, rotated like the X.509 CA; its public half is
 /// published in the trust bundle under its `kid`, and that is the only way a relying party can
-/// check a token. Here it is in memory (or in a state directory, see `AuthorityStore`), so the
+/// check a token. Here it is in memory (or in a state directory, see `TrustDomainDirectory`), so the
 /// exercises can mint tokens with no infrastructure, and so the local agent can mint them with
 /// one call: `authority.issue(for: id, audience: ["bob"], ttl: 300, now: Date())`.
 public struct JWTAuthority: Sendable {
@@ -49,7 +49,7 @@ public struct JWTAuthority: Sendable {
                       algorithm: algorithm ?? key.publicKey.defaultAlgorithm)
     }
 
-    /// An authority from an existing key (for example loaded by `AuthorityStore`).
+    /// An authority from an existing key (for example loaded by `TrustDomainDirectory`).
     public init(
         trustDomain: TrustDomain, privateKey: JWTPrivateKey, keyID: String, algorithm: JWTAlgorithm
     ) throws(JWTSVIDError) {

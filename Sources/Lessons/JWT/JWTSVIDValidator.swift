@@ -30,7 +30,7 @@ public struct JWTSVIDValidator: Sendable {
     /// Validates `token` against the JWT bundles of the trust domains this party trusts, keyed
     /// by trust domain. Throws the first rule the token breaks.
     public func validate(
-        _ token: String, bundles: [TrustDomain: SpiffeBundle], now: Date
+        _ token: String, bundles: [TrustDomain: JWTBundle], now: Date
     ) throws(JWTSVIDError) -> JWTSVID {
         let verdict = check(token, bundles: bundles, now: now)
         if let svid = verdict.svid { return svid }
@@ -38,14 +38,29 @@ public struct JWTSVIDValidator: Sendable {
     }
 
     /// Validates against a single trust domain's bundle.
-    public func validate(_ token: String, bundle: SpiffeBundle, now: Date) throws(JWTSVIDError) -> JWTSVID {
+    public func validate(_ token: String, bundle: JWTBundle, now: Date) throws(JWTSVIDError) -> JWTSVID {
         try validate(token, bundles: [bundle.trustDomain: bundle], now: now)
+    }
+
+    /// Validates against the JWT half of SPIFFE bundles.
+    public func validate(_ token: String, bundles: [TrustDomain: SpiffeBundle], now: Date) throws(JWTSVIDError) -> JWTSVID {
+        try validate(token, bundles: bundles.mapValues(\.jwtBundle), now: now)
+    }
+
+    /// Validates against the JWT half of one SPIFFE bundle.
+    public func validate(_ token: String, bundle: SpiffeBundle, now: Date) throws(JWTSVIDError) -> JWTSVID {
+        try validate(token, bundle: bundle.jwtBundle, now: now)
+    }
+
+    /// `check` with the JWT half of SPIFFE bundles.
+    public func check(_ compact: String, bundles: [TrustDomain: SpiffeBundle], now: Date) -> JWTSVIDVerdict {
+        check(compact, bundles: bundles.mapValues(\.jwtBundle), now: now)
     }
 
     // step: jwt-validate
     /// Runs every check that can run and reports each one; `validate` is this plus "throw the
     /// first failure".
-    public func check(_ compact: String, bundles: [TrustDomain: SpiffeBundle], now: Date) -> JWTSVIDVerdict {
+    public func check(_ compact: String, bundles: [TrustDomain: JWTBundle], now: Date) -> JWTSVIDVerdict {
         var verdict = JWTSVIDVerdict()
 
         // 1. The shape: three base64url parts, header and claims JSON objects.
@@ -200,13 +215,13 @@ public struct JWTSVIDValidator: Sendable {
 
     /// The key named `kid` in the bundle of `subject`'s trust domain, and nowhere else.
     static func findKey(
-        _ kid: String, for subject: SpiffeID, in bundles: [TrustDomain: SpiffeBundle]
+        _ kid: String, for subject: SpiffeID, in bundles: [TrustDomain: JWTBundle]
     ) throws(JWTSVIDError) -> JWTPublicKey {
-        if let key = bundles[subject.trustDomain]?.jwtAuthority(for: kid) { return key }
+        if let key = bundles[subject.trustDomain]?.authority(for: kid) { return key }
         // Not in the right bundle. If another trust domain has that kid, the token is that
         // trust domain trying to speak for this one: name it, it is the attack to learn about.
         if let other = bundles.values.sorted(by: { $0.trustDomain < $1.trustDomain })
-            .first(where: { $0.trustDomain != subject.trustDomain && $0.jwtAuthority(for: kid) != nil }) {
+            .first(where: { $0.trustDomain != subject.trustDomain && $0.authority(for: kid) != nil }) {
             throw .keyFromAnotherTrustDomain(
                 kid: kid, keyTrustDomain: other.trustDomain.name, subjectTrustDomain: subject.trustDomain.name)
         }

@@ -2,6 +2,7 @@ import Foundation
 import SpiffeBundles
 import SpiffeFormats
 import SpiffeIdentity
+import SpiffeLocalTrustDomain
 import SpiffeJWT
 import SpiffeWorkloadAPI
 import SpiffeX509
@@ -73,13 +74,12 @@ enum JWTLesson {
         context.workspace.appendingPathComponent("jwt", isDirectory: true)
     }
 
-    static func store(_ context: StepContext) -> AuthorityStore {
-        AuthorityStore(root: directory(context), caDirectory: X509Lesson.directory(context).appendingPathComponent("ca", isDirectory: true))
-    }
-
-    static func authorities(_ context: StepContext, lines: inout [String]) throws -> AuthorityStore.Authorities {
-        let (authorities, created) = try store(context).loadOrCreate(spiffeID.trustDomain, now: context.now())
-        lines += created.map { "created \($0)" }
+    /// The trust domain's authorities: the same directory the X.509 steps sign with, so Day 6's
+    /// bundle holds the CA that signed Day 3's SVIDs beside the JWT key.
+    static func authorities(_ context: StepContext, lines: inout [String]) throws -> TrustDomainDirectory.Authorities {
+        let authorities = try context.state.trustDomain(spiffeID.trustDomain).loadOrCreate(
+            trustDomain: spiffeID.trustDomain, jwt: .anyKey, renewal: .simulated, now: context.now())
+        lines += authorities.created.map { "created \($0)" }
         return authorities
     }
 
@@ -93,7 +93,7 @@ enum JWTLesson {
         var lines: [String] = []
         let authorities = try authorities(context, lines: &lines)
         guard let authority = authorities.jwtAuthority(for: .es256) else {
-            throw StepUnavailable(stepID: "jwt-svid", reason: "no ES256 authority in \(directory(context).path)")
+            throw StepUnavailable(stepID: "jwt-svid", reason: "no ES256 authority in \(context.state.trustDomain(spiffeID.trustDomain).url.path)")
         }
         let svid = try authority.issueSVID(for: spiffeID, audience: [audience], issuer: issuer, now: context.now())
         return try save(context, token: svid.token, bundle: authorities.bundle, audience: audience, name: name, lines: lines)
@@ -110,10 +110,10 @@ enum JWTLesson {
             throw StepUnavailable(stepID: "jwt-svid", reason: "the agent at \(endpoint) returned no JWT-SVID")
         }
         let bundles = try await client.fetchJWTBundles()
-        guard let data = bundles[first.spiffeID.trustDomain] else {
+        guard let jwtBundle = bundles[first.spiffeID.trustDomain] else {
             throw StepUnavailable(stepID: "jwt-svid", reason: "the agent sent no JWT bundle for \(first.spiffeID.trustDomain)")
         }
-        let bundle = try SpiffeBundle(json: data, trustDomain: first.spiffeID.trustDomain, format: .jwks, source: "FetchJWTBundles")
+        let bundle = SpiffeBundle(jwtBundle)
         return try save(context, token: first.token, bundle: bundle, audience: audience, name: name,
                         lines: ["fetched from the Workload API at \(endpoint)"])
     }
@@ -242,6 +242,7 @@ enum JWTLesson {
         var lines: [String] = []
         let bundle = try authorities(context, lines: &lines).bundle
         let json = try bundle.spiffeJSON(pretty: true)
+        try FileManager.default.createDirectory(at: directory(context), withIntermediateDirectories: true)
         let file = directory(context).appendingPathComponent("bundle.json")
         try AtomicFile.write(json, to: file)
         lines += String(decoding: json, as: UTF8.self).split(separator: "\n").map(String.init)

@@ -1,4 +1,5 @@
 import Foundation
+import SpiffeLocalTrustDomain
 
 /// Where a step gets its SVIDs from.
 ///
@@ -18,6 +19,10 @@ public struct StepContext: Sendable {
     public var endpoint: String?
     /// Everything time-dependent takes a clock, so expiry and rotation are testable.
     public var now: @Sendable () -> Date
+
+    /// Where simulated mode keeps its trust domains for this workspace (`<workspace>/state/`):
+    /// every step of a day signs with the same CA and the same JWT keys.
+    public var state: StateDirectory { StateDirectory(workspace.appendingPathComponent("state", isDirectory: true)) }
 
     public init(
         mode: RunMode,

@@ -2,6 +2,7 @@ import Foundation
 import SpiffeBundles
 import SpiffeExchange
 import SpiffeIdentity
+import SpiffeLocalTrustDomain
 import SpiffeTLS
 import SpiffeWorkloadAPI
 import SpiffeX509
@@ -58,9 +59,9 @@ enum TLSLesson {
     static let serverID = try! SpiffeID("spiffe://example.org/server")
     static let clientID = try! SpiffeID("spiffe://example.org/client")
 
-    /// The step's shared simulated CA (`<workspace>/ca`).
+    /// The simulated trust domain's CA, shared by both sides (`<workspace>/state/`).
     static func authority(_ context: StepContext) throws -> CertificateAuthority {
-        try SharedCertificateAuthority.loadOrCreate(in: context.workspace, trustDomain: trustDomain, now: context.now())
+        try context.state.trustDomain(trustDomain).loadOrCreate(trustDomain: trustDomain, renewal: .simulated, now: context.now()).ca
     }
 
     /// Day 14: `a` and `b` run concurrently, each publishing its leaf and validating the other's.

@@ -2,6 +2,7 @@ import Foundation
 import SpiffeAgent
 import SpiffeFormats
 import SpiffeIdentity
+import SpiffeLocalTrustDomain
 import SpiffeWorkloadAPI
 import SpiffeX509
 
@@ -18,7 +19,8 @@ let workloadSteps: [Step] = [
         case .live:
             fetched = try await X509Fetch.live(socket: context.endpoint)
         case .simulated:
-            fetched = try X509Fetch.simulated(spiffeID: try SpiffeID("spiffe://example.org/workload"), now: context.now())
+            let id = try SpiffeID("spiffe://example.org/workload")
+            fetched = try SimulatedFetch.x509Context(spiffeID: id, in: context.state.trustDomain(id.trustDomain), now: context.now())
         }
         // Written the way `spire-agent api fetch x509 -write` writes them.
         let directory = context.workspace.appendingPathComponent("fetch")

@@ -2,13 +2,15 @@ import Foundation
 import SpiffeBundles
 import SpiffeFormats
 import SpiffeIdentity
+import SpiffeLocalTrustDomain
 import SpiffeX509
 import X509
 
 /// Steps for the X.509 lessons: Day 3 (make-svid, inspect), Day 16 (inspect), Day 17 (validate).
 ///
-/// In simulated mode the trust domain's CA is kept in the learner's workspace (`x509/ca/`), so
-/// every run of `make-svid` signs with the same CA and the files stay comparable between runs.
+/// In simulated mode the trust domain's CA is kept in the learner's workspace
+/// (`state/trust-domains/example.org/`), so every run of `make-svid` signs with the same CA and
+/// the files stay comparable between runs.
 let x509Steps: [Step] = [
     Step(
         id: "make-svid",
@@ -44,20 +46,10 @@ enum X509Lesson {
 
     /// The workspace's CA: loaded when a valid one is there, otherwise created and saved.
     static func certificateAuthority(_ context: StepContext, lines: inout [String]) throws -> CertificateAuthority {
-        let caDirectory = directory(context).appendingPathComponent("ca", isDirectory: true)
-        let certificate = caDirectory.appendingPathComponent(CertificateAuthority.certificateFileName)
-        let key = caDirectory.appendingPathComponent(CertificateAuthority.keyFileName)
-        let now = context.now()
-        if FileManager.default.fileExists(atPath: certificate.path),
-            let ca = try? CertificateAuthority.load(certificateFile: certificate, keyFile: key, trustDomain: spiffeID.trustDomain),
-            ca.certificate.notValidAfter > now + 3600
-        {
-            lines.append("CA: \(ca.certificate.subject), from \(certificate.path)")
-            return ca
-        }
-        let ca = try CertificateAuthority(trustDomain: spiffeID.trustDomain, now: now)
-        try ca.save(to: caDirectory)
-        lines.append("CA: \(ca.certificate.subject), new, saved in \(caDirectory.path)")
+        let directory = context.state.trustDomain(spiffeID.trustDomain)
+        let authorities = try directory.loadOrCreate(trustDomain: spiffeID.trustDomain, renewal: .simulated, now: context.now())
+        let ca = authorities.ca
+        lines.append("CA: \(ca.certificate.subject), \(authorities.created.isEmpty ? "from" : "new, saved in") \(directory.url.path)")
         return ca
     }
 

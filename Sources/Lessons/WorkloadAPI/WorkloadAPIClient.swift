@@ -134,7 +134,7 @@ public final class WorkloadAPIClient: Sendable {
     }
 
     /// The JWT bundles (raw JWK Set documents) by trust domain, once.
-    public func fetchJWTBundles() async throws(WorkloadAPIError) -> [TrustDomain: Data] {
+    public func fetchJWTBundles() async throws(WorkloadAPIError) -> [TrustDomain: JWTBundle] {
         try await retrying {
             try await self.service.fetchJWTBundles(Workload_JWTBundlesRequest(), metadata: self.metadata, options: self.options) { response in
                 try WorkloadAPIResponse.jwtBundles(from: try await Self.firstMessage(of: response))
@@ -145,7 +145,7 @@ public final class WorkloadAPIClient: Sendable {
     /// JWT bundles as they change.
     public func watchJWTBundles(retry: RetryPolicy = .forever,
         onRetry: @escaping @Sendable (WorkloadAPIError) -> Void = { _ in }
-    ) -> AsyncThrowingStream<[TrustDomain: Data], any Error> {
+    ) -> AsyncThrowingStream<[TrustDomain: JWTBundle], any Error> {
         watch(retry: retry, onRetry: onRetry, decode: WorkloadAPIResponse.jwtBundles) { service, metadata, options, handle in
             try await service.fetchJWTBundles(Workload_JWTBundlesRequest(), metadata: metadata, options: options, onResponse: handle)
         }

@@ -67,11 +67,16 @@ public enum WorkloadAPIResponse {
         return bundles
     }
 
-    /// A `JWTBundlesResponse` as raw JWK Set documents by trust domain (SpiffeJWT parses them).
-    public static func jwtBundles(from response: Workload_JWTBundlesResponse) throws(WorkloadAPIError) -> [TrustDomain: Data] {
-        var bundles: [TrustDomain: Data] = [:]
+    /// A `JWTBundlesResponse` as JWT bundles by trust domain: each value is a JWK Set (JWT-SVID §6).
+    public static func jwtBundles(from response: Workload_JWTBundlesResponse) throws(WorkloadAPIError) -> [TrustDomain: JWTBundle] {
+        var bundles: [TrustDomain: JWTBundle] = [:]
         for (key, jwks) in response.bundles {
-            bundles[try trustDomain(key, field: "bundles")] = jwks
+            let trustDomain = try trustDomain(key, field: "bundles")
+            do {
+                bundles[trustDomain] = try JWTBundle(jwks: jwks, trustDomain: trustDomain, source: "bundles[\(key)]")
+            } catch {
+                throw .badResponse(error.description)
+            }
         }
         return bundles
     }

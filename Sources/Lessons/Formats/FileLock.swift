@@ -1,0 +1,38 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An advisory lock on a file, held for the duration of a closure (flock(2)).
+///
+/// Several processes of one learner may start at the same moment (`svid-exchange a` and `b`,
+/// tls-server and tls-client) and each may find that a trust domain needs a CA. A lock makes
+/// "look, and create if missing" one step, so exactly one of them creates it and the rest load
+/// it. Readers take the lock shared, so they never see the CA's certificate and key halfway
+/// through a renewal. The lock is released by the kernel if the process dies.
+public enum FileLock {
+    public enum Kind: Sendable { case shared, exclusive }
+
+    /// Runs `body` holding the lock on `url`, creating the lock file (mode 0600) if `kind` is
+    /// exclusive. Returns nil without running `body` when a shared lock is asked for and the
+    /// lock file does not exist (nothing was ever written there).
+    public static func with<T>(
+        _ url: URL, _ kind: Kind, _ body: () throws -> T
+    ) throws -> T? {
+        let flags = kind == .exclusive ? (O_RDWR | O_CREAT | O_CLOEXEC) : (O_RDONLY | O_CLOEXEC)
+        let fd = open(url.path, flags, 0o600)
+        guard fd >= 0 else {
+            if errno == ENOENT, kind == .shared { return nil }
+            throw X509Error.fileProblem(path: url.path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        while flock(fd, kind == .exclusive ? LOCK_EX : LOCK_SH) != 0 {
+            guard errno == EINTR else {
+                throw X509Error.fileProblem(path: url.path, reason: "cannot lock: \(String(cString: strerror(errno)))")
+            }
+        }
+        return try body()
+    }
+}
