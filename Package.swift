@@ -26,6 +26,14 @@ let package = Package(
         .executable(name: "spiffe-demo", targets: ["spiffe-demo"]),
         .executable(name: "workbook", targets: ["WorkbookCommand"]),
         .executable(name: "spiffe-bench", targets: ["spiffe-bench"]),
+        // The toolkit as libraries, one per concept, for Swift services of your own (README:
+        // "Use the toolkit in your own Swift service").
+        .library(name: "SpiffeIdentity", targets: ["SpiffeIdentity"]),
+        .library(name: "SpiffeX509", targets: ["SpiffeX509"]),
+        .library(name: "SpiffeBundles", targets: ["SpiffeBundles"]),
+        .library(name: "SpiffeJWT", targets: ["SpiffeJWT"]),
+        .library(name: "SpiffeWorkloadAPI", targets: ["SpiffeWorkloadAPI"]),
+        .library(name: "SpiffeTLS", targets: ["SpiffeTLS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -229,6 +237,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/WorkbookCommand",
+            swiftSettings: swiftSettings
+        ),
+        // The README's example: an mTLS service on the library products, built by every build
+        // so it cannot rot, and run against the local agent by the TLS tests.
+        .executableTarget(
+            name: "spiffe-example-service",
+            dependencies: ["SpiffeIdentity", "SpiffeTLS", "SpiffeWorkloadAPI"],
+            path: "Examples/MTLSService",
             swiftSettings: swiftSettings
         ),
         // Benchmarks print figures; they are never timed tests.

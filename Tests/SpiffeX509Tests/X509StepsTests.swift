@@ -15,9 +15,7 @@ struct X509StepsTests {
     func makeSVID() async throws {
         let workspace = try TestSupport.makeTempDirectory(prefix: "steps")
         defer { try? FileManager.default.removeItem(at: workspace) }
-        let step = try #require(Steps.step(id: "make-svid"))
-        #expect(step.sourceFile == "Sources/Lessons/X509/CertificateAuthority.swift")
-        let output = try await step.run(context(workspace))
+        let output = try await Steps.run("make-svid", in: context(workspace))
         #expect(output.facts["spiffe_id"] == "spiffe://example.org/ns/prod/sa/provisioning")
         let svidPath = try #require(output.facts["svid_path"])
         let bundlePath = try #require(output.facts["bundle_path"])
@@ -32,7 +30,7 @@ struct X509StepsTests {
 
         // A second run signs with the same CA: the bundle does not change.
         let bundleBefore = try Data(contentsOf: URL(fileURLWithPath: bundlePath))
-        let again = try await step.run(context(workspace))
+        let again = try await Steps.run("make-svid", in: context(workspace))
         #expect(try Data(contentsOf: URL(fileURLWithPath: bundlePath)) == bundleBefore)
         #expect(again.facts["serial"] != output.facts["serial"])
     }
@@ -41,29 +39,17 @@ struct X509StepsTests {
     func inspectAndValidate() async throws {
         let workspace = try TestSupport.makeTempDirectory(prefix: "steps")
         defer { try? FileManager.default.removeItem(at: workspace) }
-        let inspect = try await #require(Steps.step(id: "inspect")).run(context(workspace))
+        let inspect = try await Steps.run("inspect", in: context(workspace))
         #expect(inspect.lines.first?.contains("running make-svid first") == true)
         #expect(inspect.facts["spiffe_id"] == "spiffe://example.org/ns/prod/sa/provisioning")
         #expect(inspect.facts["key_type"] == "EC P-256")
         #expect(inspect.facts["bundle_cas"] == "1")
 
-        let validate = try await #require(Steps.step(id: "validate")).run(context(workspace))
+        let validate = try await Steps.run("validate", in: context(workspace))
         #expect(validate.facts["valid"] == "true")
         #expect(validate.facts["checks_passed"] == "6")
         #expect(validate.facts["valid_in_2h"] == "false")
         #expect(validate.facts["failed_check_in_2h"] == "4")
         #expect(validate.lines.filter { $0.contains("PASS") }.count == 6 + 3)
-    }
-
-    @Test("each step's source file holds its anchors")
-    func anchors() throws {
-        for id in ["make-svid", "inspect", "validate"] {
-            let step = try #require(Steps.step(id: id))
-            let text = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent(step.sourceFile), encoding: .utf8)
-            let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            let start = try #require(lines.firstIndex(of: "// step: \(id)"), "\(step.sourceFile) lacks // step: \(id)")
-            #expect(lines.filter { $0 == "// step: \(id)" }.count == 1)
-            #expect(lines[start...].contains("// end-step"))
-        }
     }
 }

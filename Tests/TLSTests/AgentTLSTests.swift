@@ -31,6 +31,27 @@ struct AgentTLSTests {
         return (server, try listeningPort(server))
     }
 
+    @Test("the README's example service (the library products) serves mTLS with an SVID from the agent; tls-client completes the exchange")
+    func exampleService() throws {
+        let agent = try agent()
+        let port = try freePort()
+        let service = try agent.spawnWorkload("spiffe-example-service", uid: 1000, [String(port), Self.b])
+        defer { service.stop() }
+        try service.waitFor("listening on 127.0.0.1:\(port) as \(Self.a)")
+
+        let client = try agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
+                                               "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
+        #expect(client.status == 0, "\(client)\n\(service.stdout)\(service.stderr)\n\(agent.log)")
+        #expect(client.stdout.contains("reply: hello from \(Self.a)"), "\(client)")
+        try service.waitFor("client \(Self.b) connected from 127.0.0.1:")
+
+        // Its authorizer is the one it was given: uid 1002's valid SVID is authenticated, not allowed.
+        let intruder = try agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
+                                                 "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
+        #expect(intruder.status == 1, "\(intruder)")
+        try service.waitFor("\(Self.intruder) is authenticated but not allowed")
+    }
+
     @Test("tls-server as uid 1000 and tls-client as uid 1001 each print the other's ID; uid 1002 is refused")
     func serverAndClientAsTwoUids() throws {
         let agent = try agent()

@@ -7,10 +7,9 @@ import Testing
 @Suite("TLS and exchange steps")
 struct TLSStepsTests {
     func run(_ id: String) async throws -> StepOutput {
-        let step = try #require(Steps.step(id: id), "step \(id) is not registered")
         let workspace = try TestSupport.makeTempDirectory(prefix: "tls-step")
         defer { try? FileManager.default.removeItem(at: workspace) }
-        return try await step.run(StepContext(mode: .simulated, workspace: workspace, endpoint: nil))
+        return try await Steps.run(id, in: StepContext(mode: .simulated, workspace: workspace, endpoint: nil))
     }
 
     @Test("svid-exchange: a and b each find the other's SVID valid")

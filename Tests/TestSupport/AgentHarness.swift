@@ -126,6 +126,18 @@ public final class AgentHarness: @unchecked Sendable {
         try BackgroundProcess(name, "/usr/bin/setpriv", asUser(uid) + [try binaryPath] + args, currentDirectory: root)
     }
 
+    /// Starts another executable of the package as `uid`, with `SPIFFE_ENDPOINT_SOCKET` pointing
+    /// at this agent, the way a real workload finds its agent. The executable is copied beside
+    /// spiffe-demo, where every uid can reach it.
+    public func spawnWorkload(_ product: String, uid: Int, _ args: [String]) throws -> BackgroundProcess {
+        let copy = try Self.sharedBinary.get().deletingLastPathComponent().appendingPathComponent(product)
+        if !FileManager.default.isExecutableFile(atPath: copy.path) {
+            try TestSupport.copyExecutable(try TestSupport.product(product), to: copy)
+        }
+        return try BackgroundProcess(product, "/usr/bin/setpriv",
+            asUser(uid) + ["/usr/bin/env", "SPIFFE_ENDPOINT_SOCKET=\(endpoint)", copy.path] + args, currentDirectory: root)
+    }
+
     /// A directory below `root` that every uid may write to (like /tmp).
     public func sharedDirectory(_ name: String) throws -> URL {
         let url = root.appendingPathComponent(name)

@@ -8,6 +8,14 @@ import TestSupport
 /// runs in simulated mode or says it is live-only. (The drift test covers only the steps the
 /// lessons use; `jwt-svid-aws` pointed at an anchor that did not exist until this test.)
 @Suite struct StepRegistryTests {
+    @Test func anUnknownStepIsUnavailableNotACrash() async throws {
+        let workspace = try TestSupport.makeTempDirectory(prefix: "registry-unknown")
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        await #expect(throws: StepUnavailable(stepID: "no-such-step", reason: "no step has this id")) {
+            try await Steps.run("no-such-step", in: StepContext(mode: .simulated, workspace: workspace, endpoint: nil))
+        }
+    }
+
     @Test func stepIDsAreUnique() {
         let ids = Steps.all.map(\.id)
         #expect(Set(ids).count == ids.count, "\(ids)")
@@ -32,7 +40,7 @@ import TestSupport
         let workspace = try TestSupport.makeTempDirectory(prefix: "registry-\(id)")
         defer { try? FileManager.default.removeItem(at: workspace) }
         do {
-            let output = try await step.run(StepContext(mode: .simulated, workspace: workspace, endpoint: nil))
+            let output = try await Steps.run(id, in: StepContext(mode: .simulated, workspace: workspace, endpoint: nil))
             #expect(!output.lines.isEmpty, "step \(id) printed nothing")
         } catch let unavailable as StepUnavailable {
             Issue.record("step \(id) claims simulated mode but is unavailable: \(unavailable)")

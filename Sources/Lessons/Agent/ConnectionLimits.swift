@@ -21,6 +21,7 @@ import Glibc
 /// SPIRE's agent has no such per-caller limit; this is the toolkit's own defence, small
 /// enough to read.
 public final class ConnectionLimits: Sendable {
+    /// The limits themselves (`--idle-timeout`, `--max-connections-per-uid`).
     public struct Policy: Sendable {
         /// How long a new connection may stay silent.
         public var idleTimeout: Duration

@@ -18,6 +18,7 @@ import Glibc
 /// streams the SVIDs of the matching entries, renewing each at half its lifetime. Entries may be
 /// added and removed while it runs (`spiffe-demo entry create|delete`).
 public struct WorkloadAgent: Sendable {
+    /// What `spiffe-demo agent` is started with: socket, data directory, trust domain, clock.
     public struct Configuration: Sendable {
         public var socketPath: String
         public var dataDirectory: URL

@@ -13,6 +13,7 @@ import Darwin
 /// it. Readers take the lock shared, so they never see the CA's certificate and key halfway
 /// through a renewal. The lock is released by the kernel if the process dies.
 public enum FileLock {
+    /// Shared for readers (any number at once), exclusive for a writer (alone).
     public enum Kind: Sendable { case shared, exclusive }
 
     /// Runs `body` holding the lock on `url`, creating the lock file (mode 0600) if `kind` is

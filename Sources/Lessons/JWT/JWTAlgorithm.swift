@@ -19,6 +19,7 @@ public enum JWTAlgorithm: String, Sendable, CaseIterable, Codable {
         case rsaPSS = "RSASSA-PSS"
     }
 
+    /// The SHA-2 hash an algorithm signs with, by its length in bits (RFC 7518 §3.1).
     public enum Hash: Int, Sendable {
         case sha256 = 256, sha384 = 384, sha512 = 512
     }

@@ -6,6 +6,7 @@ import SpiffeX509
 /// `jwt-parse --bundle … --audience …` prints one line per check, in this order, so a learner sees
 /// not only *that* a token was rejected but every rule it did and did not meet.
 public struct JWTCheck: Sendable {
+    /// The checks, in the order the validator runs them.
     public enum Name: String, Sendable, CaseIterable {
         case serialization
         case algorithm = "alg"
@@ -39,6 +40,7 @@ public struct JWTCheck: Sendable {
         }
     }
 
+    /// What became of one check.
     public enum Outcome: Sendable {
         /// The check passed; the text says what was seen ("ES256", "kid 'abc' in example.org"),
         /// rendered only when someone reads it.

@@ -17,6 +17,8 @@ public struct OIDCDiscovery: Sendable {
     public let issuer: String
     public let jwksURI: String
 
+    /// Why an issuer cannot head a discovery document: it must be an https URL without query or
+    /// fragment (OpenID Connect Discovery §3).
     public enum IssuerError: Error, Equatable, Sendable, CustomStringConvertible {
         case notAURL(String)
         case notHTTPS(String)

@@ -81,7 +81,7 @@ public struct Step: Sendable {
 }
 
 /// Thrown by a step whose machinery has not landed yet, so a lesson can say what is missing.
-public struct StepUnavailable: Error, CustomStringConvertible {
+public struct StepUnavailable: Error, Equatable, CustomStringConvertible {
     public let stepID: String
     public let reason: String
     public init(stepID: String, reason: String) {

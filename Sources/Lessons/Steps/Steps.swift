@@ -9,4 +9,10 @@ public enum Steps {
     public static func step(id: String) -> Step? {
         all.first { $0.id == id }
     }
+
+    /// Runs step `id` in `context`, or says that no step has that id.
+    public static func run(_ id: String, in context: StepContext) async throws -> StepOutput {
+        guard let step = step(id: id) else { throw StepUnavailable(stepID: id, reason: "no step has this id") }
+        return try await step.run(context)
+    }
 }

@@ -35,6 +35,7 @@ public enum MTLSServerEvent: Sendable, CustomStringConvertible {
 /// The server's own SVID is taken from `svids` on every handshake (see
 /// `SpiffeTLSConfiguration.server`), so it keeps serving across rotations without a restart.
 public final class MTLSServer: Sendable {
+    /// One accepted client connection, after the TLS handler: bytes in, bytes out.
     public typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
     /// The address the server listens on (with the real port when asked for port 0).

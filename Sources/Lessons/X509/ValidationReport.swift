@@ -9,6 +9,7 @@ import X509
 /// a SPIFFE ID has no trust domain whose bundle check 5 could pick, so the checks after a failure
 /// are reported as skipped rather than guessed at.
 public struct ValidationReport: Sendable {
+    /// What became of one check: a check after a failed one is skipped, not run on a guess.
     public enum Outcome: String, Sendable, Codable {
         case passed, failed, skipped
     }
