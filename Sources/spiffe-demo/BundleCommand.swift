@@ -47,7 +47,7 @@ struct BundleShowCommand: ParsableCommand {
     @OptionGroup var state: StateOption
 
     func run() throws {
-        try JWTCLI.run("bundle show") {
+        try CLISupport.run("bundle show") {
             let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
             let bundle: SpiffeBundle
             if let from {

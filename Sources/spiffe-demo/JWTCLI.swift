@@ -7,17 +7,8 @@ import SpiffeIdentity
 import SpiffeJWT
 import SpiffeX509
 
-/// What the JWT and bundle subcommands share: one-line errors, input reading, the state store.
+/// What the JWT and bundle subcommands share: reading tokens and bundles, writing output.
 enum JWTCLI {
-    /// Runs a command body as `command` (CLISupport.run).
-    static func run(_ command: String, _ body: () throws -> Void) throws {
-        try CLISupport.run(command, body)
-    }
-
-    static func run(_ command: String, _ body: () async throws -> Void) async throws {
-        try await CLISupport.run(command, body)
-    }
-
     static func write(_ data: Data) {
         FileHandle.standardOutput.write(data)
     }

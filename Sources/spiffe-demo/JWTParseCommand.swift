@@ -41,7 +41,7 @@ struct JWTParseCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try JWTCLI.run("jwt-parse") {
+        try CLISupport.run("jwt-parse") {
             if bundle != nil, audience == nil {
                 throw CLIError("--bundle needs --audience: a JWT-SVID is only valid for an audience (JWT-SVID §3.2)")
             }

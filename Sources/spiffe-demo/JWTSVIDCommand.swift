@@ -59,7 +59,7 @@ struct JWTSVIDCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await JWTCLI.run("jwt-svid") {
+        try await CLISupport.run("jwt-svid") {
             guard !audiences.filter({ !$0.isEmpty }).isEmpty else {
                 throw CLIError("give at least one --audience: a JWT-SVID without an audience is rejected by every validator (JWT-SVID §3.2)")
             }

@@ -53,7 +53,7 @@ struct OIDCDiscoveryCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try JWTCLI.run("oidc-discovery") {
+        try CLISupport.run("oidc-discovery") {
             let discovery: OIDCDiscovery
             do { discovery = try OIDCDiscovery(issuer: issuer, allowInsecureScheme: allowInsecure) } catch {
                 throw CLIError("--issuer: \(error)")

@@ -36,7 +36,7 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
     @OptionGroup var source: TLSSourceOptions
 
     func run() async throws {
-        try await TLSCLI.run("svid-exchange") {
+        try await CLISupport.run("svid-exchange") {
             guard timeout > 0 else { throw CLIError("--timeout must be positive") }
             var exchange: SVIDExchange
             do throws(SVIDExchangeError) { exchange = try SVIDExchange(name: name, directory: directory) } catch { throw CLIError(error.description) }

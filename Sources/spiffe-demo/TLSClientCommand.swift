@@ -36,7 +36,7 @@ struct TLSClientCommand: AsyncParsableCommand {
     @OptionGroup var source: TLSSourceOptions
 
     func run() async throws {
-        try await TLSCLI.run("tls-client") {
+        try await CLISupport.run("tls-client") {
             let (host, port) = try TLSCLI.parseHostPort(connect, option: "--connect")
             guard count >= 1 else { throw CLIError("--count must be at least 1") }
             guard interval >= 0 else { throw CLIError("--interval must not be negative") }

@@ -37,7 +37,7 @@ struct TLSServerCommand: AsyncParsableCommand {
     @OptionGroup var source: TLSSourceOptions
 
     func run() async throws {
-        try await TLSCLI.run("tls-server") {
+        try await CLISupport.run("tls-server") {
             let (host, port) = try TLSCLI.parseHostPort(listen, option: "--listen")
             let allowed = try TLSCLI.authorizer(
                 ids: allowIDs, trustDomain: allowTrustDomain, any: allowAny,

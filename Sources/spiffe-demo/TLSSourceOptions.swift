@@ -68,11 +68,6 @@ struct TLSSourceOptions: ParsableArguments {
 /// Helpers shared by tls-server, tls-client and svid-exchange (namespaced so they cannot clash
 /// with other commands' helpers in this executable).
 enum TLSCLI {
-    /// Runs `body` as `command` (CLISupport.run).
-    static func run(_ command: String, _ body: () async throws -> Void) async throws {
-        try await CLISupport.run(command, body)
-    }
-
     /// Prints one line and flushes at once, so a test or a `| tee` sees it while the process runs.
     static func printLine(_ line: String, to handle: FileHandle = .standardOutput) {
         handle.write(Data((line + "\n").utf8))
