@@ -8,13 +8,14 @@ import SpiffeWorkloadAPI
 import SpiffeX509
 
 /// `spiffe-demo fetch`: this process's X.509 identity, from the Workload API (`--live`) or from
-/// an in-process CA playing the agent (the default, simulated mode).
+/// the simulated trust domain's CA playing the agent (the default).
 struct FetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
         abstract: "Fetch an X509-SVID, its key and bundle, as `spire-agent api fetch x509` does.",
         discussion: """
-            Without --live an in-process CA plays the agent and mints an SVID for --spiffe-id. With \
+            Without --live the simulated trust domain's CA (kept under --state) plays the agent \
+            and mints an SVID for --spiffe-id. With \
             --live the Workload API at SPIFFE_ENDPOINT_SOCKET (or --socket) is asked; the agent \
             decides the identity from who this process is.
 
@@ -76,7 +77,7 @@ struct FetchCommand: AsyncParsableCommand {
                 try show(context, after: ContinuousClock.now - start)
             }
         } else {
-            if socket != nil { throw CLIError("--socket is for --live; without --live an in-process CA plays the agent") }
+            if socket != nil { throw CLIError("--socket is for --live; without --live the simulated trust domain's CA plays the agent") }
             let id: SpiffeID
             do { id = try SpiffeID(spiffeID) } catch { throw CLIError("--spiffe-id \"\(spiffeID)\": \(error)") }
             let ttl = try CLISupport.duration(ttl, option: "--ttl")

@@ -81,7 +81,8 @@ struct JWTSVIDCommand: AsyncParsableCommand {
                 (token, bundle) = (fetched.token, fetched.bundle)
             } else {
                 let now = try JWTCLI.time(at)
-                let authorities = try state.authorities(id.trustDomain, jwt: .key(for: alg ?? .es256), now: now)
+                // The state is created and renewed by the real clock: --at only dates the token.
+                let authorities = try state.authorities(id.trustDomain, jwt: .key(for: alg))
                 guard let authority = authorities.jwtAuthority(for: alg) else {
                     throw CLIError("no JWT authority of \(id.trustDomain) can sign \(alg.rawValue)")
                 }

@@ -21,7 +21,11 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("This side's name.", valueName: "a|b"))
     var name: String
 
-    @Option(help: ArgumentHelp("The shared directory (default: <state>/exchange).", valueName: "dir"))
+    /// Shared by every user, as the two sides under --live are two uids (the directory is made
+    /// world-writable and sticky, like /tmp).
+    static let defaultDirectory = "/tmp/spiffe-demo-exchange"
+
+    @Option(help: ArgumentHelp("The shared directory both sides use (default: \(SVIDExchangeCommand.defaultDirectory)).", valueName: "dir"))
     var dir: String?
 
     @Option(help: ArgumentHelp("Seconds to wait for the peer's file.", valueName: "seconds"))
@@ -79,6 +83,6 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
     }
 
     var directory: URL {
-        dir.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? source.state.directory.url.appendingPathComponent("exchange")
+        dir.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? URL(fileURLWithPath: Self.defaultDirectory)
     }
 }

@@ -7,6 +7,9 @@ import SpiffeLocalTrustDomain
 import SpiffeX509
 import TestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one on-disk trust domain: what simulated mode and the local agent keep their CA and JWT
 /// keys in.
@@ -77,6 +80,36 @@ struct TrustDomainDirectoryTests {
         #expect(try directory.loadOrCreate(trustDomain: nil, renewal: lenient, now: Fixture.now + 40 * 3600).created.isEmpty)
     }
 
+    @Test("the presets: the agent renews with a sixth of the CA's life left, simulated mode in its last hour; a CA not valid yet is due")
+    func renewalPresets() throws {
+        let day = try CertificateAuthority(trustDomain: domain, ttl: 24 * 3600, now: Fixture.now).certificate
+        #expect(!RenewalRule.agent.isDue(day, now: Fixture.now + 19 * 3600))
+        #expect(RenewalRule.agent.isDue(day, now: Fixture.now + 21 * 3600))
+        let month = try CertificateAuthority(trustDomain: domain, ttl: RenewalRule.simulated.lifetime, now: Fixture.now).certificate
+        #expect(!RenewalRule.simulated.isDue(month, now: Fixture.now + RenewalRule.simulated.lifetime - 2 * 3600))
+        #expect(RenewalRule.simulated.isDue(month, now: Fixture.now + RenewalRule.simulated.lifetime - 1800))
+        // Made by a clock that ran a day ahead: it can sign nothing valid today.
+        let ahead = try CertificateAuthority(trustDomain: domain, ttl: RenewalRule.simulated.lifetime, now: Fixture.now + 86400).certificate
+        #expect(RenewalRule.simulated.isDue(ahead, now: Fixture.now))
+    }
+
+    @Test("a CA put in place by hand (no lock file yet) is read, and a directory others can read is made private")
+    func handPlacedCA() throws {
+        let root = try TestSupport.makeTempDirectory(prefix: "trust-domain")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let ca = try CertificateAuthority(trustDomain: domain, now: Fixture.now)
+        _ = try ca.save(to: root)   // ca.pem and ca.key, as make-svid --save-ca writes them
+        chmod(root.path, 0o755)
+        let directory = TrustDomainDirectory(root)
+        #expect(try directory.load()?.ca.certificate == ca.certificate)
+        #expect(directory.trustDomain() == domain)
+        let loaded = try directory.loadOrCreate(trustDomain: domain, jwt: .anyKey, renewal: .simulated, now: Fixture.now)
+        #expect(loaded.ca.certificate == ca.certificate, "the CA found is kept")
+        #expect(loaded.created.count == 1, "only the JWT key was missing: \(loaded.created)")
+        let mode = try FileManager.default.attributesOfItem(atPath: root.path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o700)
+    }
+
     @Test("two trust domains side by side, and a directory of one refuses the other")
     func sideBySide() throws {
         let root = try TestSupport.makeTempDirectory(prefix: "trust-domain")
@@ -128,7 +161,7 @@ struct TrustDomainDirectoryTests {
             _ = try directory.load()
             Issue.record("a broken state.json was read")
         } catch {
-            #expect(error.description.contains("state.json: not a state file with a spiffe_sequence; remove it"), "\(error)")
+            #expect(error.description.contains("state.json: not a state file with a spiffe_sequence; write"), "\(error)")
         }
     }
 }

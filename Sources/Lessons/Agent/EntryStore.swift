@@ -61,7 +61,7 @@ public struct EntryStore: Sendable {
                     throw .dataDirectory(path: directory.path, reason: "\(error)")
                 }
                 return result
-            }!
+            }
         } catch let error as AgentError {
             throw error
         } catch {

@@ -139,7 +139,8 @@ public struct WorkloadAgent: Sendable {
     /// so SVIDs never get cut short); nil while the current one serves.
     private func renewedCA(cache: SVIDCache, directory: AgentDataDirectory, now: Date) throws -> CertificateAuthority? {
         guard let root = cache.bundle.authorities.first, RenewalRule.agent.isDue(root, now: now) else { return nil }
-        return try directory.loadOrCreateCA(trustDomain: nil, now: now)
+        // The trust domain the agent serves, even if the data directory was emptied meanwhile.
+        return try directory.loadOrCreateCA(trustDomain: cache.trustDomain, now: now)
     }
 
     /// The socket's directory: created 0755 if missing (like SPIRE's public/ directory).

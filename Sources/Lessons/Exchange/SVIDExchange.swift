@@ -208,7 +208,7 @@ public enum SVIDExchangeError: Error, Equatable, Sendable, CustomStringConvertib
         case .cannotRead(let path, let reason):
             return "\(path): \(reason)"
         case .peerTimedOut(let peer, let file, let seconds):
-            return "peer \(peer) did not publish \(file) within \(seconds) s; start `svid-exchange --name \(peer)` with the same --dir"
+            return "peer \(peer) did not publish \(file) within \(seconds) s; start `svid-exchange --name \(peer)` with the same --dir (and, simulated, the same --state)"
         case .cancelled:
             return "cancelled while waiting for the peer"
         }

@@ -17,15 +17,15 @@ public enum FileLock {
     public enum Kind: Sendable { case shared, exclusive }
 
     /// Runs `body` holding the lock on `url`, creating the lock file (mode 0600) if `kind` is
-    /// exclusive. Returns nil without running `body` when a shared lock is asked for and the
-    /// lock file does not exist (nothing was ever written there).
+    /// exclusive. A shared lock on a lock file that does not exist runs `body` without one: no
+    /// writer that locks has been there (files may still have been put there by hand).
     public static func with<T>(
         _ url: URL, _ kind: Kind, _ body: () throws -> T
-    ) throws -> T? {
+    ) throws -> T {
         let flags = kind == .exclusive ? (O_RDWR | O_CREAT | O_CLOEXEC) : (O_RDONLY | O_CLOEXEC)
         let fd = open(url.path, flags, 0o600)
         guard fd >= 0 else {
-            if errno == ENOENT, kind == .shared { return nil }
+            if errno == ENOENT, kind == .shared { return try body() }
             throw X509Error.fileProblem(path: url.path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }

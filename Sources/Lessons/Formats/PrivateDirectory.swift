@@ -1,13 +1,27 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A directory only its owner can read: where private keys and registration entries are kept.
 public enum PrivateDirectory {
     /// Creates `directory` and its parents with mode 0700 if it is missing; refuses a file in its
-    /// place. An existing directory is left as it is (another process may just have made it).
+    /// place, and a directory of another user (keys written there would be theirs to read). An
+    /// existing directory of ours that others may read is closed to them (mode 0700).
     public static func create(_ directory: URL) throws(X509Error) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw .fileProblem(path: directory.path, reason: "exists and is not a directory") }
+        var info = stat()
+        if lstat(directory.path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw .fileProblem(path: directory.path, reason: "exists and is not a directory")
+            }
+            guard info.st_uid == geteuid() else {
+                throw .fileProblem(path: directory.path, reason: "belongs to uid \(info.st_uid), not to this user (uid \(geteuid())); private keys go only in a directory of one's own")
+            }
+            if info.st_mode & 0o077 != 0, chmod(directory.path, 0o700) != 0 {
+                throw .fileProblem(path: directory.path, reason: "others may read it, and it cannot be made private: \(String(cString: strerror(errno)))")
+            }
             return
         }
         do {

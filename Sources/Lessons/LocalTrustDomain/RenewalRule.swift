@@ -22,11 +22,12 @@ public struct RenewalRule: Sendable {
         self.renewWhenSecondsLeft = renewWhenSecondsLeft
     }
 
-    /// Whether `certificate`, a CA, is due for replacement at `now`.
+    /// Whether `certificate`, a CA, is due for replacement at `now`: near its end, or not valid
+    /// yet (made under a clock that ran ahead), since it could sign nothing valid now.
     public func isDue(_ certificate: Certificate, now: Date) -> Bool {
         let left = certificate.notValidAfter.timeIntervalSince(now)
         let life = certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore)
-        return left <= renewWhenSecondsLeft || left < life * renewWhenFractionLeft
+        return certificate.notValidBefore > now || left <= renewWhenSecondsLeft || left < life * renewWhenFractionLeft
     }
 
     /// The local agent: SPIRE's one-day CA default, renewed with a sixth of its life left, so an

@@ -4,6 +4,11 @@ import SpiffeFormats
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeX509
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One trust domain's signing authorities, kept in a directory: what plays the SPIRE server's CA
 /// and key manager when there is no server.
@@ -75,11 +80,26 @@ public struct TrustDomainDirectory: Sendable {
 
     /// Loads the authorities, creating what is missing: a CA on first use (or when `renewal` says
     /// the old one is due at `now`, keeping it as `ca.previous.*`), and the JWT key `jwt` asks
-    /// for. `trustDomain` nil means "whatever the directory holds, else example.org".
+    /// for. `trustDomain` nil means "whatever the directory holds, else example.org". The old CA
+    /// is kept for reference only: unlike SPIRE, which publishes the previous CA until it
+    /// expires, the bundle here holds the current one (a simulated CA is renewed in its last hour,
+    /// so SVIDs it signed are at most that close to their end).
     public func loadOrCreate(
         trustDomain requested: TrustDomain?, jwt need: JWTNeed = .none, renewal: RenewalRule, now: Date
     ) throws(TrustDomainDirectoryError) -> Authorities {
+        try checkReachable()
+        // Most calls find everything in place: a shared lock is enough to read it.
+        if let current = try load() {
+            if let requested, current.trustDomain != requested {
+                throw .otherTrustDomain(path: url.path, found: current.trustDomain, wanted: requested)
+            }
+            if !renewal.isDue(current.ca.certificate, now: now), Self.missingAlgorithm(need, have: current.jwt) == nil {
+                return current
+            }
+        }
         try Self.makePrivateDirectory(url)
+        // Something is missing or due: look again under the exclusive lock, since another process
+        // may have made it in the meantime, and make what is still missing.
         return try locked(.exclusive) { () throws(TrustDomainDirectoryError) -> Authorities in
             var created: [String] = []
             var sequence = try readSequence()
@@ -108,16 +128,17 @@ public struct TrustDomainDirectory: Sendable {
             }
             if !created.isEmpty { try writeSequence(sequence) }
             return Authorities(trustDomain: trustDomain, ca: ca!, jwt: jwt, sequenceNumber: sequence, created: created)
-        }!
+        }
     }
 
     /// Loads without creating anything; nil when the directory holds no CA yet.
     public func load() throws(TrustDomainDirectoryError) -> Authorities? {
-        try locked(.shared) { () throws(TrustDomainDirectoryError) -> Authorities? in
+        try checkReachable()
+        return try locked(.shared) { () throws(TrustDomainDirectoryError) -> Authorities? in
             guard let ca = try loadCA() else { return nil }
             return Authorities(trustDomain: ca.trustDomain, ca: ca, jwt: try loadJWT(ca.trustDomain),
                                sequenceNumber: try readSequence(), created: [])
-        } ?? nil
+        }
     }
 
     /// The trust domain the directory holds, if any.
@@ -129,13 +150,24 @@ public struct TrustDomainDirectory: Sendable {
 
     private func locked<T>(
         _ kind: FileLock.Kind, _ body: () throws(TrustDomainDirectoryError) -> T
-    ) throws(TrustDomainDirectoryError) -> T? {
+    ) throws(TrustDomainDirectoryError) -> T {
         do {
             return try FileLock.with(url.appendingPathComponent(Self.lockFile), kind, body)
         } catch let error as TrustDomainDirectoryError {
             throw error
+        } catch X509Error.fileProblem(let path, let reason) {
+            throw .fileProblem(path: path, reason: reason)
         } catch {
             throw .fileProblem(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// A directory of another user reads as "no such file" to `fileExists`; say what it is.
+    private func checkReachable() throws(TrustDomainDirectoryError) {
+        var info = stat()
+        let reachable = stat(url.path, &info) == 0 ? access(url.path, R_OK | X_OK) == 0 : errno != EACCES
+        guard reachable else {
+            throw .fileProblem(path: url.path, reason: "not readable by this user: a simulated trust domain belongs to the user who made it (give --state a directory of your own)")
         }
     }
 
@@ -216,7 +248,7 @@ public struct TrustDomainDirectory: Sendable {
         guard FileManager.default.fileExists(atPath: file.path) else { return 0 }
         struct State: Decodable { let spiffe_sequence: UInt64 }
         guard let data = try? InputFile.read(file), let state = try? JSONDecoder().decode(State.self, from: data) else {
-            throw .fileProblem(path: file.path, reason: "not a state file with a spiffe_sequence; remove it to start counting again")
+            throw .fileProblem(path: file.path, reason: "not a state file with a spiffe_sequence; write {\"spiffe_sequence\": N} into it, N no lower than the last bundle's (the sequence never goes back)")
         }
         return state.spiffe_sequence
     }

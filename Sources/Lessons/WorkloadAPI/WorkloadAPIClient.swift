@@ -133,7 +133,8 @@ public final class WorkloadAPIClient: Sendable {
         }
     }
 
-    /// The JWT bundles (raw JWK Set documents) by trust domain, once.
+    /// The JWT bundles by trust domain, once. A bundle that does not parse fails the call, as in
+    /// go-spiffe: a workload should not validate with half of what its agent sent.
     public func fetchJWTBundles() async throws(WorkloadAPIError) -> [TrustDomain: JWTBundle] {
         try await retrying {
             try await self.service.fetchJWTBundles(Workload_JWTBundlesRequest(), metadata: self.metadata, options: self.options) { response in
