@@ -25,10 +25,12 @@ let package = Package(
     products: [
         .executable(name: "spiffe-demo", targets: ["spiffe-demo"]),
         .executable(name: "workbook", targets: ["WorkbookCommand"]),
+        .executable(name: "workbook-kernel", targets: ["WorkbookKernel"]),
         .executable(name: "spiffe-bench", targets: ["spiffe-bench"]),
         // The toolkit as libraries, one per concept, for Swift services of your own (README:
         // "Use the toolkit in your own Swift service").
         .library(name: "SpiffeIdentity", targets: ["SpiffeIdentity"]),
+        .library(name: "SpiffeFormats", targets: ["SpiffeFormats"]),
         .library(name: "SpiffeX509", targets: ["SpiffeX509"]),
         .library(name: "SpiffeBundles", targets: ["SpiffeBundles"]),
         .library(name: "SpiffeJWT", targets: ["SpiffeJWT"]),
@@ -49,6 +51,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // MARK: The SPIFFE toolkit (what the lessons quote)
@@ -186,7 +190,7 @@ let package = Package(
             name: "Lessons",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange",
+                "SpiffeTLS", "SpiffeExchange", "WorkbookProtocol",
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/Lessons/Steps",
@@ -200,11 +204,20 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
+        // What the workbook's front end and its kernel say to each other; no dependencies.
+        .target(
+            name: "WorkbookProtocol",
+            path: "Sources/WorkbookProtocol",
+            swiftSettings: swiftSettings
+        ),
+        // The front end: lessons, rendering, checks, progress. No gRPC, TLS or crypto: steps
+        // and X.509 evidence run in workbook-kernel, so this builds in about a minute.
         .target(
             name: "Workbook",
             dependencies: [
-                "SpiffeFormats", "CCmark", "Lessons", "SpiffeX509", "SpiffeWorkloadEndpoint",
-                .product(name: "X509", package: "swift-certificates"),
+                "CCmark", "SpiffeWorkloadEndpoint", "WorkbookProtocol",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/Workbook",
             swiftSettings: swiftSettings
@@ -247,6 +260,16 @@ let package = Package(
             path: "Examples/MTLSService",
             swiftSettings: swiftSettings
         ),
+        // The kernel: the only executable that links the step registry (and with it the toolkit).
+        .executableTarget(
+            name: "WorkbookKernel",
+            dependencies: [
+                "CommandLineMain", "Lessons", "WorkbookProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/WorkbookKernel",
+            swiftSettings: swiftSettings
+        ),
         // Benchmarks print figures; they are never timed tests.
         .executableTarget(
             name: "spiffe-bench",
@@ -286,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "SpiffeJWTTests",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "Lessons", "TestSupport",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "Lessons", "TestSupport", "WorkbookProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
@@ -304,7 +327,7 @@ let package = Package(
         .testTarget(
             name: "TLSTests",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "Lessons", "TestSupport",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "Lessons", "TestSupport", "WorkbookProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -312,7 +335,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkbookTests",
-            dependencies: ["Workbook", "Lessons", "TestSupport"],
+            dependencies: ["Lessons", "TestSupport", "Workbook", "WorkbookProtocol"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,5 @@
 import Foundation
-import Lessons
+import WorkbookProtocol
 
 extension WorkbookApp {
     public struct CheckSummary: Sendable, Equatable {
@@ -59,7 +59,7 @@ extension WorkbookApp {
                         continue
                     }
                 }
-                let evaluator = ConditionEvaluator(directory: paths.dayDirectory(day), now: now(), runStep: { [runner, paths] id in
+                let evaluator = ConditionEvaluator(directory: paths.dayDirectory(day), now: now(), decideEvidence: runner.evidenceDecider, runStep: { [runner, paths] id in
                     let pending = lesson.steps.first { $0.id == id }?.pending
                     return await runner.run(id, mode: mode, directory: paths.dayDirectory(day), pendingReason: pending)
                 })

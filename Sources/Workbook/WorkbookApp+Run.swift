@@ -1,5 +1,5 @@
 import Foundation
-import Lessons
+import WorkbookProtocol
 
 extension WorkbookApp {
     /// How a `run` went, for the exit status.
@@ -24,7 +24,7 @@ extension WorkbookApp {
         case .unavailable(let reason):
             if console.isInteractive {
                 console.err(reason + "\n")
-                let answer = console.ask("Run in simulated mode instead (an in-process CA, no agent)? [Y/n] ")
+                let answer = console.ask("Run in simulated mode instead (a CA in your workspace, no agent)? [Y/n] ")
                 if let answer, ["", "y", "yes"].contains(answer.trimmed.lowercased()) { return .simulated }
                 throw .cancelled
             }
@@ -46,6 +46,11 @@ extension WorkbookApp {
         }
         var progress = try store.load()
         let mode = try chooseMode(live: live)
+        // Steps run in the kernel: say at once, in one line, when it is missing (or wait for its
+        // first build), rather than once per step.
+        if blocks.contains(where: { runner.lookup($0.id) != nil }) {
+            do { try await runner.kernel.ready() } catch { throw .kernelUnavailable(error) }
+        }
         var summary = RunSummary(mode: mode)
         let view = LessonView(lesson: lesson, sourceRoot: paths.sourceRoot, lookup: runner.lookup)
         let directory = paths.dayDirectory(day)
@@ -85,7 +90,7 @@ extension WorkbookApp {
             case .succeeded(let output):
                 console.line(paint("output \(label):", .dim))
                 for line in output.lines { console.line(paint(glyphs.frameSide, .dim) + " " + line) }
-                let evaluator = ConditionEvaluator(directory: directory, now: now(), output: output)
+                let evaluator = ConditionEvaluator(directory: directory, now: now(), output: output, decideEvidence: runner.evidenceDecider)
                 let results = await evaluator.evaluate(block.expectations)
                 for result in results {
                     let mark = result.passed ? paint(glyphs.ok, .good) : paint(glyphs.fail, .bad)

@@ -1,5 +1,5 @@
 import Foundation
-import Lessons
+import WorkbookProtocol
 
 /// The workbook's commands, independent of the command-line parser: `workbook` (resume), list,
 /// show, run, check, hint, status, reset and next. Each writes through a `Console`, so the same
@@ -11,12 +11,13 @@ public struct WorkbookApp: Sendable {
     public var runner: StepRunner
     public var now: @Sendable () -> Date
 
+    /// `runner` nil: the committed step catalog and the `workbook-kernel` program.
     public init(paths: WorkbookPaths, console: any Console, style: OutputStyle,
-                runner: StepRunner = StepRunner(), now: @escaping @Sendable () -> Date = { Date() }) {
+                runner: StepRunner? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.paths = paths
         self.console = console
         self.style = style
-        self.runner = runner
+        self.runner = runner ?? StepRunner.standard(paths: paths, console: console, glyphs: style.glyphs)
         self.now = now
     }
 

@@ -13,6 +13,7 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownStepInLesson(day: Int, step: String)
     case unknownCheck(day: Int, check: String, known: [String])
     case liveEndpointUnavailable(String)
+    case kernelUnavailable(KernelError)
     case cancelled
 
     public var description: String {
@@ -42,6 +43,8 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
             return "day \(day) has no step '\(step)'"
         case .unknownCheck(let day, let check, let known):
             return "day \(day) has no check '\(check)' (its checks: \(known.joined(separator: ", ")))"
+        case .kernelUnavailable(let error):
+            return error.description
         case .liveEndpointUnavailable(let reason):
             return reason
         case .cancelled:

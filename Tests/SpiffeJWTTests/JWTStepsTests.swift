@@ -5,6 +5,7 @@ import SpiffeIdentity
 import SpiffeJWT
 import Testing
 import TestSupport
+import WorkbookProtocol
 
 @Suite("JWT workbook steps")
 struct JWTStepsTests {

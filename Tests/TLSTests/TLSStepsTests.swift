@@ -1,6 +1,7 @@
 import Foundation
 import Lessons
 import TestSupport
+import WorkbookProtocol
 import Testing
 
 /// The Day 14 and Day 18 steps, run the way the workbook runs them (simulated mode).

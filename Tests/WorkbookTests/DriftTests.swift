@@ -2,6 +2,7 @@ import Foundation
 import Lessons
 import Testing
 import TestSupport
+import WorkbookProtocol
 @testable import Workbook
 
 /// The drift test: every lesson in days/ still agrees with the code it quotes and runs.
@@ -20,6 +21,15 @@ import TestSupport
         try WorkbookPaths(days: daysDirectory, sourceRoot: root, workspace: root).loadLesson(day: day)
     }
 
+    /// What `workbook show` knows of the steps without a kernel.
+    static let catalog = StepCatalog.load(sourceRoot: root)
+
+    @Test func theCommittedCatalogIsTheKernelsRegistry() {
+        #expect(Self.catalog.problem == nil, "\(Self.catalog.problem ?? "")")
+        #expect(Self.catalog.steps == StepKernel().listing.steps,
+                "\(StepCatalog.file) is not the registry: regenerate it with scripts/generate-step-registry")
+    }
+
     @Test func theTwoFormatLessonsExist() {
         #expect(Self.days.contains(3))
         #expect(Self.days.contains(14))
@@ -34,15 +44,15 @@ import TestSupport
 
     @Test(arguments: days) func stepBlocksNameRegisteredStepsWithAnchorsOrArePending(day: Int) throws {
         let lesson = try Self.lesson(day)
-        #expect(LessonAudit(sourceRoot: Self.root).stepProblems(lesson) == [])
+        #expect(LessonAudit(sourceRoot: Self.root, lookup: Self.catalog.step).stepProblems(lesson) == [])
     }
 
     @Test(arguments: days) func rendersAtEveryWidth(day: Int) throws {
         let lesson = try Self.lesson(day)
-        let audit = LessonAudit(sourceRoot: Self.root)
+        let audit = LessonAudit(sourceRoot: Self.root, lookup: Self.catalog.step)
         for width in [40, 80, 120] {
             #expect(audit.overflowingLines(lesson, width: width) == [], "day \(day) at width \(width)")
-            let view = LessonView(lesson: lesson, sourceRoot: Self.root)
+            let view = LessonView(lesson: lesson, sourceRoot: Self.root, lookup: Self.catalog.step)
             let plain = TerminalRenderer.plain(width: width).render(view.blocks())
             let flowing = plain.replacingOccurrences(of: "\n", with: " ")
             #expect(flowing.contains("Day \(day): \(lesson.title)"))
@@ -59,10 +69,10 @@ import TestSupport
         let workspace = try TestSupport.makeTempDirectory(prefix: "drift-day\(day)")
         defer { try? FileManager.default.removeItem(at: workspace) }
         let directory = workspace.appendingPathComponent(String(format: "day%02d", day))
-        let runner = StepRunner(endpoint: nil)
+        let runner = StepRunner.inProcess()
         var allRegistered = true
         for block in lesson.steps {
-            guard let step = Steps.step(id: block.id) else {
+            guard let step = runner.lookup(block.id) else {
                 allRegistered = false
                 #expect(block.pending != nil, "step \(block.id) is not registered and not pending")
                 continue
@@ -74,7 +84,8 @@ import TestSupport
                 Issue.record("day \(day): step \(block.id) did not succeed simulated: \(run.outcome)")
                 continue
             }
-            let results = await ConditionEvaluator(directory: directory, now: Date(), output: output).evaluate(block.expectations)
+            let results = await ConditionEvaluator(directory: directory, now: Date(), output: output, decideEvidence: runner.evidenceDecider)
+                .evaluate(block.expectations)
             for result in results where !result.passed {
                 Issue.record("day \(day): step \(block.id): expected \(result.condition): \(result.detail)")
             }
@@ -82,7 +93,7 @@ import TestSupport
         guard allRegistered else { return }
         for check in lesson.checks {
             guard case .evidence(let conditions) = check.kind else { continue }
-            let evaluator = ConditionEvaluator(directory: directory, now: Date()) { id in
+            let evaluator = ConditionEvaluator(directory: directory, now: Date(), decideEvidence: runner.evidenceDecider) { id in
                 await runner.run(id, mode: .simulated, directory: directory)
             }
             for result in await evaluator.evaluate(conditions) where !result.passed {
@@ -122,7 +133,8 @@ import TestSupport
             Step(id: "registered", title: "r", sourceFile: "Src/A.swift") { _ in StepOutput() },
             Step(id: "no-anchors", title: "n", sourceFile: "Src/A.swift") { _ in StepOutput() },
         ]
-        let problems = LessonAudit(sourceRoot: root, lookup: { id in steps.first { $0.id == id } }).stepProblems(lesson)
+        let listing = StepKernel(registry: steps).listing.steps
+        let problems = LessonAudit(sourceRoot: root, lookup: { id in listing.first { $0.id == id } }).stepProblems(lesson)
         #expect(problems == [
             "day 8, line 14: step regsitered is not registered and not declared `pending:` (a typo?)",
             "day 8, line 17: step no-anchors: Src/A.swift has no `// step: no-anchors` anchor",

@@ -2,6 +2,7 @@ import Foundation
 import Lessons
 import Testing
 import TestSupport
+import WorkbookProtocol
 @testable import Workbook
 
 /// The runner and checks against a registry of test steps, in a scratch checkout.
@@ -120,9 +121,7 @@ import TestSupport
             console = RecordingConsole(answers: answers, interactive: interactive)
             let paths = WorkbookPaths(days: root.appendingPathComponent("days"), sourceRoot: root,
                                       workspace: root.appendingPathComponent("workspace"))
-            let registry = steps
-            app = WorkbookApp(paths: paths, console: console, style: .plain80,
-                              runner: StepRunner(lookup: { id in registry.first { $0.id == id } }, endpoint: nil))
+            app = WorkbookApp(paths: paths, console: console, style: .plain80, runner: .inProcess(steps))
         }
 
         func progress() throws -> WorkbookProgress { try ProgressStore(file: app.paths.progressFile).load() }

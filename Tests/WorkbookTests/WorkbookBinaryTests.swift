@@ -15,7 +15,7 @@ import TestSupport
             home = directory.appendingPathComponent("home")
         }
         var env: [String: String] { ["WORKBOOK_HOME": home.path, "NO_COLOR": "1", "PAGER": "cat"] }
-        var unsetting: [String] { ["WORKBOOK_DAYS", "WORKBOOK_SOURCES", "SPIFFE_ENDPOINT_SOCKET", "COLUMNS"] }
+        var unsetting: [String] { ["WORKBOOK_DAYS", "WORKBOOK_SOURCES", "WORKBOOK_KERNEL", "SPIFFE_ENDPOINT_SOCKET", "COLUMNS"] }
 
         @discardableResult
         func workbook(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) throws -> TestSupport.ProcessResult {
@@ -117,6 +117,44 @@ import TestSupport
 
         let plainList = try scratch.workbook(["list", "--plain"])
         #expect(plainList.stdout.contains("[~] Day 3   Anatomy of an X509-SVID"))
+    }
+
+    /// The front end and its kernel: `run` goes through workbook-kernel (found beside the
+    /// workbook, as a plain `swift build` leaves them) in both modes; `show` needs no kernel at all.
+    @Test func runGoesThroughTheKernelInBothModesAndShowNeedsNone() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let kernel = try TestSupport.product("workbook-kernel").path
+
+        let simulated = try scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": kernel])
+        #expect(simulated.status == 0, "\(simulated)")
+        #expect(simulated.stdout.contains("[ok] make-svid ran as expected [simulated]"), "\(simulated)")
+        #expect(simulated.stdout.contains("[ok] x509/svid.0.pem is an X509-SVID for spiffe://example.org/ns/prod/sa/provisioning, valid now"), "\(simulated)")
+        #expect(FileManager.default.fileExists(atPath: scratch.home.appendingPathComponent("day03/x509/svid.0.pem").path))
+
+        // Live: an agent answers, so the run is live; Day 3's steps have no live form, and each
+        // result says it ran simulated.
+        let agent = try AgentHarness()
+        _ = try agent.createEntry("spiffe://example.org/workbook", uid: Int(getuid()))
+        try agent.start()
+        defer { agent.stop() }
+        let live = try scratch.workbook(["run", "3", "--live", "--plain"], env: ["WORKBOOK_KERNEL": kernel, "SPIFFE_ENDPOINT_SOCKET": agent.endpoint])
+        #expect(live.status == 0, "\(live)")
+        #expect(live.stdout.contains("running 2 steps (live where a step has a live form, simulated otherwise)"), "\(live)")
+        #expect(live.stdout.contains("[ok] inspect ran as expected [simulated]"), "\(live)")
+
+        // No kernel at all: show renders and quotes every step from the files; run says in one
+        // line what is missing and how to get it.
+        let nowhere = scratch.directory.appendingPathComponent("no-kernel-here/workbook-kernel").path
+        let shown = try scratch.workbook(["show", "3", "--plain"], env: ["WORKBOOK_KERNEL": nowhere])
+        #expect(shown.status == 0, "\(shown)")
+        #expect(shown.stdout.contains("Step `make-svid`: Mint an X509-SVID"), "\(shown.stdout.prefix(2000))")
+        #expect(shown.stdout.contains("From Sources/Lessons/X509/CertificateAuthority.swift, line"))
+        let run = try scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": nowhere])
+        #expect(run.status != 0)
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run)")
+        #expect(run.stderr.contains("the toolkit kernel (workbook-kernel) is not built yet"), "\(run)")
+        #expect(run.stderr.contains(nowhere), "\(run)")
     }
 
     @Test func runFourteenRunsEveryStepSimulated() throws {

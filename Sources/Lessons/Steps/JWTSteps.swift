@@ -6,14 +6,14 @@ import SpiffeLocalTrustDomain
 import SpiffeJWT
 import SpiffeWorkloadAPI
 import SpiffeX509
+import WorkbookProtocol
 
 /// Steps for the JWT lessons: Day 5 (jwt-svid, jwt-parse, jwt-validate), Day 6 (bundle-show) and
 /// Day 15 (jwt-svid-aws, oidc-discovery).
 ///
-/// Simulated mode keeps the trust domain's JWT authorities in the step's workspace (`jwt/`) and
-/// shares the X.509 CA of the X.509 steps there (`x509/ca/`), so a day that runs both sees one
-/// trust domain: the bundle holds the CA that signed the SVIDs next to the key that signed the
-/// tokens. Files for lessons to check: `jwt/jwt_svid.token` (mode 0600), `jwt/jwt_bundle.json`,
+/// Simulated mode keeps the trust domain's JWT authorities beside its X.509 CA, in the day's
+/// `state/trust-domains/example.org/`, so a day that runs both kinds of step sees one trust
+/// domain: the bundle holds the CA that signed the SVIDs next to the key that signed the tokens. Files for lessons to check: `jwt/jwt_svid.token` (mode 0600), `jwt/jwt_bundle.json`,
 /// `jwt/bundle.json`, `jwt/jwt_svid_aws.token`.
 let jwtSteps: [Step] = [
     Step(
@@ -74,8 +74,8 @@ enum JWTLesson {
         context.workspace.appendingPathComponent("jwt", isDirectory: true)
     }
 
-    /// The trust domain's authorities: the same directory the X.509 steps sign with, so Day 6's
-    /// bundle holds the CA that signed Day 3's SVIDs beside the JWT key.
+    /// The trust domain's authorities: the same directory the day's X.509 steps sign with, so its
+    /// bundle holds the CA that signed those SVIDs beside the JWT key.
     static func authorities(_ context: StepContext, lines: inout [String]) throws -> TrustDomainDirectory.Authorities {
         let authorities = try context.state.trustDomain(spiffeID.trustDomain).loadOrCreate(
             trustDomain: spiffeID.trustDomain, jwt: .anyKey, renewal: .simulated, now: context.now())

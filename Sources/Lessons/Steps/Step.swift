@@ -1,14 +1,6 @@
 import Foundation
 import SpiffeLocalTrustDomain
-
-/// Where a step gets its SVIDs from.
-///
-/// `live` talks to a Workload API endpoint (a real SPIRE agent, or `spiffe-demo agent`);
-/// `simulated` uses an in-process CA, so every exercise also runs with no agent at all.
-public enum RunMode: String, Sendable, Codable, CaseIterable {
-    case simulated
-    case live
-}
+import WorkbookProtocol
 
 /// Everything a step may touch: the mode, the learner's workspace and the clock.
 public struct StepContext: Sendable {
@@ -34,18 +26,6 @@ public struct StepContext: Sendable {
         self.workspace = workspace
         self.endpoint = endpoint
         self.now = now
-    }
-}
-
-/// What a step printed, plus named facts that checks and the drift test can assert on
-/// (for example `spiffe_id`, `svid_path`).
-public struct StepOutput: Sendable {
-    public var lines: [String]
-    public var facts: [String: String]
-
-    public init(lines: [String] = [], facts: [String: String] = [:]) {
-        self.lines = lines
-        self.facts = facts
     }
 }
 

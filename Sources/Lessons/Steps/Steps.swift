@@ -1,3 +1,5 @@
+import WorkbookProtocol
+
 /// The registry the workbook runs: step id -> Swift function.
 ///
 /// Each concept keeps its steps in its own file (X509Steps.swift, WorkloadSteps.swift, …);

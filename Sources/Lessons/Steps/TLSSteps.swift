@@ -6,6 +6,7 @@ import SpiffeLocalTrustDomain
 import SpiffeTLS
 import SpiffeWorkloadAPI
 import SpiffeX509
+import WorkbookProtocol
 import Synchronization
 
 /// Steps for Day 14 (the two-service SVID exchange) and Day 18 (mTLS with SVIDs).

@@ -5,6 +5,7 @@ import SpiffeIdentity
 import SpiffeLocalTrustDomain
 import SpiffeWorkloadAPI
 import SpiffeX509
+import WorkbookProtocol
 
 /// Steps for the Workload API lessons (Days 4, 8, 11, 13).
 let workloadSteps: [Step] = [

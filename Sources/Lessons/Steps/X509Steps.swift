@@ -4,6 +4,7 @@ import SpiffeFormats
 import SpiffeIdentity
 import SpiffeLocalTrustDomain
 import SpiffeX509
+import WorkbookProtocol
 import X509
 
 /// Steps for the X.509 lessons: Day 3 (make-svid, inspect), Day 16 (inspect), Day 17 (validate).

@@ -1,8 +1,5 @@
 import Foundation
-import Lessons
-import SpiffeFormats
-import SpiffeX509
-import X509
+import WorkbookProtocol
 
 /// Verifies conditions against real state: files in the day's workspace, a step's output, or a
 /// step run now.
@@ -14,11 +11,18 @@ public struct ConditionEvaluator: Sendable {
     public var output: StepOutput?
     /// Runs a step by id (for `step <id> fact …` evidence).
     public var runStep: (@Sendable (String) async -> StepRun)?
+    /// Decides `svid` and `chain`, which need X.509: the kernel's job (`StepRunner.evaluate`).
+    public var decideEvidence: (@Sendable (Evidence, URL, Date) async -> EvidenceResult)?
 
-    public init(directory: URL, now: Date, output: StepOutput? = nil, runStep: (@Sendable (String) async -> StepRun)? = nil) {
+    public init(
+        directory: URL, now: Date, output: StepOutput? = nil,
+        decideEvidence: (@Sendable (Evidence, URL, Date) async -> EvidenceResult)?,
+        runStep: (@Sendable (String) async -> StepRun)? = nil
+    ) {
         self.directory = directory
         self.now = now
         self.output = output
+        self.decideEvidence = decideEvidence
         self.runStep = runStep
     }
 
@@ -54,39 +58,11 @@ public struct ConditionEvaluator: Sendable {
             return actual == bits ? result(true, "\(path) has mode \(shown)")
                 : result(false, "\(path) has mode \(shown), expected \(String(bits, radix: 8).leftPadded(to: 4, with: "0"))")
 
-        case .svid(let path, let expected):
-            let certificates: [Certificate]
-            switch readCertificates(path) {
-            case .failure(let message): return result(false, message)
-            case .success(let list): certificates = list
-            }
-            let leaf = certificates[0]
-            let id: String
-            do {
-                id = try CertificateNames.spiffeID(of: leaf).description
-            } catch {
-                return result(false, "\(path) is not an X509-SVID: \(error)")
-            }
-            guard id == expected else { return result(false, "\(path) carries \(id), expected \(expected)") }
-            guard leaf.notValidBefore <= now else {
-                return result(false, "\(path) is not valid yet (notBefore \(leaf.notValidBefore))")
-            }
-            guard now <= leaf.notValidAfter else {
-                return result(false, "\(path) expired at \(leaf.notValidAfter)")
-            }
-            return result(true, "\(path) is an SVID for \(id), valid until \(leaf.notValidAfter)")
+        case .svid(let path, let id):
+            return await decide(.svid(path: path, id: id), result)
 
-        case .chain(let svidPath, let bundlePath):
-            let chain: [Certificate], authorities: [Certificate]
-            switch readCertificates(svidPath) {
-            case .failure(let message): return result(false, message)
-            case .success(let list): chain = list
-            }
-            switch readCertificates(bundlePath) {
-            case .failure(let message): return result(false, message)
-            case .success(let list): authorities = list
-            }
-            return verifySignatures(chain: chain, authorities: authorities, svidPath: svidPath, bundlePath: bundlePath, result: result)
+        case .chain(let svid, let bundle):
+            return await decide(.chain(svid: svid, bundle: bundle), result)
 
         case .fact(let name, let value):
             guard let output else { return result(false, "no step output to look at") }
@@ -123,40 +99,9 @@ public struct ConditionEvaluator: Sendable {
         }
     }
 
-    private enum ReadResult { case success([Certificate]), failure(String) }
-
-    private func readCertificates(_ path: String) -> ReadResult {
-        let url = directory.appendingPathComponent(path)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            return .failure("\(path) does not exist in \(directory.path)")
-        }
-        do {
-            let certificates = try PEM.certificates(from: data, source: path)
-            guard !certificates.isEmpty else { return .failure("\(path) holds no certificate") }
-            return .success(certificates)
-        } catch {
-            return .failure("\(path) does not parse: \(error)")
-        }
-    }
-
-    /// Follows signatures from the leaf up through the SVID file's intermediates until a bundle
-    /// authority signed the last one. This is the chain-of-signatures part of path validation
-    /// only; the full validator (RFC 5280 plus the SPIFFE leaf rules) is taught on Day 17.
-    private func verifySignatures(
-        chain: [Certificate], authorities: [Certificate], svidPath: String, bundlePath: String,
-        result: (Bool, String) -> ConditionResult
-    ) -> ConditionResult {
-        var current = chain[0]
-        var remaining = Array(chain.dropFirst())
-        for _ in 0...chain.count {
-            if let authority = authorities.first(where: { $0.publicKey.isValidSignature(current.signature, for: current) }) {
-                return result(true, "\(svidPath) is signed by \(authority.subject) from \(bundlePath)")
-            }
-            guard let index = remaining.firstIndex(where: { $0.publicKey.isValidSignature(current.signature, for: current) }) else {
-                return result(false, "no CA in \(bundlePath) signed \(svidPath) (issuer \(current.issuer))")
-            }
-            current = remaining.remove(at: index)
-        }
-        return result(false, "no CA in \(bundlePath) signed \(svidPath)")
+    private func decide(_ evidence: Evidence, _ result: (Bool, String) -> ConditionResult) async -> ConditionResult {
+        guard let decideEvidence else { return result(false, "checking this needs the toolkit kernel, which is not connected here") }
+        let answer = await decideEvidence(evidence, directory, now)
+        return result(answer.passed, answer.detail)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Lessons
+import WorkbookProtocol
 
 /// The drift checks: does a lesson still agree with the code it quotes and runs?
 ///
@@ -7,9 +7,9 @@ import Lessons
 /// written once and can be tested on made-up lessons.
 public struct LessonAudit: Sendable {
     public var sourceRoot: URL
-    public var lookup: @Sendable (String) -> Step?
+    public var lookup: @Sendable (String) -> StepInfo?
 
-    public init(sourceRoot: URL, lookup: @escaping @Sendable (String) -> Step? = { Steps.step(id: $0) }) {
+    public init(sourceRoot: URL, lookup: @escaping @Sendable (String) -> StepInfo?) {
         self.sourceRoot = sourceRoot
         self.lookup = lookup
     }

@@ -1,5 +1,5 @@
 import Foundation
-import Lessons
+import WorkbookProtocol
 
 /// Turns a lesson into the Markdown a learner reads: a title block with the agenda and concepts,
 /// then the body with each step block replaced by the step's real source (quoted by anchors) and
@@ -8,10 +8,10 @@ public struct LessonView: Sendable {
     public var lesson: Lesson
     public var sourceRoot: URL?
     public var progress: DayProgress
-    public var lookup: @Sendable (String) -> Step?
+    public var lookup: @Sendable (String) -> StepInfo?
 
     public init(lesson: Lesson, sourceRoot: URL?, progress: DayProgress = DayProgress(),
-                lookup: @escaping @Sendable (String) -> Step? = { Steps.step(id: $0) }) {
+                lookup: @escaping @Sendable (String) -> StepInfo?) {
         self.lesson = lesson
         self.sourceRoot = sourceRoot
         self.progress = progress
@@ -127,7 +127,7 @@ public struct LessonView: Sendable {
 
     public enum Quote { case success(StepSource), failure(String) }
 
-    public func quote(_ step: Step) -> Quote {
+    public func quote(_ step: StepInfo) -> Quote {
         guard let root = sourceRoot else { return .failure("the package sources (Sources/Lessons) were not found; set WORKBOOK_SOURCES") }
         do {
             return .success(try StepSource.extract(id: step.anchor, file: step.sourceFile, root: root))

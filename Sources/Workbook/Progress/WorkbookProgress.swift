@@ -1,5 +1,5 @@
 import Foundation
-import Lessons
+import WorkbookProtocol
 
 /// The learner's progress, kept in `<workspace>/progress.json` (pretty-printed JSON with sorted
 /// keys, so it reads and diffs well and can be fixed by hand).

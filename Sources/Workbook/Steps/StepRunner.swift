@@ -1,12 +1,13 @@
 import Foundation
-import Lessons
+import WorkbookProtocol
 
 /// The result of running one step, labelled with the mode it ran in.
 public struct StepRun: Sendable {
     public enum Outcome: Sendable {
         case succeeded(StepOutput)
         case failed(String)
-        /// The lesson names a step that is not registered yet, or the step threw `StepUnavailable`.
+        /// The lesson names a step that is not registered yet, the step threw `StepUnavailable`,
+        /// or the kernel cannot be reached.
         case unavailable(String)
     }
 
@@ -20,47 +21,47 @@ public struct StepRun: Sendable {
     }
 }
 
-/// Runs registered steps for a day, in a directory of the learner's workspace.
+/// Runs registered steps for a day, in a directory of the learner's workspace, through the kernel.
 public struct StepRunner: Sendable {
-    /// Looks a step up by id (the Lessons registry by default; tests may pass their own).
-    public var lookup: @Sendable (String) -> Step?
-    public var now: @Sendable () -> Date
+    /// The registry as the workbook knows it without the kernel (what `show` uses).
+    public var catalog: StepCatalog
+    public var kernel: any KernelConnection
+    /// A fixed time for every step and check (tests); nil: the kernel's own clock.
+    public var at: Date?
     public var endpoint: String?
 
     public init(
-        lookup: @escaping @Sendable (String) -> Step? = { Steps.step(id: $0) },
-        now: @escaping @Sendable () -> Date = { Date() },
+        catalog: StepCatalog, kernel: any KernelConnection, at: Date? = nil,
         endpoint: String? = ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"]
     ) {
-        self.lookup = lookup
-        self.now = now
+        self.catalog = catalog
+        self.kernel = kernel
+        self.at = at
         self.endpoint = endpoint
     }
+
+    /// The step registered as `id`, if any.
+    public func lookup(_ id: String) -> StepInfo? { catalog.step(id) }
 
     /// Runs `id` in `mode` with `directory` as its workspace.
     ///
     /// A step that supports only the simulated mode runs simulated even when live was asked for;
     /// the result says so, because every result is labelled with the mode it really ran in.
     public func run(_ id: String, mode requested: RunMode, directory: URL, pendingReason: String? = nil) async -> StepRun {
-        guard let step = lookup(id) else {
+        guard lookup(id) != nil else {
             let why = pendingReason.map { "step \(id) is not available yet: \($0)" }
                 ?? "step \(id) is not registered in the Lessons step registry"
             return StepRun(stepID: id, mode: requested, outcome: .unavailable(why))
         }
-        let mode = step.modes.contains(requested) ? requested : (step.modes.contains(.simulated) ? .simulated : requested)
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let result = try await kernel.run(id, mode: requested, directory: directory, endpoint: endpoint, at: at)
+            switch result.outcome {
+            case .succeeded: return StepRun(stepID: id, mode: result.mode, outcome: .succeeded(result.output))
+            case .failed: return StepRun(stepID: id, mode: result.mode, outcome: .failed(result.message ?? "failed"))
+            case .unavailable: return StepRun(stepID: id, mode: result.mode, outcome: .unavailable(result.message ?? "unavailable"))
+            }
         } catch {
-            return StepRun(stepID: id, mode: mode, outcome: .failed("cannot create \(directory.path): \(error.localizedDescription)"))
-        }
-        let context = StepContext(mode: mode, workspace: directory, endpoint: endpoint, now: now)
-        do {
-            let output = try await step.run(context)
-            return StepRun(stepID: id, mode: mode, outcome: .succeeded(output))
-        } catch let unavailable as StepUnavailable {
-            return StepRun(stepID: id, mode: mode, outcome: .unavailable(unavailable.description))
-        } catch {
-            return StepRun(stepID: id, mode: mode, outcome: .failed(String(describing: error)))
+            return StepRun(stepID: id, mode: requested, outcome: .unavailable(error.description))
         }
     }
 }

@@ -1,0 +1,117 @@
+import ArgumentParser
+import CommandLineMain
+import Foundation
+import Lessons
+import WorkbookProtocol
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `workbook-kernel`: the toolkit side of the workbook. The workbook runs it once per request and
+/// reads one JSON object from its stdout (KernelProtocol; days/README.md documents it).
+@main
+struct WorkbookKernelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: KernelProtocol.executableName,
+        abstract: "Runs the workbook's steps and decides its X.509 evidence; answers in JSON (protocol \(KernelProtocol.version)).",
+        discussion: """
+            The workbook starts this program for every step it runs; a learner never needs to. \
+            Each subcommand prints one JSON object on stdout with a "protocol" member, so a \
+            workbook and a kernel built from different checkouts notice it.
+            """,
+        subcommands: [ListSteps.self, RunStep.self, CheckEvidence.self]
+    )
+
+    static func main() async {
+        await CommandLineMain.main(WorkbookKernelCommand.self, tool: KernelProtocol.executableName) { error in
+            CommandLineMain.printError("\(KernelProtocol.executableName): \(CommandLineMain.printable(String(describing: error)))")
+            Glibc.exit(1)
+        }
+    }
+
+    /// Writes an answer as one line of JSON.
+    static func answer(_ value: some Encodable, pretty: Bool = false) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+    }
+
+    /// `--at`: seconds since 1970, so the front end's clock (and a test's) reaches the steps.
+    static func clock(_ at: Double?) -> @Sendable () -> Date {
+        guard let at else { return { Date() } }
+        let fixed = Date(timeIntervalSince1970: at)
+        return { fixed }
+    }
+}
+
+struct ListSteps: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steps", abstract: "The step registry (StepListing).")
+
+    @Flag(help: "Indented, sorted JSON: the form committed as Sources/Lessons/Steps/registry.json.")
+    var pretty = false
+
+    func run() async throws {
+        try WorkbookKernelCommand.answer(StepKernel().listing, pretty: pretty)
+    }
+}
+
+struct RunStep: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Runs one step in a day's workspace directory (StepResult).")
+
+    @Argument(help: "The step's id.")
+    var step: String
+
+    @Option(help: ArgumentHelp("The day's workspace directory: the step's files go below it.", valueName: "dir"))
+    var dir: String
+
+    @Flag(help: "Run against the Workload API (steps that have no live form run simulated, and say so).")
+    var live = false
+
+    @Option(help: ArgumentHelp("The Workload API endpoint for --live (default: SPIFFE_ENDPOINT_SOCKET).", valueName: "address"))
+    var endpoint: String?
+
+    @Option(help: ArgumentHelp("Run as if it were this time, in seconds since 1970.", valueName: "seconds"))
+    var at: Double?
+
+    func run() async throws {
+        let result = await StepKernel().run(
+            step, mode: live ? .live : .simulated, directory: URL(fileURLWithPath: dir),
+            endpoint: endpoint ?? ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"],
+            now: WorkbookKernelCommand.clock(at))
+        try WorkbookKernelCommand.answer(result)
+    }
+}
+
+struct CheckEvidence: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evidence",
+        abstract: "Decides evidence that needs X.509: `svid <path> <spiffe-id>` or `chain <svid> <bundle>` (EvidenceResult).")
+
+    @Argument(help: ArgumentHelp("svid or chain.", valueName: "kind"))
+    var kind: String
+
+    @Argument(help: ArgumentHelp("For svid: the PEM file and the SPIFFE ID; for chain: the SVID file and the bundle file.", valueName: "argument"))
+    var arguments: [String]
+
+    @Option(help: ArgumentHelp("The day's workspace directory; paths are relative to it.", valueName: "dir"))
+    var dir: String
+
+    @Option(help: ArgumentHelp("Decide as if it were this time, in seconds since 1970.", valueName: "seconds"))
+    var at: Double?
+
+    func run() async throws {
+        let evidence: Evidence
+        switch (kind, arguments.count) {
+        case ("svid", 2): evidence = .svid(path: arguments[0], id: arguments[1])
+        case ("chain", 2): evidence = .chain(svid: arguments[0], bundle: arguments[1])
+        default: throw ValidationError("expected `svid <path> <spiffe-id>` or `chain <svid> <bundle>`")
+        }
+        let result = StepKernel().evaluate(evidence, directory: URL(fileURLWithPath: dir), now: WorkbookKernelCommand.clock(at)())
+        try WorkbookKernelCommand.answer(result)
+    }
+}
