@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 
@@ -155,6 +158,51 @@ import TestSupport
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run)")
         #expect(run.stderr.contains("the toolkit kernel (workbook-kernel) is not built yet"), "\(run)")
         #expect(run.stderr.contains(nowhere), "\(run)")
+    }
+
+    /// What a learner meets when the kernel is not what this workbook expects: each is one line
+    /// that names the way out, and nothing is recorded as run.
+    @Test func aKernelOfAnotherCheckoutOrABuildThatFailedIsOneLine() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        // A kernel that answers with another protocol number.
+        let other = scratch.directory.appendingPathComponent("other-kernel")
+        try "#!/bin/sh\necho '{\"protocol\": 99}'\n".write(to: other, atomically: true, encoding: .utf8)
+        chmod(other.path, 0o755)
+        let mismatch = try scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": other.path])
+        #expect(mismatch.status == 1, "\(mismatch)")
+        #expect(mismatch.stdout.contains("speaks kernel protocol 99, this workbook speaks 1"), "\(mismatch)")
+        // A kernel that crashes: its last stderr line is shown.
+        let crashing = scratch.directory.appendingPathComponent("crashing-kernel")
+        try "#!/bin/sh\necho 'Fatal error: boom' >&2\nkill -SEGV $$\n".write(to: crashing, atomically: true, encoding: .utf8)
+        chmod(crashing.path, 0o755)
+        let crashed = try scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": crashing.path])
+        #expect(crashed.status == 1, "\(crashed)")
+        #expect(crashed.stdout.contains("failed (signaled(11)): Fatal error: boom") || crashed.stdout.contains("Fatal error: boom"), "\(crashed)")
+        let progress = try String(contentsOf: scratch.home.appendingPathComponent("progress.json"), encoding: .utf8)
+        #expect(!progress.contains("\"passed\""), "nothing ran, nothing passed: \(progress)")
+
+        // The background first build failed: one line with the log's path, before any step.
+        let build = scratch.home.appendingPathComponent(".kernel-build")
+        try FileManager.default.createDirectory(at: build, withIntermediateDirectories: true)
+        try "1\n".write(to: build.appendingPathComponent("status"), atomically: true, encoding: .utf8)
+        let failed = try scratch.workbook(["run", "3", "--plain"])
+        #expect(failed.status == 2, "\(failed)")
+        #expect(failed.stderr == "workbook: building the toolkit kernel failed; the compiler's output is in \(build.appendingPathComponent("log").path)\n", "\(failed)")
+        #expect(!failed.stdout.contains("Step 1 of"), "\(failed)")
+    }
+
+    /// The front end is a front end: none of the toolkit's heavy dependencies is linked into it.
+    @Test func theWorkbookLinksNoGRPCTLSOrCrypto() throws {
+        let symbols = try TestSupport.run("nm", ["--defined-only", try TestSupport.product("workbook").path], deadline: 120)
+        #expect(symbols.status == 0, "\(symbols.stderr)")
+        #expect(symbols.stdout.count > 10_000, "nm printed too little to judge")
+        for module in ["GRPCCore", "NIOSSL", "X509", "Crypto", "SwiftProtobuf", "Lessons", "SpiffeX509"] {
+            // Swift mangles a module name as <length><name>; a symbol of that module contains it.
+            #expect(!symbols.stdout.contains("\(module.count)\(module)"), "the workbook links \(module)")
+        }
+        // BoringSSL is C: its symbols carry swift-crypto's prefix instead.
+        #expect(!symbols.stdout.contains("CCryptoBoringSSL_"), "the workbook links BoringSSL")
     }
 
     @Test func runFourteenRunsEveryStepSimulated() throws {
