@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "spiffe-demo", targets: ["spiffe-demo"]),
         .executable(name: "workbook", targets: ["WorkbookCommand"]),
         .executable(name: "workbook-kernel", targets: ["WorkbookKernel"]),
+        .executable(name: "exercise-grader", targets: ["ExerciseGrader"]),
         .executable(name: "spiffe-bench", targets: ["spiffe-bench"]),
         // The toolkit as libraries, one per concept, for Swift services of your own (README:
         // "Use the toolkit in your own Swift service").
@@ -270,6 +271,45 @@ let package = Package(
             path: "Sources/WorkbookKernel",
             swiftSettings: swiftSettings
         ),
+        // MARK: Exercises the learner writes
+        // The cases and the types the exercises use; the learner never edits these.
+        .target(
+            name: "ExerciseKit",
+            dependencies: [
+                "SpiffeIdentity",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Sources/ExerciseKit",
+            swiftSettings: swiftSettings
+        ),
+        // The learner's files: one per exercise, each a stub that throws .notDone until written.
+        .target(
+            name: "Exercises",
+            dependencies: [
+                "ExerciseKit", "SpiffeIdentity",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Sources/Exercises",
+            swiftSettings: swiftSettings
+        ),
+        // The reference solutions, graded in CI and shown by `workbook solution N`.
+        .target(
+            name: "ExerciseSolutions",
+            dependencies: [
+                "ExerciseKit", "SpiffeIdentity",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Sources/ExerciseSolutions",
+            swiftSettings: swiftSettings
+        ),
+        // Grades Sources/Exercises; small (no gRPC, no TLS), so a rebuild after an edit is quick.
+        .executableTarget(
+            name: "ExerciseGrader",
+            dependencies: ["ExerciseKit", "Exercises"],
+            path: "Sources/ExerciseGrader",
+            swiftSettings: swiftSettings
+        ),
         // Benchmarks print figures; they are never timed tests.
         .executableTarget(
             name: "spiffe-bench",
@@ -336,6 +376,14 @@ let package = Package(
         .testTarget(
             name: "WorkbookTests",
             dependencies: ["Lessons", "TestSupport", "Workbook", "WorkbookProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExerciseTests",
+            dependencies: [
+                "ExerciseKit", "Exercises", "ExerciseSolutions", "SpiffeIdentity",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,35 @@
+// exercise-grader: grades the learner's exercises in Sources/Exercises against the cases they do
+// not see. The workbook builds it (incrementally, in the checkout's own build folder) and runs it
+// as a child process with a time limit, reading one JSON GradingEvent per line.
+//
+//     exercise-grader grade <exercise-id>
+//     exercise-grader list
+import ExerciseKit
+import Exercises
+import Foundation
+
+func emit(_ event: GradingEvent) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    // Written straight to the file descriptor: nothing may sit in a buffer if the next case traps.
+    FileHandle.standardOutput.write((try! encoder.encode(event)) + Data("\n".utf8))
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "list":
+    for exercise in ExerciseCatalog.all { print("\(exercise.id)\tday \(exercise.day)\t\(exercise.file)") }
+case "grade" where arguments.count == 2:
+    let cases: [GradingCase]
+    switch arguments[1] {
+    case LeafKeyUsageCases.exercise.id: cases = LeafKeyUsageCases.cases(leafKeyUsageProblem)
+    case PeerAuthorizationCases.exercise.id: cases = PeerAuthorizationCases.cases(isAuthorized)
+    default:
+        FileHandle.standardError.write(Data("exercise-grader: no exercise '\(arguments[1])' (known: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")))\n".utf8))
+        exit(64)
+    }
+    _ = Grading.run(arguments[1], cases, report: emit)
+default:
+    FileHandle.standardError.write(Data("usage: exercise-grader grade <exercise-id> | exercise-grader list\n".utf8))
+    exit(64)
+}
