@@ -23,6 +23,12 @@ extension WorkbookApp {
         let asked = lesson.checks.filter { all || record.checks[$0.id]?.correct != true }
         var summary = CheckSummary()
         var inputEnded = false
+        // Evidence is decided by the kernel: when it cannot answer, evidence checks are skipped
+        // with one line that says why, rather than counted as wrong.
+        var kernelProblem: KernelError?
+        if asked.contains(where: \.isEvidence) {
+            do { try await runner.kernel.ready() } catch { kernelProblem = error }
+        }
 
         if asked.isEmpty {
             console.line("All \(lesson.checks.count) checks of Day \(day) are answered correctly already (use --all to answer them again).")
@@ -50,6 +56,11 @@ extension WorkbookApp {
             }
 
             if case .evidence(let conditions) = check.kind {
+                if let kernelProblem {
+                    summary.skipped += 1
+                    console.line(paint("skipped: \(kernelProblem)", .warn))
+                    continue
+                }
                 if scripted == nil && !inputEnded {
                     let reply = console.ask("Press Enter to verify (s to skip): ")
                     if reply == nil { inputEnded = true }

@@ -48,6 +48,9 @@ extension WorkbookApp {
         let mode = try chooseMode(live: live)
         // Steps run in the kernel: say at once, in one line, when it is missing (or wait for its
         // first build), rather than once per step.
+        if let problem = runner.catalog.problem {
+            throw .stepCatalogUnreadable(problem)
+        }
         if blocks.contains(where: { runner.lookup($0.id) != nil }) {
             do { try await runner.kernel.ready() } catch { throw .kernelUnavailable(error) }
         }

@@ -14,6 +14,7 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownCheck(day: Int, check: String, known: [String])
     case liveEndpointUnavailable(String)
     case kernelUnavailable(KernelError)
+    case stepCatalogUnreadable(String)
     case cancelled
 
     public var description: String {
@@ -45,6 +46,8 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
             return "day \(day) has no check '\(check)' (its checks: \(known.joined(separator: ", ")))"
         case .kernelUnavailable(let error):
             return error.description
+        case .stepCatalogUnreadable(let problem):
+            return "the step registry the workbook reads cannot be used: \(problem) (scripts/generate-step-registry writes it)"
         case .liveEndpointUnavailable(let reason):
             return reason
         case .cancelled:

@@ -25,25 +25,41 @@ struct WorkbookKernelCommand: AsyncParsableCommand {
         subcommands: [ListSteps.self, RunStep.self, CheckEvidence.self]
     )
 
+    /// The answer's channel: the stdout the workbook reads. Everything else the toolkit might
+    /// print on stdout goes to stderr instead, so no stray line can break the JSON.
+    nonisolated(unsafe) static var answerChannel = FileHandle.standardOutput
+
     static func main() async {
+        let saved = dup(STDOUT_FILENO)
+        if saved >= 0, dup2(STDERR_FILENO, STDOUT_FILENO) >= 0 {
+            answerChannel = FileHandle(fileDescriptor: saved, closeOnDealloc: false)
+        }
         await CommandLineMain.main(WorkbookKernelCommand.self, tool: KernelProtocol.executableName) { error in
             CommandLineMain.printError("\(KernelProtocol.executableName): \(CommandLineMain.printable(String(describing: error)))")
+            #if canImport(Glibc)
             Glibc.exit(1)
+            #else
+            Darwin.exit(1)
+            #endif
         }
     }
 
-    /// Writes an answer as one line of JSON.
+    /// Writes an answer as one line of JSON on the answer channel.
     static func answer(_ value: some Encodable, pretty: Bool = false) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+        answerChannel.write(try encoder.encode(value) + Data("\n".utf8))
     }
 
-    /// `--at`: seconds since 1970, so the front end's clock (and a test's) reaches the steps.
+    /// `--at`: seconds since 1970, so the front end's clock (and a test's) reaches the steps. The
+    /// clock starts there and runs on, since steps that wait for a rotation need time to pass.
     static func clock(_ at: Double?) -> @Sendable () -> Date {
         guard let at else { return { Date() } }
-        let fixed = Date(timeIntervalSince1970: at)
-        return { fixed }
+        let start = Date(timeIntervalSince1970: at), began = ContinuousClock.now
+        return {
+            let elapsed = ContinuousClock.now - began
+            return start + Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
     }
 }
 

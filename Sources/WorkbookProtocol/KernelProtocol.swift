@@ -4,7 +4,7 @@
 /// minute; the kernel builds while the learner reads.
 ///
 /// One request is one run of the kernel, its arguments the request and one JSON object on stdout
-/// the answer (days/README.md, "The kernel protocol"):
+/// the answer (days/README.md, "The kernel"):
 ///
 ///     workbook-kernel steps                                   -> StepListing
 ///     workbook-kernel run <step> --dir DIR [--live] [--endpoint E] [--at T]   -> StepResult

@@ -24,10 +24,15 @@ import WorkbookProtocol
     /// What `workbook show` knows of the steps without a kernel.
     static let catalog = StepCatalog.load(sourceRoot: root)
 
-    @Test func theCommittedCatalogIsTheKernelsRegistry() {
+    @Test func theCommittedCatalogIsTheKernelsRegistry() throws {
         #expect(Self.catalog.problem == nil, "\(Self.catalog.problem ?? "")")
         #expect(Self.catalog.steps == StepKernel().listing.steps,
                 "\(StepCatalog.file) is not the registry: regenerate it with scripts/generate-step-registry")
+        // Byte for byte what the kernel program answers, protocol number included.
+        let answer = try TestSupport.run(try TestSupport.product("workbook-kernel").path, ["steps", "--pretty"], deadline: 60)
+        #expect(answer.status == 0, "\(answer)")
+        let committed = try String(contentsOf: Self.root.appendingPathComponent(StepCatalog.file), encoding: .utf8)
+        #expect(answer.stdout == committed, "\(StepCatalog.file) differs from `workbook-kernel steps --pretty`: run scripts/generate-step-registry")
     }
 
     @Test func theTwoFormatLessonsExist() {

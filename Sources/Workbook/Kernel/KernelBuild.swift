@@ -21,6 +21,24 @@ public struct KernelBuild: Sendable {
     public var log: URL { directory.appendingPathComponent("log") }
     var pidFile: URL { directory.appendingPathComponent("pid") }
     var statusFile: URL { directory.appendingPathComponent("status") }
+    var lockFile: URL { directory.appendingPathComponent("lock") }
+
+    /// When the last build ended (its status was written); the distant past if none did.
+    public var endedAt: Date {
+        ((try? FileManager.default.attributesOfItem(atPath: statusFile.path))?[.modificationDate] as? Date) ?? .distantPast
+    }
+
+    /// Whether scripts/build-kernel holds its lock: it does for as long as it builds.
+    func lockIsHeld() -> Bool {
+        let fd = open(lockFile.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
 
     /// How long a running build's log may stay unchanged before the build is taken for dead.
     static let silenceLimit: TimeInterval = 600
@@ -34,10 +52,13 @@ public struct KernelBuild: Sendable {
     }
 
     public func state() -> State {
-        if let status = read(statusFile) {
+        // The lock says "running" from the first moment; the pid (written by scripts/workbook as
+        // it starts the build) covers the instant before the build takes the lock.
+        let running = lockIsHeld() || (read(statusFile) == nil && read(pidFile).flatMap { pid_t($0) }.map { kill($0, 0) == 0 || errno == EPERM } == true)
+        if !running, let status = read(statusFile) {
             return status == "0" ? .idle : .failed(status: status)
         }
-        guard let pidText = read(pidFile), let pid = pid_t(pidText), kill(pid, 0) == 0 || errno == EPERM else {
+        guard running else {
             return .idle   // never started, or died without a word (the kernel, if any, is used)
         }
         // A pid file left by a build that was killed (the pid may since belong to another

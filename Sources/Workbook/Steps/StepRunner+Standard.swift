@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 import WorkbookProtocol
 
@@ -7,7 +12,10 @@ extension StepRunner {
     /// the workbook or in the first-run build folder. While that first build is still going, a
     /// step or a check that needs the kernel waits for it with a progress bar on stderr.
     public static func standard(paths: WorkbookPaths, console: any Console, glyphs: Glyphs) -> StepRunner {
-        let build = KernelBuild(directory: paths.workspace.appendingPathComponent(".kernel-build"))
+        // A kernel named in $WORKBOOK_KERNEL is used as it is; the background build is followed
+        // only when its output is one of the candidates.
+        let explicit = !(ProcessInfo.processInfo.environment["WORKBOOK_KERNEL"] ?? "").isEmpty
+        let build = explicit ? nil : KernelBuild(directory: paths.workspace.appendingPathComponent(".kernel-build"))
         let bar = BuildProgressBar(console: console)
         let kernel = ProcessKernel(
             candidates: ProcessKernel.candidates(sourceRoot: paths.sourceRoot), build: build,
@@ -41,8 +49,14 @@ final class BuildProgressBar: Sendable {
         self.console = console
     }
 
+    /// `done` -1: the wait is over (the redrawn line gets its newline).
     func show(done: Int, total: Int) {
-        let interactive = console.isInteractive
+        // The bar goes to stderr, so that is the stream whose terminal matters.
+        let interactive = console is StandardConsole && isatty(2) == 1
+        if done < 0 {
+            if interactive, shown.withLock({ $0.started }) { console.err("\n") }
+            return
+        }
         let (first, redraw) = shown.withLock { state -> (Bool, Bool) in
             let first = !state.started
             state.started = true

@@ -61,7 +61,13 @@ public struct StepRunner: Sendable {
             case .unavailable: return StepRun(stepID: id, mode: result.mode, outcome: .unavailable(result.message ?? "unavailable"))
             }
         } catch {
-            return StepRun(stepID: id, mode: requested, outcome: .unavailable(error.description))
+            switch error {
+            case .notBuilt, .buildFailed:
+                return StepRun(stepID: id, mode: requested, outcome: .unavailable(error.description))
+            case .protocolMismatch, .failed, .badAnswer:
+                // The kernel was there and broke: that is a failure, not a step still to come.
+                return StepRun(stepID: id, mode: requested, outcome: .failed(error.description))
+            }
         }
     }
 }
