@@ -2,7 +2,8 @@
 // not see. The workbook builds it (incrementally, in the checkout's own build folder) and runs it
 // as a child process with a time limit, reading one JSON GradingEvent per line.
 //
-//     exercise-grader grade <exercise-id>
+//     exercise-grader grade <exercise-id>     one GradingEvent per line
+//     exercise-grader hints <exercise-id>     one hint per line
 //     exercise-grader list
 import ExerciseKit
 import Exercises
@@ -19,6 +20,12 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "list":
     for exercise in ExerciseCatalog.all { print("\(exercise.id)\tday \(exercise.day)\t\(exercise.file)") }
+case "hints" where arguments.count == 2:
+    guard let exercise = ExerciseCatalog.exercise(arguments[1]) else {
+        FileHandle.standardError.write(Data("exercise-grader: no exercise '\(arguments[1])'\n".utf8))
+        exit(64)
+    }
+    for hint in exercise.hints { print(hint) }
 case "grade" where arguments.count == 2:
     let cases: [GradingCase]
     switch arguments[1] {
@@ -30,6 +37,6 @@ case "grade" where arguments.count == 2:
     }
     _ = Grading.run(arguments[1], cases, report: emit)
 default:
-    FileHandle.standardError.write(Data("usage: exercise-grader grade <exercise-id> | exercise-grader list\n".utf8))
+    FileHandle.standardError.write(Data("usage: exercise-grader grade|hints <exercise-id> | exercise-grader list\n".utf8))
     exit(64)
 }

@@ -15,6 +15,8 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
     case liveEndpointUnavailable(String)
     case kernelUnavailable(KernelError)
     case stepCatalogUnreadable(String)
+    case noExercises(day: Int)
+    case sourcesNotFound
     case cancelled
 
     public var description: String {
@@ -46,6 +48,10 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
             return "day \(day) has no check '\(check)' (its checks: \(known.joined(separator: ", ")))"
         case .kernelUnavailable(let error):
             return error.description
+        case .noExercises(let day):
+            return "Day \(day) has no exercise to write (Days 3 and 14 have one)"
+        case .sourcesNotFound:
+            return "the checkout's sources were not found, so exercises cannot be built; run the workbook from the checkout or set WORKBOOK_SOURCES"
         case .stepCatalogUnreadable(let problem):
             return "the step registry the workbook reads cannot be used: \(problem) (scripts/generate-step-registry writes it)"
         case .liveEndpointUnavailable(let reason):

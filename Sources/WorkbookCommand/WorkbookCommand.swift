@@ -19,8 +19,8 @@ struct WorkbookCommand: AsyncParsableCommand {
             Lessons are read from days/ (or $WORKBOOK_DAYS); your progress and the files the \
             exercises write live in ./workspace (or $WORKBOOK_HOME).
             """,
-        subcommands: [Resume.self, List.self, Show.self, Run.self, Check.self, Hint.self,
-                      Status.self, Reset.self, Next.self],
+        subcommands: [Resume.self, List.self, Show.self, Run.self, Check.self, Exercise.self, Watch.self,
+                      Solution.self, Hint.self, Status.self, Reset.self, Next.self],
         defaultSubcommand: Resume.self
     )
 
@@ -109,6 +109,47 @@ struct Run: AsyncParsableCommand {
             try await app.run(day: day, step: step, live: live)
         }
         if !summary.allPassed { throw ExitCode(1) }
+    }
+}
+
+struct Exercise: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build and grade the functions you write for a day (Sources/Exercises).",
+        discussion: """
+            Builds the exercise module incrementally in the checkout's build folder, then runs the \
+            grader's cases against your function and names the first that fails, with what was \
+            expected and what came back. Exit status 0 when every exercise of the day passes.
+            """
+    )
+    @OptionGroup var display: Display
+    @Argument(help: "The day.") var day: Int
+
+    func run() async throws {
+        let summary = try await withApp(display) { app throws(WorkbookError) in try await app.exercise(day: day) }
+        if !summary.allPassed { throw ExitCode(1) }
+    }
+}
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Grade a day's exercise, then again every time you save its file (h hint, n next, q quit).")
+    @OptionGroup var display: Display
+    @Argument(help: "The day.") var day: Int
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try await app.watch(day: day) }
+    }
+}
+
+struct Solution: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the reference solution of a day's exercises (before you pass, only after a confirmation).")
+    @OptionGroup var display: Display
+    @Argument(help: "The day.") var day: Int
+    @Flag(help: "Do not ask, even before a pass.") var yes = false
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in try app.solution(day: day, confirmed: yes) }
     }
 }
 

@@ -207,7 +207,7 @@ public enum TestSupport {
     }
 
     /// A built product name, an absolute/relative path, or a command on PATH.
-    static func resolveExecutable(_ name: String) throws -> URL {
+    public static func resolveExecutable(_ name: String) throws -> URL {
         if name.contains("/") { return URL(fileURLWithPath: name) }
         let product = productsDirectory.appendingPathComponent(name)
         if FileManager.default.isExecutableFile(atPath: product.path) { return product }

@@ -37,7 +37,7 @@ import TestSupport
         #expect(out.hasPrefix("Day 3: Anatomy of an X509-SVID\n=============================="))
         #expect(out.contains("Agenda\n------"))
         #expect(out.contains(" Min | Activity"))
-        #expect(out.contains("Check 1 of 7 (multiple choice)"))
+        #expect(out.contains("Check 1 of 8 (multiple choice)"))
         #expect(out.contains("a) In the subject's common name (CN)"))
         #expect(!out.contains("answer: b"), "answers are never shown")
         #expect(!out.contains("\u{1B}"), "no escape codes in a pipe")
@@ -77,7 +77,7 @@ import TestSupport
 
         let bare = try scratch.workbook([])
         #expect(bare.status == 0)
-        #expect(bare.stdout.contains("Resuming Day 3: Anatomy of an X509-SVID — steps 0/2 run, checks 0/7 right"))
+        #expect(bare.stdout.contains("Resuming Day 3: Anatomy of an X509-SVID — steps 0/2 run, checks 0/8 right"))
 
         let next = try scratch.workbook(["next"])
         #expect(next.status == 0)
@@ -93,7 +93,7 @@ import TestSupport
         let day3 = try #require(days.first { $0["day"] as? Int == 3 })
         #expect(day3["title"] as? String == "Anatomy of an X509-SVID")
         #expect(day3["state"] as? String == "not started")
-        #expect(day3["checks"] as? Int == 7)
+        #expect(day3["checks"] as? Int == 8)
         #expect(days.contains { $0["day"] as? Int == 14 })
 
         let answers = scratch.directory.appendingPathComponent("answers.txt")
@@ -348,6 +348,53 @@ import TestSupport
     }
 
     /// A learner types answers at the prompts of `workbook check 3` in a real terminal.
+    /// rustlings' loop: `workbook watch 3` runs in a terminal; the test saves a wrong solution and
+    /// sees the failing case named, then the right one and sees the pass, without restarting.
+    @Test func watchRegradesOnEverySave() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let file = TestSupport.packageRoot.appendingPathComponent("Sources/Exercises/LeafKeyUsage.swift")
+        let shipped = try String(contentsOf: file, encoding: .utf8)
+        defer { try? shipped.write(to: file, atomically: true, encoding: .utf8) }
+        let swift = try TestSupport.resolveExecutable("swift").deletingLastPathComponent().path
+        let terminal = try TerminalSession(
+            command: [try TestSupport.product("workbook").path, "watch", "3"],
+            env: ["WORKBOOK_HOME": scratch.home.path, "TERM": "xterm-256color", "PATH": "\(swift):/usr/bin:/bin",
+                  "HOME": NSHomeDirectory(), "WORKBOOK_TEST_IGNORE_SWIFTPM_LOCK": "1"],
+            currentDirectory: scratch.directory, width: 200, height: 80)
+        defer { terminal.close() }
+        try terminal.waitFor("leaf-key-usage: not done yet", deadline: 600)
+
+        let common = """
+                guard let ext = leaf.extensions[oid: .X509ExtensionID.keyUsage] else { return "the key usage extension is missing" }
+                guard ext.critical, let usage = try? KeyUsage(ext) else { return "not critical" }
+                if usage.keyCertSign { return "keyCertSign is set" }
+
+            """
+        let wrong = shipped.replacingOccurrences(of: "    throw .notDone\n", with: common + "    return usage.digitalSignature ? nil : \"no digitalSignature\"\n")
+        #expect(wrong != shipped)
+        let wrongSaved = Date()
+        try wrong.write(to: file, atomically: true, encoding: .utf8)
+        try terminal.waitFor("case \"cRLSign set: the leaf's key could sign revocation lists\" fails", deadline: 600)
+        let wrongVerdict = Date().timeIntervalSince(wrongSaved)
+
+        let right = shipped.replacingOccurrences(of: "    throw .notDone\n", with: common
+            + "    if usage.cRLSign { return \"cRLSign is set\" }\n    return usage.digitalSignature ? nil : \"no digitalSignature\"\n")
+        let rightSaved = Date()
+        try right.write(to: file, atomically: true, encoding: .utf8)
+        try terminal.waitFor("leaf-key-usage: all 8 cases pass", deadline: 600)
+        let rightVerdict = Date().timeIntervalSince(rightSaved)
+        print("watch: edit-to-verdict \(String(format: "%.1f", wrongVerdict)) s (wrong), \(String(format: "%.1f", rightVerdict)) s (right)")
+
+        try terminal.type("h")
+        try terminal.waitFor("hint 1 of 3:")
+        try terminal.type("q")
+        let (status, _) = try terminal.waitForExit(deadline: 60)
+        #expect(status == 0)
+        let progress = try String(contentsOf: scratch.home.appendingPathComponent("progress.json"), encoding: .utf8)
+        #expect(progress.contains("\"passed\""), "\(progress)")
+    }
+
     @Test func checkInATerminalWithTypedAnswers() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -365,6 +412,8 @@ import TestSupport
         try terminal.waitFor("Hint: Which bit would let the workload act as a CA?")
         try terminal.type("a")
         try terminal.waitFor("the answer is c) keyCertSign")
+        try terminal.waitFor("forgets cRLSign. Which of these leaves does it wrongly accept?")
+        try terminal.type("b")
         try terminal.waitFor("What must be true of its subject")
         try terminal.type("Critical")
         try terminal.waitFor("default lifetime")
@@ -387,7 +436,7 @@ import TestSupport
         #expect(status == 1, "not all right yet")
         #expect(screen.contains("✓ Right."))
         #expect(screen.contains("✗ Not quite"))
-        #expect(screen.contains("This round: 4 right, 2 not yet, 1 skipped. Day 3: 4 of 7 checks right."))
+        #expect(screen.contains("This round: 5 right, 2 not yet, 1 skipped. Day 3: 5 of 8 checks right."))
 
         let progress = try String(contentsOf: scratch.home.appendingPathComponent("progress.json"), encoding: .utf8)
         #expect(progress.contains("\"uri-san\" : \"solid\""))

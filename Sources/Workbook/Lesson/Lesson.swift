@@ -7,6 +7,8 @@ public struct Lesson: Sendable {
     public var blocks: [MarkdownBlock]
     public var steps: [StepBlock]
     public var checks: [Check]
+    /// The functions the learner writes this day, graded by `workbook exercise N`.
+    public var exercises: [ExerciseBlock] = []
     public var path: String
 
     public var day: Int { header.day }
@@ -34,6 +36,7 @@ public struct Lesson: Sendable {
         let blocks = Markdown.parse(body)
         var steps: [StepBlock] = []
         var checks: [Check] = []
+        var exercises: [ExerciseBlock] = []
         for block in Self.allBlocks(blocks) {
             guard case .codeBlock(let info, let code, let bodyLine) = block else { continue }
             let line = bodyLine + offset
@@ -43,6 +46,15 @@ public struct Lesson: Sendable {
                 }
                 do {
                     steps.append(try StepBlock.parse(id: id, body: code, line: line))
+                } catch {
+                    throw .lessonInvalid(path: path, line: error.line, reason: error.reason)
+                }
+            } else if let id = ExerciseBlock.exerciseID(info: info) {
+                guard let id else {
+                    throw .lessonInvalid(path: path, line: line, reason: "an exercise block's info string is `exercise <id>`, not `\(info)`")
+                }
+                do {
+                    exercises.append(try ExerciseBlock.parse(id: id, body: code, line: line))
                 } catch {
                     throw .lessonInvalid(path: path, line: error.line, reason: error.reason)
                 }
@@ -62,7 +74,9 @@ public struct Lesson: Sendable {
                 }
             }
         }
-        return Lesson(header: header, blocks: blocks, steps: steps, checks: checks, path: path)
+        var lesson = Lesson(header: header, blocks: blocks, steps: steps, checks: checks, path: path)
+        lesson.exercises = exercises
+        return lesson
     }
 
     /// Every block, depth first (step and check blocks may sit inside lists or quotes).

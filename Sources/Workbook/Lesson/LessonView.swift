@@ -67,6 +67,9 @@ public struct LessonView: Sendable {
                 guard counters.step <= lesson.steps.count else { return [] }
                 return stepBlocks(lesson.steps[counters.step - 1])
             }
+            if let id = ExerciseBlock.exerciseID(info: info), let id, let exercise = lesson.exercises.first(where: { $0.id == id }) {
+                return exerciseBlocks(exercise)
+            }
             if info.trimmed == "check" {
                 counters.check += 1
                 guard counters.check <= lesson.checks.count else { return [] }
@@ -113,6 +116,26 @@ public struct LessonView: Sendable {
             out.append(.paragraph([.emphasis([.text("Last run: \(record.outcome.rawValue) (\(record.mode.rawValue)).")])]))
         }
         return out + expectationBlocks(block)
+    }
+
+    /// An exercise: the file to write in and the commands that grade it.
+    func exerciseBlocks(_ block: ExerciseBlock) -> [MarkdownBlock] {
+        var out: [MarkdownBlock] = [
+            .heading(level: 3, [.text("Exercise "), .code(block.id)]),
+            .paragraph([.text("Write the function in "), .code(block.file), .text(" (its doc comment states the task). "),
+                        .code("workbook exercise \(lesson.day)"), .text(" builds and grades it; "),
+                        .code("workbook watch \(lesson.day)"), .text(" grades it again every time you save.")]),
+        ]
+        if let record = progress.exercises[block.id] {
+            let state: String
+            switch record.state {
+            case .passed: state = "passed"
+            case .notDone: state = "not done yet"
+            case .failing: state = "failing on case \"\(record.failingCase ?? "?")\""
+            }
+            out.append(.paragraph([.emphasis([.text("Last graded: \(state).")])]))
+        }
+        return out
     }
 
     func expectationBlocks(_ block: StepBlock) -> [MarkdownBlock] {

@@ -40,13 +40,15 @@ public struct DayProgress: Codable, Sendable, Equatable {
     public var concepts: [String: ConceptRating] = [:]
     /// Checks whose hint the learner has seen.
     public var hintsShown: [String] = []
+    /// The day's exercises, by id, as last graded.
+    public var exercises: [String: ExerciseRecord] = [:]
 
     public init() {}
 
     public var isEmpty: Bool { self == DayProgress() }
 
     enum CodingKeys: String, CodingKey {
-        case lastActivity = "last_activity", viewed, steps, checks, concepts, hintsShown = "hints_shown"
+        case lastActivity = "last_activity", viewed, steps, checks, concepts, hintsShown = "hints_shown", exercises
     }
 
     public init(from decoder: any Decoder) throws {
@@ -57,6 +59,7 @@ public struct DayProgress: Codable, Sendable, Equatable {
         checks = try container.decodeIfPresent([String: CheckRecord].self, forKey: .checks) ?? [:]
         concepts = try container.decodeIfPresent([String: ConceptRating].self, forKey: .concepts) ?? [:]
         hintsShown = try container.decodeIfPresent([String].self, forKey: .hintsShown) ?? []
+        exercises = try container.decodeIfPresent([String: ExerciseRecord].self, forKey: .exercises) ?? [:]
     }
 
     /// Empty collections are left out, so the file stays short and readable.
@@ -68,6 +71,7 @@ public struct DayProgress: Codable, Sendable, Equatable {
         if !checks.isEmpty { try container.encode(checks, forKey: .checks) }
         if !concepts.isEmpty { try container.encode(concepts, forKey: .concepts) }
         if !hintsShown.isEmpty { try container.encode(hintsShown, forKey: .hintsShown) }
+        if !exercises.isEmpty { try container.encode(exercises, forKey: .exercises) }
     }
 }
 
@@ -142,5 +146,29 @@ extension WorkbookProgress {
             return .done
         }
         return record.isEmpty ? .notStarted : .started
+    }
+}
+
+/// An exercise as last graded: not done yet, failing on a named case, or passed.
+public struct ExerciseRecord: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        /// The stub is untouched (it still throws .notDone), or it does not build.
+        case notDone = "not_done"
+        case failing
+        case passed
+    }
+    public var state: State
+    /// The case it failed on (or crashed or hung in), when failing.
+    public var failingCase: String?
+    public var at: Date
+
+    public init(state: State, failingCase: String? = nil, at: Date) {
+        self.state = state
+        self.failingCase = failingCase
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, failingCase = "failing_case", at
     }
 }
