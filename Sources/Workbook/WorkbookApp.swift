@@ -268,12 +268,13 @@ public struct WorkbookApp: Sendable {
         var progress = try store.load()
         let directory = paths.dayDirectory(day)
         let hasFiles = FileManager.default.fileExists(atPath: directory.path)
-        guard !progress.day(day).isEmpty || hasFiles else {
+        guard !progress.day(day).isEmpty || hasFiles || exercisesChanged(lesson) else {
             console.line("Day \(day) has no progress to reset.")
             return
         }
         if !confirmed {
-            let answer = console.ask("Reset Day \(day) (\(lesson.title))? Its answers, step results and ratings are cleared; a backup is kept. [y/N] ")
+            let exercises = lesson.exercises.isEmpty ? "" : " Its exercise files get their shipped stubs back."
+            let answer = console.ask("Reset Day \(day) (\(lesson.title))? Its answers, step results and ratings are cleared; a backup is kept.\(exercises) [y/N] ")
             guard let answer, ["y", "yes"].contains(answer.trimmed.lowercased()) else {
                 throw .cancelled
             }
@@ -309,10 +310,55 @@ public struct WorkbookApp: Sendable {
                 throw .fileProblem(path: backups.path, reason: "a thousand backups of the same second exist; remove some and reset again")
             }
         }
+        let restored = try restoreExerciseStubs(lesson, stamp: stamp)
         progress.days.removeValue(forKey: WorkbookProgress.key(day))
         try store.save(progress)
         console.line("Day \(day) reset.")
         if let backup { console.line("  progress backup: \(backup.path)") }
         if let movedTo { console.line("  files moved to: \(movedTo.path)") }
+        for (file, kept) in restored { console.line("  \(file): the shipped stub is back; your version is kept in \(kept.path)") }
+    }
+}
+
+extension WorkbookApp {
+    /// The shipped stub of an exercise file: the workbook's own copy in `days/exercises/`, so
+    /// that a reset needs no git and cannot pick up the learner's commits.
+    func shippedStub(_ block: ExerciseBlock) -> URL {
+        paths.days.appendingPathComponent("exercises").appendingPathComponent((block.file as NSString).lastPathComponent)
+    }
+
+    func exercisesChanged(_ lesson: Lesson) -> Bool {
+        guard let root = paths.sourceRoot else { return false }
+        return lesson.exercises.contains { block in
+            FileManager.default.contents(atPath: root.appendingPathComponent(block.file).path)
+                != FileManager.default.contents(atPath: shippedStub(block).path)
+        }
+    }
+
+    /// Puts each changed exercise file's shipped stub back, keeping the learner's version in
+    /// `workspace/backups/exercises-<stamp>/` first. Returns what was restored and where the
+    /// learner's version went.
+    func restoreExerciseStubs(_ lesson: Lesson, stamp: String) throws(WorkbookError) -> [(String, URL)] {
+        guard let root = paths.sourceRoot else { return [] }
+        var restored: [(String, URL)] = []
+        for block in lesson.exercises {
+            let file = root.appendingPathComponent(block.file)
+            guard let stub = FileManager.default.contents(atPath: shippedStub(block).path) else {
+                throw .fileProblem(path: shippedStub(block).path, reason: "the shipped stub is missing, so \(block.file) was left as it is")
+            }
+            let current = FileManager.default.contents(atPath: file.path)
+            guard current != stub else { continue }
+            let backups = paths.workspace.appendingPathComponent("backups/exercises-\(stamp)")
+            let kept = backups.appendingPathComponent(file.lastPathComponent)
+            do {
+                try FileManager.default.createDirectory(at: backups, withIntermediateDirectories: true)
+                if let current { try AtomicWrite.write(current, to: kept) }
+                try AtomicWrite.write(stub, to: file)
+            } catch {
+                throw .fileProblem(path: file.path, reason: "cannot put the stub back: \(error)")
+            }
+            restored.append((block.file, kept))
+        }
+        return restored
     }
 }

@@ -35,6 +35,17 @@ import WorkbookProtocol
         #expect(answer.stdout == committed, "\(StepCatalog.file) differs from `workbook-kernel steps --pretty`: run scripts/generate-step-registry")
     }
 
+    /// Each exercise's file ships as the stub the workbook keeps in days/exercises/ (what a reset
+    /// puts back), and the grader knows the exercise.
+    @Test(arguments: days) func exercisesShipTheStubTheWorkbookKeeps(day: Int) throws {
+        for block in try Self.lesson(day).exercises {
+            let shipped = try String(contentsOf: Self.root.appendingPathComponent(block.file), encoding: .utf8)
+            let kept = try String(contentsOf: Self.daysDirectory.appendingPathComponent("exercises/\((block.file as NSString).lastPathComponent)"), encoding: .utf8)
+            #expect(shipped == kept, "day \(day): \(block.file) is not the stub kept in days/exercises/")
+            #expect(shipped.contains("throw .notDone"), "day \(day): \(block.file) ships done")
+        }
+    }
+
     @Test func theTwoFormatLessonsExist() {
         #expect(Self.days.contains(3))
         #expect(Self.days.contains(14))

@@ -243,6 +243,36 @@ import WorkbookProtocol
         #expect(progress.state(of: try fixture.app.paths.loadLesson(day: 5)) == .done)
     }
 
+    @Test func resetPutsTheShippedExerciseStubBackAndKeepsTheLearnersVersion() throws {
+        let withExercise = RunnerTests.lesson.replacingOccurrences(of: "## Resources", with: """
+            ```exercise fake-exercise
+            file: Sources/Exercises/Fake.swift
+            ```
+
+            ## Resources
+            """)
+        let fixture = try Fixture(lesson: withExercise)
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let stub = "func fake() throws(ExerciseError) -> Bool { throw .notDone }\n"
+        let mine = "func fake() throws(ExerciseError) -> Bool { true }   // my attempt\n"
+        let exercises = fixture.root.appendingPathComponent("Sources/Exercises")
+        try FileManager.default.createDirectory(at: exercises, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: fixture.root.appendingPathComponent("days/exercises"), withIntermediateDirectories: true)
+        try stub.write(to: fixture.root.appendingPathComponent("days/exercises/Fake.swift"), atomically: true, encoding: .utf8)
+        try mine.write(to: exercises.appendingPathComponent("Fake.swift"), atomically: true, encoding: .utf8)
+
+        // Nothing but the edited exercise is there: reset still has something to do.
+        try fixture.app.reset(day: 5, confirmed: true)
+        #expect(try String(contentsOf: exercises.appendingPathComponent("Fake.swift"), encoding: .utf8) == stub)
+        let backups = fixture.root.appendingPathComponent("workspace/backups")
+        let kept = try #require(try FileManager.default.contentsOfDirectory(atPath: backups.path).first { $0.hasPrefix("exercises-") })
+        #expect(try String(contentsOf: backups.appendingPathComponent(kept).appendingPathComponent("Fake.swift"), encoding: .utf8) == mine)
+        #expect(fixture.console.stdout.contains("Sources/Exercises/Fake.swift: the shipped stub is back"))
+        // A second reset finds nothing to do and keeps no empty backup.
+        try fixture.app.reset(day: 5, confirmed: true)
+        #expect(fixture.console.stdout.contains("Day 5 has no progress to reset."))
+    }
+
     @Test func resetKeepsBackupsAndAsksFirst() async throws {
         let fixture = try Fixture(answers: ["n"])
         defer { try? FileManager.default.removeItem(at: fixture.root) }
