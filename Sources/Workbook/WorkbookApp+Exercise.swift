@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 extension WorkbookApp {
@@ -78,8 +83,8 @@ extension WorkbookApp {
     }
 
     /// Grades the day's exercises, then again each time one of their files is saved, until `q`.
-    /// Keys, each followed by Enter: `h` a hint for the exercise not passed yet, `n` the next
-    /// exercise, `q` quit.
+    /// Keys: `h` a hint for the exercise being watched, `n` the next exercise, `q` quit (on a
+    /// terminal a key counts at once; elsewhere each line is a key).
     public func watch(day: Int, pollInterval: Duration = .milliseconds(300)) async throws(WorkbookError) {
         let lesson = try paths.loadLesson(day: day)
         let blocks = try exercises(of: lesson)
@@ -93,7 +98,7 @@ extension WorkbookApp {
             console.line()
             let verdict = await grade(blocks[current], with: grader)
             try? record(verdict, of: blocks[current], day: day)
-            console.line(paint("watching \(blocks[current].file): save it to grade again; h hint, n next, q quit (then Enter)", .dim))
+            console.line(paint("watching \(blocks[current].file): save it to grade again; h hint, n next, q quit", .dim))
         }
         let keys = KeyReader(console: console)
         await show()
@@ -102,6 +107,7 @@ extension WorkbookApp {
             if let key = keys.next() {
                 switch key.trimmed.lowercased() {
                 case "q", "quit":
+                    keys.stop()
                     return
                 case "n", "next":
                     current = (current + 1) % blocks.count
@@ -117,7 +123,7 @@ extension WorkbookApp {
                         console.line("no more hints; `workbook solution \(day)` shows the reference once you pass (or after a confirmation)")
                     }
                 default:
-                    console.line("keys: h hint, n next, q quit (then Enter)")
+                    console.line("keys: h hint, n next, q quit")
                 }
                 continue
             }
@@ -161,15 +167,38 @@ extension WorkbookApp {
     }
 }
 
-/// Reads the learner's keys (lines) on a thread of its own, so that watching the file goes on
-/// while no key is pressed.
+/// Reads the learner's keys on a thread of its own, so that watching the file goes on while no
+/// key is pressed. On a terminal each key counts at once, as in rustlings (the terminal is put in
+/// non-canonical mode without echo, and restored on quit and on Ctrl-C); otherwise (a pipe, a
+/// test's console) each line is a key.
 final class KeyReader: Sendable {
-    private let queue = Mutex<(lines: [String], ended: Bool)>(([], false))
+    private let queue = Mutex<(keys: [String], ended: Bool)>(([], false))
+    private let saved: termios?
 
     init(console: any Console) {
+        if console is StandardConsole, isatty(STDIN_FILENO) == 1 {
+            var original = termios()
+            tcgetattr(STDIN_FILENO, &original)
+            var raw = original
+            raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
+            tcsetattr(STDIN_FILENO, TCSANOW, &raw)
+            saved = original
+            KeyReader.restoreOnInterrupt(original)
+        } else {
+            saved = nil
+        }
+        let single = saved != nil
         let thread = Thread { [self] in
-            while let line = console.ask("") {
-                queue.withLock { $0.lines.append(line) }
+            if single {
+                var byte: UInt8 = 0
+                while read(STDIN_FILENO, &byte, 1) == 1 {
+                    guard byte != 10, byte != 13 else { continue }
+                    queue.withLock { $0.keys.append(String(UnicodeScalar(byte))) }
+                }
+            } else {
+                while let line = console.ask("") {
+                    queue.withLock { $0.keys.append(line) }
+                }
             }
             queue.withLock { $0.ended = true }
         }
@@ -177,8 +206,30 @@ final class KeyReader: Sendable {
     }
 
     func next() -> String? {
-        queue.withLock { $0.lines.isEmpty ? nil : $0.lines.removeFirst() }
+        queue.withLock { $0.keys.isEmpty ? nil : $0.keys.removeFirst() }
     }
 
     var ended: Bool { queue.withLock { $0.ended } }
+
+    /// Gives the terminal back as it was.
+    func stop() {
+        guard var saved else { return }
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+    }
+
+    /// Ctrl-C (SIGINT) would otherwise leave the shell without echo.
+    private static func restoreOnInterrupt(_ original: termios) {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            var terminal = original
+            tcsetattr(STDIN_FILENO, TCSANOW, &terminal)
+            exit(130)
+        }
+        source.resume()
+        interruptSource = source
+    }
+
+    /// Kept alive for the process's life; set once, from the watch command's thread.
+    nonisolated(unsafe) private static var interruptSource: (any DispatchSourceSignal)?
 }
