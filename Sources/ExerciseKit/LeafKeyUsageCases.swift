@@ -10,7 +10,7 @@ public enum LeafKeyUsageCases {
         file: "Sources/Exercises/LeafKeyUsage.swift",
         hints: [
             "leaf.extensions[oid: .X509ExtensionID.keyUsage] is the raw extension, nil when there is none; its .critical says whether it is marked critical.",
-            "try KeyUsage(ext) decodes it; its digitalSignature, keyCertSign and cRLSign say what the key may do.",
+            "try? KeyUsage(ext) decodes it (nil if it does not parse); its digitalSignature, keyCertSign and cRLSign say what the key may do.",
             "Four ways to fail: no extension, not critical, digitalSignature missing, keyCertSign or cRLSign present. keyEncipherment and keyAgreement are allowed.",
         ])
 
@@ -39,7 +39,7 @@ public enum LeafKeyUsageCases {
             breaks("the right bits, but the extension is not marked critical", leaves.notCritical),
             breaks("keyCertSign set: the leaf's key could sign certificates", leaves.keyCertSign),
             breaks("cRLSign set: the leaf's key could sign revocation lists", leaves.cRLSign),
-            breaks("no digitalSignature (keyEncipherment only): the key cannot sign a TLS handshake", leaves.noDigitalSignature),
+            breaks("no digitalSignature (keyEncipherment and keyAgreement only): the key cannot sign a TLS handshake", leaves.noDigitalSignature),
             breaks("a CA's key usage: digitalSignature, keyCertSign and cRLSign", leaves.caLike),
         ]
     }
@@ -75,7 +75,7 @@ public enum LeafKeyUsageCases {
             notCritical = try leaf(KeyUsage(digitalSignature: true), critical: false)
             keyCertSign = try leaf(KeyUsage(digitalSignature: true, keyCertSign: true))
             cRLSign = try leaf(KeyUsage(digitalSignature: true, cRLSign: true))
-            noDigitalSignature = try leaf(KeyUsage(keyEncipherment: true))
+            noDigitalSignature = try leaf(KeyUsage(keyEncipherment: true, keyAgreement: true))
             caLike = try leaf(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
         }
     }

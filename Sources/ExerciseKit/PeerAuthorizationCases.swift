@@ -18,6 +18,7 @@ public enum PeerAuthorizationCases {
         let b = try! SpiffeID("spiffe://example.org/service-b")
         let evil = try! SpiffeID("spiffe://example.org.evil.com/service-a")
         let other = try! SpiffeID("spiffe://other.org/service-a")
+        let suffix = try! SpiffeID("spiffe://evilexample.org/service-a")
         let exampleOrg = try! TrustDomain("example.org")
         func decide(_ name: String, _ peer: SpiffeID, _ allowed: AllowedPeers, _ expected: Bool) -> GradingCase {
             GradingCase(name: name, expected: "\(expected) for \(peer) against \(allowed)") {
@@ -33,9 +34,12 @@ public enum PeerAuthorizationCases {
             decide("a path that only starts like the allowed one", ab, .exactly(a), false),
             decide("a member of the set", b, .anyOf([a, b]), true),
             decide("nobody is in an empty set", a, .anyOf([]), false),
+            decide("a path that only starts like a member of the set", ab, .anyOf([a, b]), false),
+            decide("a workload of another trust domain against a set", other, .anyOf([a, b]), false),
             decide("a member of the allowed trust domain", b, .memberOf(exampleOrg), true),
             decide("a trust domain whose name only starts like the allowed one", evil, .memberOf(exampleOrg), false),
             decide("the same path in another trust domain", other, .exactly(a), false),
+            decide("a trust domain whose name only ends like the allowed one", suffix, .memberOf(exampleOrg), false),
         ]
     }
 }

@@ -101,8 +101,9 @@ extension WorkbookApp {
             console.line(paint("watching \(blocks[current].file): save it to grade again; h hint, n next, q quit", .dim))
         }
         let keys = KeyReader(console: console)
-        await show()
+        // Read before grading: a save during the first (slow) build is then seen.
         var seen = modified(blocks[current])
+        await show()
         while true {
             if let key = keys.next() {
                 switch key.trimmed.lowercased() {
@@ -127,6 +128,8 @@ extension WorkbookApp {
                 }
                 continue
             }
+            // Piped keys that have run out: nobody is left to press q.
+            if keys.ended { keys.stop(); return }
             let now = modified(blocks[current])
             if now != seen {
                 seen = now

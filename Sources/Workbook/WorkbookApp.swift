@@ -279,6 +279,12 @@ public struct WorkbookApp: Sendable {
                 throw .cancelled
             }
         }
+        // Every stub a reset needs must be there before anything is moved or cleared.
+        for block in lesson.exercises where paths.sourceRoot != nil {
+            guard FileManager.default.fileExists(atPath: shippedStub(block).path) else {
+                throw .fileProblem(path: shippedStub(block).path, reason: "the shipped stub of \(block.file) is missing, so nothing was reset")
+            }
+        }
         let stamp = ProgressStore.stamp(now())
         let backup = try store.backupCopy(now: now())
         var movedTo: URL?
@@ -348,10 +354,10 @@ extension WorkbookApp {
             }
             let current = FileManager.default.contents(atPath: file.path)
             guard current != stub else { continue }
-            let backups = paths.workspace.appendingPathComponent("backups/exercises-\(stamp)")
-            let kept = backups.appendingPathComponent(file.lastPathComponent)
+            let kept: URL
             do {
-                try FileManager.default.createDirectory(at: backups, withIntermediateDirectories: true)
+                let backups = try claimBackupDirectory("exercises-\(stamp)")
+                kept = backups.appendingPathComponent(file.lastPathComponent)
                 if let current { try AtomicWrite.write(current, to: kept) }
                 try AtomicWrite.write(stub, to: file)
             } catch {
@@ -360,5 +366,24 @@ extension WorkbookApp {
             restored.append((block.file, kept))
         }
         return restored
+    }
+
+    /// A new directory `workspace/backups/<name>` (or `<name>-2` …), never one that exists: two
+    /// resets in one second keep both backups.
+    func claimBackupDirectory(_ name: String) throws(WorkbookError) -> URL {
+        let backups = paths.workspace.appendingPathComponent("backups")
+        do {
+            try FileManager.default.createDirectory(at: backups, withIntermediateDirectories: true)
+        } catch {
+            throw .fileProblem(path: backups.path, reason: "cannot create: \(error.localizedDescription)")
+        }
+        for suffix in AtomicWrite.uniqueSuffixes() {
+            let directory = backups.appendingPathComponent(name + suffix)
+            if mkdir(directory.path, 0o755) == 0 { return directory }
+            guard errno == EEXIST else {
+                throw .fileProblem(path: directory.path, reason: "cannot create: \(String(cString: strerror(errno)))")
+            }
+        }
+        throw .fileProblem(path: backups.path, reason: "a thousand backups of the same second exist; remove some and reset again")
     }
 }

@@ -31,7 +31,7 @@ import X509
         #expect(keyUsage.count == 8)
         let authorization = grade("peer-authorization", PeerAuthorizationCases.cases(Solutions.isAuthorized))
         #expect(authorization.outcome == .passed, "failed on \(authorization.failedCase ?? "?")")
-        #expect(authorization.count == 8)
+        #expect(authorization.count == 11)
     }
 
     @Test func theShippedStubsAreNotDoneYet() {
@@ -52,6 +52,16 @@ import X509
         let result = grade("leaf-key-usage", LeafKeyUsageCases.cases(forgetful))
         #expect(result.outcome == .failed(got: "nil (accepted)"))
         #expect(result.failedCase == "cRLSign set: the leaf's key could sign revocation lists")
+    }
+
+    @Test func aDigitalSignatureRuleThatAcceptsKeyAgreementFails() {
+        let loose: @Sendable (Certificate) throws(ExerciseError) -> String? = { leaf in
+            guard let ext = leaf.extensions[oid: .X509ExtensionID.keyUsage], ext.critical, let usage = try? KeyUsage(ext) else { return "bad" }
+            if usage.keyCertSign || usage.cRLSign { return "signs" }
+            return usage.digitalSignature || usage.keyAgreement ? nil : "no digitalSignature"
+        }
+        #expect(grade("leaf-key-usage", LeafKeyUsageCases.cases(loose)).failedCase
+                == "no digitalSignature (keyEncipherment and keyAgreement only): the key cannot sign a TLS handshake")
     }
 
     @Test func aSolutionThatIgnoresCriticalityFailsThere() {
@@ -82,5 +92,16 @@ import X509
             return try Solutions.isAuthorized(peer, allowed)
         }
         #expect(grade("peer-authorization", PeerAuthorizationCases.cases(emptyAllowsAll)).failedCase == "nobody is in an empty set")
+        let setByPrefix: @Sendable (SpiffeID, AllowedPeers) throws(ExerciseError) -> Bool = { peer, allowed in
+            if case .anyOf(let ids) = allowed { return ids.contains { peer.description.hasPrefix($0.description) } }
+            return try Solutions.isAuthorized(peer, allowed)
+        }
+        #expect(grade("peer-authorization", PeerAuthorizationCases.cases(setByPrefix)).failedCase == "a path that only starts like a member of the set")
+        let trustDomainBySuffix: @Sendable (SpiffeID, AllowedPeers) throws(ExerciseError) -> Bool = { peer, allowed in
+            if case .memberOf(let trustDomain) = allowed { return peer.trustDomain.name.hasSuffix(trustDomain.name) }
+            return try Solutions.isAuthorized(peer, allowed)
+        }
+        #expect(grade("peer-authorization", PeerAuthorizationCases.cases(trustDomainBySuffix)).failedCase
+                == "a trust domain whose name only ends like the allowed one")
     }
 }

@@ -356,6 +356,8 @@ import TestSupport
         let file = TestSupport.packageRoot.appendingPathComponent("Sources/Exercises/LeafKeyUsage.swift")
         let shipped = try String(contentsOf: file, encoding: .utf8)
         defer { try? shipped.write(to: file, atomically: true, encoding: .utf8) }
+        let kept = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("days/exercises/LeafKeyUsage.swift"), encoding: .utf8)
+        #expect(shipped == kept, "the tracked exercise file ships as the stub the workbook keeps for reset")
         let swift = try TestSupport.resolveExecutable("swift").deletingLastPathComponent().path
         let terminal = try TerminalSession(
             command: [try TestSupport.product("workbook").path, "watch", "3"],

@@ -37,9 +37,10 @@ public struct ExerciseGrader: Sendable {
     /// `file`, with the source line and caret that follow each.
     public func build(showingErrorsIn file: String) async -> [String]? {
         // The workbook's own tests run this inside `swift test`, which holds SwiftPM's lock on
-        // the build folder for as long as it runs; they say so, and only they.
+        // the build folder for as long as it runs; they say so, and only they. They also build
+        // on one core, leaving the other to the tests running beside them.
         var arguments = ["build", "--product", "exercise-grader"]
-        if ProcessInfo.processInfo.environment["WORKBOOK_TEST_IGNORE_SWIFTPM_LOCK"] == "1" { arguments.append("--ignore-lock") }
+        if ProcessInfo.processInfo.environment["WORKBOOK_TEST_IGNORE_SWIFTPM_LOCK"] == "1" { arguments += ["--ignore-lock", "--jobs", "1"] }
         do {
             let result = try await Subprocess.run(
                 .name("swift"), arguments: Arguments(arguments),
@@ -80,12 +81,16 @@ public struct ExerciseGrader: Sendable {
                     let result = try await Subprocess.run(
                         .path(FilePath(path)), arguments: ["grade", id], input: .none, output: .sequence, error: .discarded
                     ) { execution in
-                        for try await line in execution.standardOutput.strings() {
-                            if let data = line.data(using: .utf8),
-                               let event = try? JSONSerialization.jsonObject(with: data) as? [String: String] {
-                                collected.append(event)
+                        // Lines that are no event (the learner's own prints) are skipped; a line too
+                        // long to read ends the reading, and the events so far still tell the case.
+                        do {
+                            for try await line in execution.standardOutput.strings(bufferingPolicy: .maxLineLength(1 << 20)) {
+                                if let data = line.data(using: .utf8),
+                                   let event = try? JSONSerialization.jsonObject(with: data) as? [String: String] {
+                                    collected.append(event)
+                                }
                             }
-                        }
+                        } catch {}
                     }
                     return (result.terminationStatus, collected.events)
                 }
@@ -113,6 +118,9 @@ public struct ExerciseGrader: Sendable {
             }
         }
         guard let status = outcome.status else { return .timedOut(case: started) }
+        if case .exited(64) = status, outcome.events.isEmpty {
+            return .crashed(case: "(none: the grader knows no exercise \(id); is the lesson's id a typo?)", status: "\(status)")
+        }
         return .crashed(case: started, status: "\(status)")
     }
 
