@@ -290,31 +290,15 @@ public struct WorkbookApp: Sendable {
         var movedTo: URL?
         if hasFiles {
             // backups/day03-<stamp>, or -<stamp>-2 … when a reset of the same second moved one.
-            let backups = paths.workspace.appendingPathComponent("backups")
-            do {
-                try FileManager.default.createDirectory(at: backups, withIntermediateDirectories: true)
-            } catch {
-                throw .fileProblem(path: backups.path, reason: "cannot create: \(error.localizedDescription)")
+            // The claimed directory is new and empty; rename(2) replaces only it, so nothing is
+            // ever merged or lost.
+            let aside = try claimBackupDirectory("\(directory.lastPathComponent)-\(stamp)")
+            guard rename(directory.path, aside.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                rmdir(aside.path)
+                throw .fileProblem(path: directory.path, reason: "cannot move aside: \(reason)")
             }
-            for suffix in AtomicWrite.uniqueSuffixes() {
-                let aside = backups.appendingPathComponent("\(directory.lastPathComponent)-\(stamp)\(suffix)")
-                // mkdir(2) claims the name (it fails if anything is there); rename(2) then
-                // replaces only that empty directory of ours, so nothing is ever merged or lost.
-                guard mkdir(aside.path, 0o755) == 0 else {
-                    if errno == EEXIST { continue }
-                    throw .fileProblem(path: aside.path, reason: "cannot create: \(String(cString: strerror(errno)))")
-                }
-                guard rename(directory.path, aside.path) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    rmdir(aside.path)
-                    throw .fileProblem(path: directory.path, reason: "cannot move aside: \(reason)")
-                }
-                movedTo = aside
-                break
-            }
-            guard movedTo != nil else {
-                throw .fileProblem(path: backups.path, reason: "a thousand backups of the same second exist; remove some and reset again")
-            }
+            movedTo = aside
         }
         let restored = try restoreExerciseStubs(lesson, stamp: stamp)
         progress.days.removeValue(forKey: WorkbookProgress.key(day))
@@ -368,8 +352,8 @@ extension WorkbookApp {
         return restored
     }
 
-    /// A new directory `workspace/backups/<name>` (or `<name>-2` …), never one that exists: two
-    /// resets in one second keep both backups.
+    /// A new, empty directory `workspace/backups/<name>` (or `<name>-2` …), claimed with mkdir(2),
+    /// which fails if anything is there: two resets in one second keep both backups.
     func claimBackupDirectory(_ name: String) throws(WorkbookError) -> URL {
         let backups = paths.workspace.appendingPathComponent("backups")
         do {

@@ -43,7 +43,7 @@ struct WorkbookLiveTests {
 
         // Evidence checks need no answers; with --live the `step fetch` evidence asks the agent.
         let answers = agent.root.appendingPathComponent("answers.txt")
-        try Data("entry-and: b\n".utf8).write(to: answers)
+        try Data("entry-and: a\n".utf8).write(to: answers)
         let check = try workbook(["check", "14", "--live", "--answers", answers.path, "--plain"])
         #expect(check.stdout.contains("step fetch (live) reports trust_domain = example.org"), "\(check)")
         #expect(check.stdout.contains("step svid-exchange (simulated) reports a_peer_valid = true"), "\(check)")
