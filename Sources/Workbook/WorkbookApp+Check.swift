@@ -53,6 +53,14 @@ extension WorkbookApp {
                 for condition in conditions { console.line("  - \(condition)") }
             case .shortAnswer:
                 break
+            case .record(let minimum):
+                if let saved = RecordedAnswers(directory: paths.dayDirectory(day)).answer(check.id) {
+                    console.line(paint("Your saved answer:", .dim))
+                    console.line(wrap(saved, indent: 2))
+                    console.line(paint("(write a new one to replace it; the old one is kept in records/history/)", .dim))
+                } else {
+                    console.line(paint("In your own words, at least \(minimum) characters; saved in your workspace for Day 21's analysis.", .dim))
+                }
             }
 
             if case .evidence(let conditions) = check.kind {
@@ -94,6 +102,9 @@ extension WorkbookApp {
                 } else if inputEnded {
                     summary.skipped += 1
                     continue
+                } else if check.isRecord {
+                    answer = askWritten(check, day: day, progress: &progress)
+                    if answer == nil { inputEnded = true }
                 } else {
                     answer = askAnswer(check, day: day, progress: &progress)
                     if answer == nil { inputEnded = true }
@@ -104,17 +115,26 @@ extension WorkbookApp {
                     continue
                 }
                 correct = check.grade(given)
+                if check.isRecord {
+                    // The learner's words are kept whether or not they are long enough yet.
+                    let records = RecordedAnswers(directory: paths.dayDirectory(day))
+                    try records.save(given, for: check.id, now: now())
+                    console.line(paint("saved: \(records.file(check.id).path)", .dim))
+                }
             }
 
             if correct {
                 summary.right += 1
-                console.line(paint("\(glyphs.ok) Right.", .good) + " " + check.explain)
+                console.line(wrap(check.explain, lead: ("\(glyphs.ok) Right.", .good)))
             } else {
                 summary.wrong += 1
                 if check.isEvidence {
-                    console.line(paint("\(glyphs.fail) Not yet.", .bad) + " " + check.explain)
+                    console.line(wrap(check.explain, lead: ("\(glyphs.fail) Not yet.", .bad)))
+                } else if case .record(let minimum) = check.kind {
+                    let problem = Check.recordProblem(answer ?? "", minimumLength: minimum) ?? ""
+                    console.line(wrap("— \(problem). " + check.explain, lead: ("\(glyphs.fail) Not yet", .bad)))
                 } else {
-                    console.line(paint("\(glyphs.fail) Not quite", .bad) + " — you answered \"\(answer ?? "")\"; the answer is \(check.rightAnswer ?? "").")
+                    console.line(wrap("— you answered \"\(answer ?? "")\"; the answer is \(check.rightAnswer ?? "").", lead: ("\(glyphs.fail) Not quite", .bad)))
                     console.line(wrap(check.explain))
                 }
             }
@@ -192,8 +212,32 @@ extension WorkbookApp {
         }
     }
 
-    func wrap(_ text: String, indent: Int = 0) -> String {
-        let spans = style.renderer.spans(LessonView.inlineMarkdown(text))
+    /// Reads a written answer of one or more lines, ended by an empty line (or the end of input).
+    /// An empty first line skips; `?` alone shows the hint.
+    private func askWritten(_ check: Check, day: Int, progress: inout WorkbookProgress) -> String? {
+        console.line(paint("Write your answer; an empty line ends it (Enter alone skips, ? for a hint).", .dim))
+        var lines: [String] = []
+        while true {
+            guard let reply = console.ask(lines.isEmpty ? "> " : "  ") else {
+                return lines.isEmpty ? nil : lines.joined(separator: "\n")
+            }
+            if lines.isEmpty && reply.trimmed == "?" {
+                console.line(paint("Hint: ", .warn) + (check.hint ?? "no hint for this one; the Reading section covers it."))
+                progress.update(day, now: now()) {
+                    if !$0.hintsShown.contains(check.id) { $0.hintsShown.append(check.id) }
+                }
+                continue
+            }
+            if reply.trimmed.isEmpty { return lines.joined(separator: "\n") }
+            lines.append(reply)
+        }
+    }
+
+    /// `text` (inline Markdown) filled to the terminal's width at word boundaries, after an
+    /// optional painted lead such as "✓ Right.".
+    func wrap(_ text: String, lead: (String, TextStyle)? = nil, indent: Int = 0) -> String {
+        var spans = style.renderer.spans(LessonView.inlineMarkdown(text))
+        if let lead { spans.insert(Span(lead.0 + " ", lead.1), at: 0) }
         let pad = String(repeating: " ", count: indent)
         return TextWrapper(width: style.width, color: style.color)
             .wrap(spans, prefix: (pad, pad + (indent > 0 ? "   " : ""), indent + (indent > 0 ? 3 : 0)))

@@ -27,12 +27,31 @@ import Testing
         #expect(check.hint == "think SAN")
     }
 
+    @Test func recordChecksParseAndGradeByLengthAndWords() throws {
+        let check = try Check.parse("id: week1\nquestion: Your sentence?\nrecord: at least 30 characters\nexplain: A good one names the agent.", line: 1)
+        #expect(check.kind == .record(minimumLength: 30))
+        #expect(check.isRecord && !check.isEvidence)
+        #expect(check.grade("SPIFFE solves bootstrapping by attesting workloads."))
+        #expect(!check.grade("Too short to count."))
+        #expect(!check.grade("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "one word is not a sentence")
+        #expect(!check.grade("   padded        with          spaces   "), "padding does not count")
+        #expect(check.rightAnswer == nil)
+        for (body, reason) in [
+            ("id: r\nquestion: q\nrecord: 30\nexplain: x", "record: at least <N> characters"),
+            ("id: r\nquestion: q\nrecord: at least 30 characters\naccept: y\nexplain: x", "exactly one of"),
+            ("id: r\nquestion: q\nrecord: at least 30 characters\nmatch: text\nexplain: x", "takes no `answer:` or `match:`"),
+        ] {
+            #expect(throws: Check.ParseError.self) { try Check.parse(body, line: 1) }
+            do { _ = try Check.parse(body, line: 1) } catch { #expect(error.reason.contains(reason), "\(error.reason)") }
+        }
+    }
+
     @Test func durationAnswersAreNormalised() throws {
         let check = try Check.parse("id: ttl\nquestion: TTL?\naccept: 1h\nmatch: duration\nexplain: One hour.", line: 1)
-        for answer in ["1h", "60m", "3600s", "60 minutes", "1 hour", "1H", "0.5h30m", "`1h`"] {
+        for answer in ["1h", "60m", "3600s", "60 minutes", "1 hour", "1H", "0.5h30m", "`1h`", "one hour", "an hour"] {
             #expect(check.grade(answer), "\(answer) should be accepted")
         }
-        for answer in ["3600", "2h", "1d", "one hour", "", "59m"] {
+        for answer in ["3600", "2h", "1d", "two hours", "", "59m", "1 hour (60 s)"] {
             #expect(!check.grade(answer), "\(answer) should be rejected")
         }
     }

@@ -58,9 +58,19 @@ import Testing
         let lesson = try Lesson.parse(Self.minimal, path: "day09.md")
         let problems = lesson.formatProblems
         #expect(problems.contains("no `## Challenge` section"))
-        #expect(problems.contains("1 checks; a lesson has at least five"))
+        #expect(problems.contains("1 checks; a lesson has at least six"))
         #expect(problems.contains("no evidence check"))
+        #expect(problems.contains("no `## Warm-up` section"))
+        #expect(problems.contains("no exercise block (a graded exercise the learner writes)"))
+        #expect(problems.contains("the agenda adds up to 60 minutes; a day is 120 to 180"))
         #expect(!problems.contains("no `## Reading` section"))
+    }
+
+    @Test func sectionsOutOfOrderAreAProblem() throws {
+        let text = Self.minimal.replacingOccurrences(of: "## Reading", with: "## Reading-later")
+            + "\n## Warm-up\n\nThink first.\n\n## Reading\n\nText.\n"
+        let lesson = try Lesson.parse(text, path: "day09.md")
+        #expect(lesson.formatProblems.contains { $0.hasPrefix("the sections are out of order") })
     }
 
     @Test(arguments: [

@@ -226,6 +226,49 @@ import WorkbookProtocol
         #expect(!(second.console as! RecordingConsole).stdout.contains("How long?"))
     }
 
+    static let recordLesson = lesson.replacingOccurrences(of: """
+        ```check
+        id: disk
+        """, with: """
+        ```check
+        id: summary
+        question: In one sentence, why?
+        record: at least 40 characters
+        explain: A good sentence says who vouches for the workload.
+        ```
+
+        ```check
+        id: disk
+        """)
+
+    @Test func aRecordCheckKeepsTheLearnersWordsAndTheirEarlierVersion() async throws {
+        let fixture = try Fixture(answers: ["b", "1h", "critical", "2048",
+                                            "SPIFFE replaces shared secrets", "with identities the agent attests.", "",
+                                            "s", "", ""], interactive: true, lesson: Self.recordLesson)
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        let summary = try await fixture.app.check(day: 5, answersFile: nil, live: false, all: false)
+        #expect(summary.right == 5, "\(fixture.console.stdout)")
+        let records = RecordedAnswers(directory: fixture.app.paths.dayDirectory(5))
+        #expect(records.answer("summary") == "SPIFFE replaces shared secrets\nwith identities the agent attests.")
+        #expect(try fixture.progress().day(5).checks["summary"]?.correct == true)
+
+        // Asked again: the saved answer is shown first; a too-short one is saved but not right,
+        // and the earlier answer is kept in records/history/.
+        let again = WorkbookApp(paths: fixture.app.paths, console: RecordingConsole(answers: ["b", "1h", "critical", "2048", "Because.", "", "s"], interactive: true),
+                                style: .plain80, runner: fixture.app.runner)
+        let second = try await again.check(day: 5, answersFile: nil, live: false, all: true)
+        let out = (again.console as! RecordingConsole).stdout
+        #expect(out.contains("Your saved answer:"), "\(out)")
+        #expect(out.contains("with identities the agent attests."))
+        #expect(out.contains("Not yet — 8 characters; write at least 40."), "\(out)")
+        #expect(second.wrong >= 1)
+        #expect(records.answer("summary") == "Because.")
+        let history = try FileManager.default.contentsOfDirectory(atPath: records.folder.appendingPathComponent("history").path)
+        #expect(history.count == 1 && history[0].hasPrefix("summary."), "\(history)")
+        let kept = try String(contentsOf: records.folder.appendingPathComponent("history").appendingPathComponent(history[0]), encoding: .utf8)
+        #expect(kept.contains("with identities the agent attests."))
+    }
+
     @Test func evidenceFailsBeforeTheStepRan() async throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.root) }

@@ -10,7 +10,8 @@
 ///     ```
 ///
 /// The kind follows from the keys: `choices:` + `answer:` is multiple choice, `accept:` is a
-/// short answer, `evidence:` inspects real state. Unknown keys are errors, so a typo in a lesson
+/// short answer, `evidence:` inspects real state, `record:` keeps what the learner writes in
+/// their own words (`record: at least 80 characters`). Unknown keys are errors, so a typo in a lesson
 /// fails the drift test instead of silently dropping a question.
 public struct Check: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -20,6 +21,9 @@ public struct Check: Sendable, Equatable {
         case shortAnswer(accepted: [String], match: AnswerMatch)
         /// Every condition must hold.
         case evidence([Condition])
+        /// The learner's own words, kept in the workspace (`dayNN/records/<id>.md`) and shown
+        /// back later; right when it has at least this many characters and three words.
+        case record(minimumLength: Int)
 
         public static func == (lhs: Kind, rhs: Kind) -> Bool {
             switch (lhs, rhs) {
@@ -27,6 +31,7 @@ public struct Check: Sendable, Equatable {
                 return x == y && a.map { "\($0.letter)\($0.text)" } == b.map { "\($0.letter)\($0.text)" }
             case (.shortAnswer(let a, let x), .shortAnswer(let b, let y)): return a == b && x == y
             case (.evidence(let a), .evidence(let b)): return a == b
+            case (.record(let a), .record(let b)): return a == b
             default: return false
             }
         }
@@ -36,6 +41,7 @@ public struct Check: Sendable, Equatable {
             case .choice: return "multiple choice"
             case .shortAnswer: return "short answer"
             case .evidence: return "evidence"
+            case .record: return "in your own words"
             }
         }
     }
@@ -45,11 +51,21 @@ public struct Check: Sendable, Equatable {
     public var kind: Kind
     public var hint: String?
     public var explain: String
+    /// For evidence: whether the state is the steps' (`from: steps`, the default: the drift test
+    /// runs the steps and the check must then pass) or the learner's own work (`from:
+    /// challenge`: after the steps alone the check must still fail, which proves it looks at
+    /// what the learner made).
+    public var fromChallenge: Bool = false
     /// Line of the block in the lesson file (for error messages).
     public var line: Int
 
     public var isEvidence: Bool {
         if case .evidence = kind { return true }
+        return false
+    }
+
+    public var isRecord: Bool {
+        if case .record = kind { return true }
         return false
     }
 
@@ -64,7 +80,19 @@ public struct Check: Sendable, Equatable {
             return accepted.contains { match.equivalent(answer, $0) }
         case .evidence:
             return false
+        case .record(let minimum):
+            return Self.recordProblem(answer, minimumLength: minimum) == nil
         }
+    }
+
+    /// Why a written answer is not enough yet, or nil. Length is measured after collapsing
+    /// whitespace, so padding does not count.
+    public static func recordProblem(_ text: String, minimumLength: Int) -> String? {
+        let words = text.split(whereSeparator: \.isWhitespace)
+        let length = words.joined(separator: " ").count
+        if length < minimumLength { return "\(length) characters; write at least \(minimumLength)" }
+        if words.count < 3 { return "write a sentence or more, not a word" }
+        return nil
     }
 
     /// The right answer as the learner should see it after a miss.
@@ -75,7 +103,7 @@ public struct Check: Sendable, Equatable {
             return "\(right)) \(text)"
         case .shortAnswer(let accepted, _):
             return accepted.first
-        case .evidence:
+        case .evidence, .record:
             return nil
         }
     }
@@ -88,7 +116,7 @@ public struct Check: Sendable, Equatable {
         public var reason: String
     }
 
-    static let knownKeys = ["id", "question", "choices", "answer", "accept", "match", "evidence", "hint", "explain"]
+    static let knownKeys = ["id", "question", "choices", "answer", "accept", "match", "evidence", "record", "from", "hint", "explain"]
 
     /// Parses the body of a ```` ```check ```` block. `line` is the block's line in the file.
     public static func parse(_ body: String, line blockLine: Int) throws(ParseError) -> Check {
@@ -167,12 +195,20 @@ public struct Check: Sendable, Equatable {
         guard let explain = fields["explain"], !explain.isEmpty else {
             throw ParseError(line: 1, reason: "check \(id) needs `explain:` (what the learner should take away)")
         }
-        let kinds = [seenChoices, !accepted.isEmpty, !evidence.isEmpty].filter { $0 }.count
+        let kinds = [seenChoices, !accepted.isEmpty, !evidence.isEmpty, fields["record"] != nil].filter { $0 }.count
         guard kinds == 1 else {
-            throw ParseError(line: 1, reason: "check \(id) needs exactly one of `choices:` (+ `answer:`), `accept:` or `evidence:`")
+            throw ParseError(line: 1, reason: "check \(id) needs exactly one of `choices:` (+ `answer:`), `accept:`, `evidence:` or `record:`")
         }
         let kind: Kind
-        if seenChoices {
+        if let record = fields["record"] {
+            guard fields["answer"] == nil, fields["match"] == nil else {
+                throw ParseError(line: 1, reason: "check \(id): a record check takes no `answer:` or `match:`")
+            }
+            guard let minimum = Self.minimumLength(record) else {
+                throw ParseError(line: 1, reason: "check \(id): write `record: at least <N> characters`, not `\(record)`")
+            }
+            kind = .record(minimumLength: minimum)
+        } else if seenChoices {
             guard choices.count >= 2 else { throw ParseError(line: 1, reason: "check \(id) needs at least two choices") }
             guard let answer = fields["answer"], answer.count == 1, let letter = answer.lowercased().first,
                   choices.contains(where: { $0.letter == letter }) else {
@@ -212,7 +248,26 @@ public struct Check: Sendable, Equatable {
             }
             kind = .evidence(conditions)
         }
-        return Check(id: id, question: question, kind: kind, hint: fields["hint"], explain: explain, line: blockLine)
+        var fromChallenge = false
+        if let from = fields["from"] {
+            guard case .evidence = kind else { throw ParseError(line: 1, reason: "check \(id): `from:` applies to evidence checks only") }
+            switch from {
+            case "steps": fromChallenge = false
+            case "challenge": fromChallenge = true
+            default: throw ParseError(line: 1, reason: "check \(id): `from:` is `steps` or `challenge`, not `\(from)`")
+            }
+        }
+        var check = Check(id: id, question: question, kind: kind, hint: fields["hint"], explain: explain, line: blockLine)
+        check.fromChallenge = fromChallenge
+        return check
+    }
+
+    /// `at least 80 characters` -> 80.
+    static func minimumLength(_ text: String) -> Int? {
+        let words = text.lowercased().split(separator: " ").map(String.init)
+        guard words.count == 4, words[0] == "at", words[1] == "least", words[3] == "characters",
+              let number = Int(words[2]), number > 0, number <= 10_000 else { return nil }
+        return number
     }
 
     /// `a) text` -> ("a", "text").

@@ -47,7 +47,7 @@ public struct ExerciseGrader: Sendable {
                 workingDirectory: FilePath(checkout.path),
                 output: .string(limit: 8 << 20), error: .string(limit: 8 << 20))
             if case .exited(0) = result.terminationStatus { return nil }
-            let text = (result.standardOutput ?? "") + "\n" + (result.standardError ?? "")
+            let text = result.standardOutput + "\n" + result.standardError
             return Self.errors(in: text, about: file)
         } catch {
             return ["could not run swift build: \(error)"]
@@ -128,7 +128,7 @@ public struct ExerciseGrader: Sendable {
     public func hints(_ id: String) async -> [String] {
         guard let result = try? await Subprocess.run(.path(FilePath(executable.path)), arguments: ["hints", id],
                                                      output: .string(limit: 1 << 20), error: .discarded) else { return [] }
-        return (result.standardOutput ?? "").split(separator: "\n").map(String.init)
+        return result.standardOutput.split(separator: "\n").map(String.init)
     }
 }
 

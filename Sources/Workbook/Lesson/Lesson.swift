@@ -16,7 +16,7 @@ public struct Lesson: Sendable {
     public var title: String { header.title }
 
     /// The sections every lesson has, as level-2 headings, in this order.
-    public static let requiredSections = ["Reading", "Steps", "Challenge", "Checks", "Resources"]
+    public static let requiredSections = ["Warm-up", "Reading", "Steps", "Challenge", "Checks", "Resources"]
 
     public static func load(from url: URL) throws(WorkbookError) -> Lesson {
         let data: Data
@@ -101,18 +101,29 @@ public struct Lesson: Sendable {
         }
     }
 
-    /// What the course asks of every lesson, beyond parsing: the required sections, an agenda,
-    /// concepts, at least five checks and at least one evidence check.
+    /// What the course asks of every lesson, beyond parsing: the required sections in order, an
+    /// agenda of two to three hours, concepts, at least six checks with at least one evidence
+    /// check, and one graded exercise.
     public var formatProblems: [String] {
         var problems: [String] = []
         let present = sections.map { $0.lowercased() }
-        for section in Self.requiredSections where !present.contains(where: { $0.hasPrefix(section.lowercased()) }) {
-            problems.append("no `## \(section)` section")
+        var positions: [Int] = []
+        for section in Self.requiredSections {
+            if let position = present.firstIndex(where: { $0.hasPrefix(section.lowercased()) }) {
+                positions.append(position)
+            } else {
+                problems.append("no `## \(section)` section")
+            }
+        }
+        if positions != positions.sorted() {
+            problems.append("the sections are out of order; they go \(Self.requiredSections.joined(separator: ", "))")
         }
         if header.agenda.isEmpty { problems.append("the front matter has no agenda") }
+        else if !(120...180).contains(agendaMinutes) { problems.append("the agenda adds up to \(agendaMinutes) minutes; a day is 120 to 180") }
         if header.concepts.isEmpty { problems.append("the front matter lists no concepts") }
-        if checks.count < 5 { problems.append("\(checks.count) checks; a lesson has at least five") }
+        if checks.count < 6 { problems.append("\(checks.count) checks; a lesson has at least six") }
         if !checks.contains(where: \.isEvidence) { problems.append("no evidence check") }
+        if exercises.isEmpty { problems.append("no exercise block (a graded exercise the learner writes)") }
         if steps.isEmpty { problems.append("no step block") }
         let stepIDs = Set(steps.map(\.id))
         for check in checks {

@@ -176,6 +176,12 @@ public struct LessonView: Sendable {
             out.append(.paragraph(lines))
         case .shortAnswer:
             break
+        case .record(let minimum):
+            if let record = progress.checks[check.id], !record.answer.isEmpty {
+                out.append(.paragraph([.emphasis([.text("Your answer:")]), .text(" " + record.answer)]))
+            } else {
+                out.append(.paragraph([.emphasis([.text("Write at least \(minimum) characters in your own words; workbook check saves them for the analysis.")])]))
+            }
         case .evidence(let conditions):
             out.append(.paragraph([.text("The workbook will verify:")]))
             out.append(.list(start: nil, tight: true, items: conditions.map {

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import Workbook
+
+/// Short answers are graded as a person would grade them, and every short-answer check of every
+/// lesson proves it: a table of at least five right forms and three wrong ones.
+@Suite struct AnswerTableTests {
+    /// `day/check-id` -> the forms a grader must accept and refuse.
+    static let tables: [String: (right: [String], wrong: [String])] = [
+        "3/empty-subject": (
+            right: ["critical", "Critical.", "it must be critical", "must be marked as critical", "`critical`", "marked critical"],
+            wrong: ["not critical", "non-critical", "empty", "optional"]),
+        "3/default-ttl": (
+            right: ["1h", "one hour", "an hour", "1 hour (3600 s)", "60 minutes", "3600s", "60m"],
+            wrong: ["1", "1 hour (60 s)", "24h", "5m"]),
+        "4/missing-header": (
+            right: ["INVALID_ARGUMENT", "3", "InvalidArgument", "codes.InvalidArgument", "invalid argument", "StatusCode.INVALID_ARGUMENT"],
+            wrong: ["PERMISSION_DENIED", "7", "UNAVAILABLE", "400"]),
+        "4/rotation-interval": (
+            right: ["30s", "about 30 seconds", "every 30 seconds", "~30s", "half a minute", "30 s (half of 60 s)"],
+            wrong: ["60s", "30", "5m", "15s"]),
+        "14/no-identity": (
+            right: ["PermissionDenied", "PERMISSION_DENIED", "permission denied", "7", "codes.PermissionDenied", "7 (PERMISSION_DENIED)"],
+            wrong: ["UNAUTHENTICATED", "16", "NOT_FOUND", "UNAVAILABLE"]),
+        "7/spire-reserved": (
+            right: ["spire", "/spire", "/spire/", "SPIRE", "`/spire`", "spire.", "spire/"],
+            wrong: ["agent", "/spire/agent", "spiffe", "/spire/server"]),
+        "7/max-length": (
+            right: ["2048", "2,048", "2048 bytes", "2048 Bytes.", "2,048 bytes", "2048."],
+            wrong: ["255", "1024", "4096", "2049", "2048 kilobytes"]),
+        "5/leeway": (
+            right: ["30s", "30 seconds", "thirty seconds", "half a minute", "30 s (half a minute)", "0.5m"],
+            wrong: ["30", "1m", "60s", "30 minutes", "0s"]),
+        "5/jwt-ttl": (
+            right: ["5m", "five minutes", "300s", "5 min", "300 seconds (5 minutes)"],
+            wrong: ["5", "1h", "5 minutes (60 s)", "10m"]),
+        "6/refresh-hint": (
+            right: ["5m", "300s", "five minutes", "300 seconds", "5 minutes (300 s)"],
+            wrong: ["300", "5h", "30s", "1m"]),
+    ]
+
+    static let lessons: [Lesson] = DriftTests.days.compactMap { try? DriftTests.lesson($0) }
+
+    @Test func everyShortAnswerCheckHasATable() {
+        for lesson in Self.lessons {
+            for check in lesson.checks {
+                guard case .shortAnswer = check.kind else { continue }
+                let key = "\(lesson.day)/\(check.id)"
+                guard let table = Self.tables[key] else {
+                    Issue.record("day \(lesson.day): short-answer check \(check.id) has no answer table in AnswerTableTests")
+                    continue
+                }
+                #expect(table.right.count >= 5, "\(key): at least five right forms")
+                #expect(table.wrong.count >= 3, "\(key): at least three wrong forms")
+                for answer in table.right { #expect(check.grade(answer), "\(key) must accept \"\(answer)\"") }
+                for answer in table.wrong { #expect(!check.grade(answer), "\(key) must refuse \"\(answer)\"") }
+            }
+        }
+    }
+
+    @Test func noTableIsLeftOverFromAnOldCheck() {
+        let present = Set(Self.lessons.flatMap { lesson in lesson.checks.map { "\(lesson.day)/\($0.id)" } })
+        for key in Self.tables.keys { #expect(present.contains(key), "AnswerTableTests has a table for \(key), which no lesson has") }
+    }
+
+    @Test(arguments: [
+        ("7", true), ("PERMISSION_DENIED", true), ("codes.PermissionDenied", true), ("permission denied", true),
+        ("StatusCode.PERMISSION_DENIED", true), (".permissionDenied", true), ("status 7", true), ("7 (PERMISSION_DENIED)", true),
+        ("Permission-Denied", true), ("16", false), ("UNAUTHENTICATED", false), ("7 (UNAVAILABLE)", false),
+        ("denied", false), ("99", false), ("", false),
+    ])
+    func grpcStatusCodes(answer: String, right: Bool) {
+        #expect(AnswerMatch.grpcStatus.equivalent(answer, "PERMISSION_DENIED") == right, "\(answer)")
+    }
+
+    @Test(arguments: [
+        ("one hour", 3600.0), ("an hour", 3600), ("half an hour", 1800), ("1 hour and 30 minutes", 5400),
+        ("five minutes", 300), ("24 hours", 86400), ("1h30m", 5400),
+    ])
+    func durationsInWords(text: String, seconds: Double) {
+        #expect(AnswerMatch.seconds(text) == seconds, "\(text)")
+    }
+
+    @Test func aParentheticalRestatementMustAgree() {
+        #expect(AnswerMatch.durationAnswer("1 hour (3600 s)") == 3600)
+        #expect(AnswerMatch.durationAnswer("1 hour (the default)") == 3600)
+        #expect(AnswerMatch.durationAnswer("1 hour (60 s)") == nil)
+        #expect(AnswerMatch.durationAnswer("(3600 s)") == nil)
+    }
+
+    @Test func fillerWordsNeverIncludeNegations() {
+        #expect(AnswerMatch.text.equivalent("it must be marked as critical", "critical"))
+        #expect(!AnswerMatch.text.equivalent("it must not be critical", "critical"))
+        #expect(!AnswerMatch.text.equivalent("the", "the"), "an answer of filler only is no answer")
+    }
+}
