@@ -106,12 +106,12 @@ struct RunStep: AsyncParsableCommand {
 struct CheckEvidence: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evidence",
-        abstract: "Decides evidence that needs X.509: `svid <path> <spiffe-id>` or `chain <svid> <bundle>` (EvidenceResult).")
+        abstract: "Decides evidence that needs the toolkit: `svid <path> <spiffe-id>`, `chain <svid> <bundle>`, `ids <path> <minimum>`, `breaks <path> <rule>` (EvidenceResult).")
 
-    @Argument(help: ArgumentHelp("svid or chain.", valueName: "kind"))
+    @Argument(help: ArgumentHelp("svid, chain, ids or breaks.", valueName: "kind"))
     var kind: String
 
-    @Argument(help: ArgumentHelp("For svid: the PEM file and the SPIFFE ID; for chain: the SVID file and the bundle file.", valueName: "argument"))
+    @Argument(help: ArgumentHelp("For svid: the PEM file and the SPIFFE ID; for chain: the SVID file and the bundle file; for ids: the ID list and the minimum count; for breaks: the PEM file and the rule.", valueName: "argument"))
     var arguments: [String]
 
     @Option(help: ArgumentHelp("The day's workspace directory; paths are relative to it.", valueName: "dir"))
@@ -125,7 +125,11 @@ struct CheckEvidence: AsyncParsableCommand {
         switch (kind, arguments.count) {
         case ("svid", 2): evidence = .svid(path: arguments[0], id: arguments[1])
         case ("chain", 2): evidence = .chain(svid: arguments[0], bundle: arguments[1])
-        default: throw ValidationError("expected `svid <path> <spiffe-id>` or `chain <svid> <bundle>`")
+        case ("ids", 2):
+            guard let minimum = Int(arguments[1]), minimum >= 0 else { throw ValidationError("`ids <path> <minimum count>`: the count is a whole number") }
+            evidence = .ids(path: arguments[0], minimum: minimum)
+        case ("breaks", 2): evidence = .breaks(path: arguments[0], rule: arguments[1])
+        default: throw ValidationError("expected `svid <path> <spiffe-id>`, `chain <svid> <bundle>`, `ids <path> <minimum>` or `breaks <path> <rule>`")
         }
         let result = StepKernel().evaluate(evidence, directory: URL(fileURLWithPath: dir), now: WorkbookKernelCommand.clock(at)())
         try WorkbookKernelCommand.answer(result)

@@ -15,7 +15,7 @@
 /// in one line instead of misreading the answer.
 public enum KernelProtocol {
     /// Raised whenever a request or an answer changes shape.
-    public static let version = 1
+    public static let version = 2
     /// The kernel's executable, found next to the workbook's or in the first-run build folder.
     public static let executableName = "workbook-kernel"
 }
@@ -86,6 +86,11 @@ public enum Evidence: Sendable, Equatable, Codable {
     case svid(path: String, id: String)
     /// The SVID's chain is signed up to a certificate in the bundle file.
     case chain(svid: String, bundle: String)
+    /// The file has at least `minimum` lines, and every one is a valid workload SPIFFE ID.
+    case ids(path: String, minimum: Int)
+    /// The PEM file's first certificate breaks exactly one of the X509-SVID leaf rules, this one
+    /// (a `LeafRule` name such as `two-uri-sans`).
+    case breaks(path: String, rule: String)
 }
 
 /// The answer to `evidence`.

@@ -1,5 +1,7 @@
 import Foundation
 import SpiffeFormats
+import SpiffeIdentity
+import SpiffeX509
 import WorkbookProtocol
 import X509
 
@@ -85,6 +87,44 @@ public struct StepKernel: Sendable {
             case .success(let list): authorities = list
             }
             return verifySignatures(chain: chain, authorities: authorities, svidPath: svidPath, bundlePath: bundlePath)
+
+        case .ids(let path, let minimum):
+            guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                return EvidenceResult(passed: false, detail: "\(path): paths are relative to the day's workspace and stay inside it")
+            }
+            let url = directory.appendingPathComponent(path)
+            guard let data = try? InputFile.read(url) else {
+                return EvidenceResult(passed: false, detail: "\(path) does not exist in \(directory.path)")
+            }
+            // Blank lines are spacing in a list the learner writes, not IDs.
+            let verdicts = WorkloadIDCheck().judge(String(decoding: data, as: UTF8.self)).filter { !$0.id.isEmpty }
+            if let bad = verdicts.first(where: { !$0.valid }) {
+                return EvidenceResult(passed: false, detail: "\(path) line \(bad.line): \(bad.id.isEmpty ? "(empty line)" : bad.id) is rejected: \(bad.reason ?? "")")
+            }
+            guard verdicts.count >= minimum else {
+                return EvidenceResult(passed: false, detail: "\(path) holds \(verdicts.count) IDs; write at least \(minimum)")
+            }
+            let warnings = verdicts.reduce(0) { $0 + $1.warnings.count }
+            return EvidenceResult(passed: true, detail: "\(path): \(verdicts.count) valid workload IDs, \(warnings) design warning\(warnings == 1 ? "" : "s")")
+
+        case .breaks(let path, let ruleName):
+            guard let rule = LeafRule(rawValue: ruleName) else {
+                return EvidenceResult(passed: false, detail: "no leaf rule is called \(ruleName) (rules: \(LeafRule.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            let leaf: Certificate
+            switch readCertificates(path, in: directory) {
+            case .failure(let message): return EvidenceResult(passed: false, detail: message)
+            case .success(let list): leaf = list[0]
+            }
+            let broken = LeafRule.broken(by: leaf)
+            guard broken.contains(rule) else {
+                let others = broken.isEmpty ? "it breaks no leaf rule" : "it breaks " + broken.map(\.rawValue).joined(separator: ", ")
+                return EvidenceResult(passed: false, detail: "\(path) does not break \(rule.rawValue): \(others)")
+            }
+            guard broken.count == 1 else {
+                return EvidenceResult(passed: false, detail: "\(path) breaks \(broken.map(\.rawValue).joined(separator: ", ")); make it break only \(rule.rawValue)")
+            }
+            return EvidenceResult(passed: true, detail: "\(path) breaks exactly one rule: \(rule.sentence)")
         }
     }
 

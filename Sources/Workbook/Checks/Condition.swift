@@ -9,6 +9,8 @@
 ///     svid <path> <spiffe-id>          the PEM file's first certificate is an X509-SVID for this ID,
 ///                                      valid now
 ///     chain <svid-path> <bundle-path>  the SVID's chain is signed up to a certificate in the bundle
+///     ids <path> <minimum>             at least <minimum> lines, every one a valid workload SPIFFE ID
+///     breaks <path> <rule>             the certificate breaks exactly this one X509-SVID leaf rule
 ///     fact <name> = <value>            the step reported this fact with this value
 ///     fact <name> present              the step reported this fact (any value)
 ///     output contains <text>           a line the step printed contains this text
@@ -20,6 +22,8 @@ public enum Condition: Sendable, Equatable, CustomStringConvertible {
     case mode(String, Int)
     case svid(path: String, id: String)
     case chain(svid: String, bundle: String)
+    case ids(path: String, minimum: Int)
+    case breaks(path: String, rule: String)
     case fact(name: String, value: String)
     case factPresent(String)
     case outputContains(String)
@@ -55,6 +59,16 @@ public enum Condition: Sendable, Equatable, CustomStringConvertible {
         case "chain":
             guard words.count == 3 else { throw ParseError(reason: "`chain <svid-path> <bundle-path>`") }
             self = .chain(svid: try path(words[1]), bundle: try path(words[2]))
+        case "ids":
+            guard words.count == 3, let minimum = Int(words[2]), minimum >= 1 else {
+                throw ParseError(reason: "`ids <path> <minimum count, 1 or more>`")
+            }
+            self = .ids(path: try path(words[1]), minimum: minimum)
+        case "breaks":
+            guard words.count == 3, Self.leafRules.contains(words[2]) else {
+                throw ParseError(reason: "`breaks <path> <rule>`, the rule one of \(Self.leafRules.joined(separator: ", "))")
+            }
+            self = .breaks(path: try path(words[1]), rule: words[2])
         case "fact":
             if words.count == 3 && words[2] == "present" {
                 self = .factPresent(words[1])
@@ -76,9 +90,12 @@ public enum Condition: Sendable, Equatable, CustomStringConvertible {
             }
             self = .stepFact(step: words[1], name: words[3], value: words[5...].joined(separator: " "))
         default:
-            throw ParseError(reason: "unknown condition `\(kind)` (known: file, mode, svid, chain, fact, output, step)")
+            throw ParseError(reason: "unknown condition `\(kind)` (known: file, mode, svid, chain, ids, breaks, fact, output, step)")
         }
     }
+
+    /// The leaf rules a `breaks` condition may name (the kernel's `LeafRule`).
+    public static let leafRules = ["two-uri-sans", "no-uri-san", "not-spiffe", "no-path", "ca-true", "key-cert-sign", "crl-sign", "no-digital-signature", "no-key-usage", "key-usage-not-critical"]
 
     /// The step this condition runs, if any.
     public var stepID: String? {
@@ -101,6 +118,8 @@ public enum Condition: Sendable, Equatable, CustomStringConvertible {
         case .mode(let path, let bits): return "\(path) has mode \(String(bits, radix: 8).leftPadded(to: 4, with: "0"))"
         case .svid(let path, let id): return "\(path) is an X509-SVID for \(id), valid now"
         case .chain(let svid, let bundle): return "\(svid) chains to a CA in \(bundle)"
+        case .ids(let path, let minimum): return "\(path) holds at least \(minimum) IDs, every one a valid workload SPIFFE ID"
+        case .breaks(let path, let rule): return "\(path) breaks exactly one leaf rule: \(rule)"
         case .fact(let name, let value): return "\(name) is \(value)"
         case .factPresent(let name): return "the step reports \(name)"
         case .outputContains(let text): return "the output mentions \"\(text)\""

@@ -64,6 +64,12 @@ public struct ConditionEvaluator: Sendable {
         case .chain(let svid, let bundle):
             return await decide(.chain(svid: svid, bundle: bundle), result)
 
+        case .ids(let path, let minimum):
+            return await decide(.ids(path: path, minimum: minimum), result)
+
+        case .breaks(let path, let rule):
+            return await decide(.breaks(path: path, rule: rule), result)
+
         case .fact(let name, let value):
             guard let output else { return result(false, "no step output to look at") }
             guard let actual = output.facts[name] else {

@@ -97,6 +97,8 @@ public struct ProcessKernel: KernelConnection {
         switch evidence {
         case .svid(let path, let id): arguments = ["evidence", "svid", path, id]
         case .chain(let svid, let bundle): arguments = ["evidence", "chain", svid, bundle]
+        case .ids(let path, let minimum): arguments = ["evidence", "ids", path, String(minimum)]
+        case .breaks(let path, let rule): arguments = ["evidence", "breaks", path, rule]
         }
         arguments += ["--dir", directory.path]
         if let at { arguments += ["--at", String(at.timeIntervalSince1970)] }
@@ -145,7 +147,7 @@ extension ProcessKernel {
                     .path(FilePath(kernel.path)), arguments: Arguments(arguments),
                     output: .string(limit: 16 << 20), error: .string(limit: 4 << 20))
                 guard case .exited(0) = result.terminationStatus else {
-                    let message = (result.standardError ?? "").split(separator: "\n").last.map(String.init) ?? ""
+                    let message = result.standardError.split(separator: "\n").last.map(String.init) ?? ""
                     throw KernelError.failed(kernel: kernel.path, status: "\(result.terminationStatus)", message: message)
                 }
                 return result.standardOutput ?? ""
