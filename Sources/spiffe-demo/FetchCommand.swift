@@ -30,7 +30,7 @@ struct FetchCommand: AsyncParsableCommand {
     @Flag(help: "Ask the Workload API instead of simulating an agent.")
     var live = false
 
-    @Option(help: ArgumentHelp("Workload API endpoint for --live: unix:///path or a bare /path (default: SPIFFE_ENDPOINT_SOCKET).", valueName: "address"))
+    @Option(help: ArgumentHelp("Workload API endpoint for --live: unix:///path, unix:/path or tcp://IP:PORT (default: SPIFFE_ENDPOINT_SOCKET).", valueName: "address"))
     var socket: String?
 
     @Option(help: ArgumentHelp("Write svid.N.pem, svid.N.key, bundle.N.pem, federated_bundle.N.M.pem into this directory.", valueName: "dir"))

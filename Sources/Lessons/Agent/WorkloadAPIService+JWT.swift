@@ -31,7 +31,7 @@ extension WorkloadAPIService {
         guard !audience.isEmpty, !audience.contains(where: \.isEmpty) else {
             throw RPCError(code: .invalidArgument, message: "audience must be specified")
         }
-        // A token is replayable to every audience it names (JWT-SVID §6.2): a handful is
+        // A token is replayable to every audience it names (JWT-SVID §7.2): a handful is
         // normal, thousands is a token nobody should hold, and each one makes the token larger.
         guard audience.count <= Self.maximumAudiences, audience.allSatisfy({ $0.utf8.count <= 1024 }) else {
             throw RPCError(code: .invalidArgument, message: "at most \(Self.maximumAudiences) audiences of at most 1024 bytes each")

@@ -19,7 +19,7 @@ public struct JWTAuthority: Sendable {
     public let algorithm: JWTAlgorithm
 
     /// SPIRE's default JWT-SVID lifetime: five minutes. Short, because a JWT-SVID is a bearer
-    /// token: whoever holds it can replay it until it expires (JWT-SVID §6.1).
+    /// token: whoever holds it can replay it until it expires (JWT-SVID §7.1).
     public static let defaultTTL: TimeInterval = 300
 
     /// Why a token could not be issued.

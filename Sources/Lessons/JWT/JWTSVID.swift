@@ -10,7 +10,7 @@ import SpiffeIdentity
 /// you minted), so holding a `JWTSVID` means the checks were done.
 public struct JWTSVID: Sendable {
     public let spiffeID: SpiffeID
-    /// Every value of `aud`; single-audience tokens are strongly recommended (JWT-SVID §6.2),
+    /// Every value of `aud`; single-audience tokens are strongly recommended (JWT-SVID §7.2),
     /// because each listed recipient could replay the token to the others.
     public let audience: [String]
     public let expiry: Date

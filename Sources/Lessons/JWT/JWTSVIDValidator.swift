@@ -138,7 +138,11 @@ public struct JWTSVIDValidator: Sendable {
 
         // 7. The claims every JWT-SVID must carry. Checked even after a failure above, so the
         //    report is complete; a token whose signature failed is rejected all the same.
-        let expiry = verdict.run(.expiry, detail: { "expires \(TimeText.iso($0)), in \(TimeText.duration($0.timeIntervalSince(now)))" }) { () throws(JWTSVIDError) in
+        let expiry = verdict.run(.expiry, detail: { expiry in
+            // Inside the leeway a token has expired already; say so rather than "in 20s".
+            expiry >= now ? "expires \(TimeText.iso(expiry)), in \(TimeText.duration(expiry.timeIntervalSince(now)))"
+                : "expired \(TimeText.iso(expiry)), \(TimeText.duration(now.timeIntervalSince(expiry))) ago, within the \(TimeText.duration(leeway)) leeway"
+        }) { () throws(JWTSVIDError) in
             guard let value = parsed.claims["exp"] else { throw .expirationMissing }
             guard let seconds = value.numberValue else {
                 throw .claimWrongType(name: "exp", expected: "a NumericDate (seconds since 1970)", actual: value.typeName)
@@ -159,7 +163,7 @@ public struct JWTSVIDValidator: Sendable {
         }
         let audience = self.audience
         let audiences = verdict.run(.audience, detail: { (values: [String]) in
-            "contains '\(audience)'" + (values.count > 1 ? " (and \(values.count - 1) more: replayable to them, JWT-SVID §6.2)" : "")
+            "contains '\(audience)'" + (values.count > 1 ? " (and \(values.count - 1) more: replayable to them, JWT-SVID §7.2)" : "")
         }) { () throws(JWTSVIDError) in
             let values = try JWTSVIDValidator.audienceValues(parsed.claims["aud"])
             guard values.contains(audience) else { throw .audienceMismatch(expected: audience, actual: values) }

@@ -7,7 +7,7 @@ import SpiffeX509
 /// still validates the SVID of the next.
 public enum SimulatedFetch {
     /// The agent makes the key pair, has the SVID signed by the trust domain's CA, and hands back
-    /// the key, the chain and the bundle together, as `FetchX509SVID` does (Workload API §5.3).
+    /// the key, the chain and the bundle together, as `FetchX509SVID` does (Workload API §5.2.1).
     public static func x509Context(
         spiffeID: SpiffeID, signedBy ca: CertificateAuthority, ttl: TimeInterval = 3600, now: Date = Date()
     ) throws -> X509Context {

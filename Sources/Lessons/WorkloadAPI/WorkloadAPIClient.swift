@@ -19,7 +19,7 @@ import WorkloadAPIProto
 ///
 /// One client keeps one connection and multiplexes every call over it.
 public final class WorkloadAPIClient: Sendable {
-    /// The security header every request carries (SPIFFE Workload API §5.1). It proves nothing;
+    /// The security header every request carries (SPIFFE Workload Endpoint §3). It proves nothing;
     /// it exists so that a browser or an SSRF-able HTTP client, which cannot set custom gRPC
     /// metadata, is never able to fetch SVIDs from a socket it can reach.
     public static let securityHeader = "workload.spiffe.io"

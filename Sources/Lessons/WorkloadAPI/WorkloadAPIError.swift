@@ -3,7 +3,7 @@ import GRPCCore
 
 /// What can go wrong talking to the Workload API, in words a learner can act on.
 ///
-/// The gRPC status codes carry meaning in the Workload API (SPIFFE Workload API §6):
+/// The gRPC status codes carry meaning in the Workload API (SPIFFE Workload Endpoint §6):
 /// - InvalidArgument: the request is malformed (usually the `workload.spiffe.io` header is
 ///   missing). Retrying cannot help, so clients do not retry.
 /// - PermissionDenied: the agent attested the caller but has no identity for it ("no identity

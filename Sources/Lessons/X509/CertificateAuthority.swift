@@ -128,7 +128,7 @@ public struct CertificateAuthority: Sendable {
             notValidBefore: now - 10,                       // SPIRE backdates 10 s for clock skew
             notValidAfter: min(now + ttl, certificate.notValidAfter),
             issuer: certificate.subject,
-            subject: DistinguishedName(),                   // empty: the identity is in the SAN
+            subject: DistinguishedName(),                   // empty, as the spec allows (SPIRE: C=US, O=SPIRE)
             signatureAlgorithm: KeyType(of: privateKey.publicKey)?.signatureAlgorithm ?? .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 // A leaf is not a CA (X509-SVID §4.1).

@@ -14,8 +14,8 @@ import X509
 /// - every signing certificate: keyCertSign, if it has a key usage extension (RFC 5280 §6.1.4(n));
 ///   and if it carries a SPIFFE ID, that ID has no path (X509-SVID §3.2).
 public struct SpiffeVerifierPolicy: VerifierPolicy, Sendable {
-    /// An SVID's subject is usually empty, which makes its SAN extension critical (RFC 5280
-    /// §4.1.2.6). The verifier rejects any certificate with a critical extension that no policy
+    /// An SVID's subject may be empty (make-svid's are; SPIRE's say C=US, O=SPIRE), and then
+    /// its SAN extension must be critical (RFC 5280 §4.1.2.6). The verifier rejects any certificate with a critical extension that no policy
     /// claims, so this policy must claim the SAN — it does handle it — or every SVID fails.
     public let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [
         .X509ExtensionID.subjectAlternativeName,

@@ -78,7 +78,8 @@ public struct SvidInfo: Codable, Sendable, Equatable {
         now: Date = Date()
     ) throws {
         guard let leaf = chain.first else { throw X509Error.noCertificates(source: "the chain") }
-        // The SPIFFE ID is read from the URI SAN: the subject of an SVID is usually empty.
+        // The SPIFFE ID is read from the URI SAN, never from the subject: the spec lets the
+        // subject be empty (make-svid leaves it so), and SPIRE writes a fixed C=US, O=SPIRE.
         do {
             let id = try CertificateNames.spiffeID(of: leaf)
             spiffeID = id.description

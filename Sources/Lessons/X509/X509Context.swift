@@ -12,7 +12,7 @@ public struct X509Context: Sendable {
         self.bundles = bundles
     }
 
-    /// The default SVID: the first one (SPIFFE Workload API §5.3).
+    /// The default SVID: the first one (SPIFFE Workload API §8).
     public var defaultSVID: X509SVID? { svids.first }
 
     /// The bundle for a trust domain, if this workload has one.
