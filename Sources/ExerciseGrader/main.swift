@@ -30,6 +30,10 @@ case "grade" where arguments.count == 2:
     let cases: [GradingCase]
     switch arguments[1] {
     case LeafKeyUsageCases.exercise.id: cases = LeafKeyUsageCases.cases(leafKeyUsageProblem)
+    case JWTSVIDRulesCases.exercise.id: cases = JWTSVIDRulesCases.cases(brokenJWTSVIDRule)
+    case BundleChoiceCases.exercise.id: cases = BundleChoiceCases.cases(bundleTrustDomain)
+    case WorkloadIDPathCases.exercise.id: cases = WorkloadIDPathCases.cases(workloadPathProblem)
+    case EndpointSocketCases.exercise.id: cases = EndpointSocketCases.cases(parseEndpointSocket)
     case PeerAuthorizationCases.exercise.id: cases = PeerAuthorizationCases.cases(isAuthorized)
     default:
         FileHandle.standardError.write(Data("exercise-grader: no exercise '\(arguments[1])' (known: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")))\n".utf8))

@@ -1,6 +1,9 @@
 /// Every exercise the workbook grades, by id.
 public enum ExerciseCatalog {
-    public static let all: [Exercise] = [LeafKeyUsageCases.exercise, PeerAuthorizationCases.exercise]
+    public static let all: [Exercise] = [
+        LeafKeyUsageCases.exercise, EndpointSocketCases.exercise, JWTSVIDRulesCases.exercise, BundleChoiceCases.exercise,
+        WorkloadIDPathCases.exercise, PeerAuthorizationCases.exercise,
+    ]
 
     public static func exercise(_ id: String) -> Exercise? {
         all.first { $0.id == id }

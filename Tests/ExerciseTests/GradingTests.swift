@@ -1,4 +1,5 @@
 import ExerciseKit
+import Foundation
 import ExerciseSolutions
 import Exercises
 import SpiffeIdentity
@@ -22,7 +23,11 @@ import X509
     @Test func everyExerciseHasAtLeastSixCasesAndAFileThatExists() {
         #expect(LeafKeyUsageCases.cases(Solutions.leafKeyUsageProblem).count >= 6)
         #expect(PeerAuthorizationCases.cases(Solutions.isAuthorized).count >= 6)
-        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "peer-authorization"])
+        #expect(JWTSVIDRulesCases.cases(Solutions.brokenJWTSVIDRule).count >= 6)
+        #expect(BundleChoiceCases.cases(Solutions.bundleTrustDomain).count >= 6)
+        #expect(WorkloadIDPathCases.cases(Solutions.workloadPathProblem).count >= 6)
+        #expect(EndpointSocketCases.cases(Solutions.parseEndpointSocket).count >= 6)
+        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization"])
     }
 
     @Test func theReferenceSolutionsPassEveryCase() {
@@ -32,6 +37,15 @@ import X509
         let authorization = grade("peer-authorization", PeerAuthorizationCases.cases(Solutions.isAuthorized))
         #expect(authorization.outcome == .passed, "failed on \(authorization.failedCase ?? "?")")
         #expect(authorization.count == 11)
+        let jwtRules = grade("jwt-svid-rules", JWTSVIDRulesCases.cases(Solutions.brokenJWTSVIDRule))
+        #expect(jwtRules.outcome == .passed, "failed on \(jwtRules.failedCase ?? "?")")
+        #expect(jwtRules.count == 25)
+        let bundleChoice = grade("bundle-choice", BundleChoiceCases.cases(Solutions.bundleTrustDomain))
+        #expect(bundleChoice.outcome == .passed, "failed on \(bundleChoice.failedCase ?? "?")")
+        #expect(bundleChoice.count == 13)
+        let endpoint = grade("endpoint-socket", EndpointSocketCases.cases(Solutions.parseEndpointSocket))
+        #expect(endpoint.outcome == .passed, "failed on \(endpoint.failedCase ?? "?")")
+        #expect(endpoint.count == 17)
     }
 
     @Test func theShippedStubsAreNotDoneYet() {
@@ -40,6 +54,10 @@ import X509
         #expect(keyUsage.count == 1, "grading stops at the first case")
         let authorization = grade("peer-authorization", PeerAuthorizationCases.cases(isAuthorized))
         #expect(authorization.outcome == .notDone)
+        #expect(grade("jwt-svid-rules", JWTSVIDRulesCases.cases(brokenJWTSVIDRule)).outcome == .notDone)
+        #expect(grade("bundle-choice", BundleChoiceCases.cases(bundleTrustDomain)).outcome == .notDone)
+        #expect(grade("workload-id-path", WorkloadIDPathCases.cases(workloadPathProblem)).outcome == .notDone)
+        #expect(grade("endpoint-socket", EndpointSocketCases.cases(parseEndpointSocket)).outcome == .notDone)
     }
 
     @Test func aSolutionThatForgetsCRLSignFailsOnTheCRLSignCase() {
@@ -103,5 +121,283 @@ import X509
         }
         #expect(grade("peer-authorization", PeerAuthorizationCases.cases(trustDomainBySuffix)).failedCase
                 == "a trust domain whose name only ends like the allowed one")
+    }
+
+    @Test func aJWTRuleWithoutLeewayOrWithAnInclusiveLeewayFailsAtTheEdge() {
+        // exp compared with no leeway: a token 20 s late is refused, though clocks drift that much.
+        let strict: @Sendable (JWTSVIDFields, String, Date) throws(ExerciseError) -> JWTSVIDRule? = { token, audience, now in
+            if let exp = token.exp, now >= exp { return .exp }
+            return try Solutions.brokenJWTSVIDRule(token, audience: audience, now: now)
+        }
+        let result = grade("jwt-svid-rules", JWTSVIDRulesCases.cases(strict))
+        #expect(result.outcome == .failed(got: JWTSVIDRule.exp.description))
+        #expect(result.failedCase == "expired 20 s ago: still inside the 30 s leeway")
+        // `<=` where `<` belongs: a token exactly 30 s past exp slips through.
+        let inclusive: @Sendable (JWTSVIDFields, String, Date) throws(ExerciseError) -> JWTSVIDRule? = { token, audience, now in
+            if let exp = token.exp, now <= exp.addingTimeInterval(JWTSVIDRule.leeway) {
+                var rest = token
+                rest.exp = now.addingTimeInterval(60)
+                return try Solutions.brokenJWTSVIDRule(rest, audience: audience, now: now)
+            }
+            return try Solutions.brokenJWTSVIDRule(token, audience: audience, now: now)
+        }
+        let edge = grade("jwt-svid-rules", JWTSVIDRulesCases.cases(inclusive))
+        #expect(edge.outcome == .failed(got: "nil (accepted)"))
+        #expect(edge.failedCase == "expired exactly 30 s ago: the leeway is used up")
+    }
+
+    @Test func anAlgDenyListOrACaseInsensitiveAllowListFails() {
+        // Refusing the names one knows to be bad: EdDSA (and anything new) gets through.
+        let denyList: @Sendable (JWTSVIDFields, String, Date) throws(ExerciseError) -> JWTSVIDRule? = { token, audience, now in
+            guard let alg = token.alg, !["none", "hs256", "hs384", "hs512"].contains(alg.lowercased()) else { return .alg }
+            var rest = token
+            rest.alg = "ES256"
+            return try Solutions.brokenJWTSVIDRule(rest, audience: audience, now: now)
+        }
+        let refused = grade("jwt-svid-rules", JWTSVIDRulesCases.cases(denyList))
+        #expect(refused.outcome == .failed(got: "nil (accepted)"))
+        #expect(refused.failedCase == "alg EdDSA: a sound algorithm that JWT-SVID does not list")
+        // The right nine names, compared without regard to case: es256 is not ES256.
+        let caseless: @Sendable (JWTSVIDFields, String, Date) throws(ExerciseError) -> JWTSVIDRule? = { token, audience, now in
+            var rest = token
+            rest.alg = token.alg?.uppercased()
+            return try Solutions.brokenJWTSVIDRule(rest, audience: audience, now: now)
+        }
+        #expect(grade("jwt-svid-rules", JWTSVIDRulesCases.cases(caseless)).failedCase == "alg es256: an allowed name in the wrong case")
+    }
+
+    @Test func lookalikeSubjectsAndAudiencesAndClaimsBeforeTheHeaderFail() {
+        // sub judged by its prefix: an uppercase trust domain is not a SPIFFE ID.
+        let subByPrefix: @Sendable (JWTSVIDFields, String, Date) throws(ExerciseError) -> JWTSVIDRule? = { token, audience, now in
+            var rest = token
+            if let sub = token.sub, sub.hasPrefix("spiffe://") { rest.sub = "spiffe://example.org/ns/prod/sa/provisioning" }
+            return try Solutions.brokenJWTSVIDRule(rest, audience: audience, now: now)
+        }
+        #expect(grade("jwt-svid-rules", JWTSVIDRulesCases.cases(subByPrefix)).failedCase
+                == "sub with an uppercase trust domain: spiffe://Example.org/ns/prod/sa/provisioning")
+        // aud values that begin with our audience: reports-archive is another service.
+        let audStartsWithOurs: @Sendable (JWTSVIDFields, String, Date) throws(ExerciseError) -> JWTSVIDRule? = { token, audience, now in
+            var rest = token
+            if token.aud.contains(where: { $0.hasPrefix(audience) }) { rest.aud = [audience] }
+            return try Solutions.brokenJWTSVIDRule(rest, audience: audience, now: now)
+        }
+        #expect(grade("jwt-svid-rules", JWTSVIDRulesCases.cases(audStartsWithOurs)).failedCase
+                == "an aud that only starts like ours: .../sa/reports-archive")
+        // aud read as a scope that covers us: spiffe://example.org is not our audience.
+        let audAsScope: @Sendable (JWTSVIDFields, String, Date) throws(ExerciseError) -> JWTSVIDRule? = { token, audience, now in
+            var rest = token
+            if token.aud.contains(where: { audience.hasPrefix($0) }) { rest.aud = [audience] }
+            return try Solutions.brokenJWTSVIDRule(rest, audience: audience, now: now)
+        }
+        #expect(grade("jwt-svid-rules", JWTSVIDRulesCases.cases(audAsScope)).failedCase
+                == "aud is the whole trust domain, spiffe://example.org: wide, and not our audience")
+        // The claims checked before the header: a token that breaks both reports the wrong rule.
+        let claimsFirst: @Sendable (JWTSVIDFields, String, Date) throws(ExerciseError) -> JWTSVIDRule? = { token, audience, now in
+            guard let exp = token.exp, now < exp.addingTimeInterval(JWTSVIDRule.leeway) else { return .exp }
+            return try Solutions.brokenJWTSVIDRule(token, audience: audience, now: now)
+        }
+        let late = grade("jwt-svid-rules", JWTSVIDRulesCases.cases(claimsFirst))
+        #expect(late.outcome == .failed(got: JWTSVIDRule.exp.description))
+        #expect(late.failedCase == "alg none and expired an hour ago: report the header's rule, it is checked first")
+    }
+
+    /// The URI SANs of a leaf, for the wrong solutions below.
+    static func uriSANs(_ leaf: Certificate) -> [String] {
+        guard let names = try? leaf.extensions.subjectAlternativeNames else { return [] }
+        var uris: [String] = []
+        for case .uniformResourceIdentifier(let uri) in names { uris.append(uri) }
+        return uris
+    }
+
+    @Test func aBundleChosenByTheIssuerNameFailsWhenTheIssuerNamesAnotherTrustDomain() {
+        // Reads the trust domain from the issuer's O= (as the spec's example CA is named).
+        let byIssuer: @Sendable (Certificate, Set<TrustDomain>) throws(ExerciseError) -> TrustDomain? = { leaf, held in
+            let issuer = String(describing: leaf.issuer)
+            guard issuer.hasPrefix("O="), let named = try? TrustDomain(String(issuer.dropFirst(2))) else { return nil }
+            return held.contains(named) ? named : nil
+        }
+        #expect(grade("bundle-choice", BundleChoiceCases.cases(byIssuer)).failedCase
+                == "the issuer names example.org, but the leaf's ID is in other.org")
+    }
+
+    @Test func aTrustDomainMatchedByStringPrefixLetsTheLookalikeIn() {
+        let byPrefix: @Sendable (Certificate, Set<TrustDomain>) throws(ExerciseError) -> TrustDomain? = { leaf, held in
+            let uris = GradingTests.uriSANs(leaf)
+            guard uris.count == 1 else { return nil }
+            return held.first { uris[0].hasPrefix("spiffe://" + $0.name) }
+        }
+        #expect(grade("bundle-choice", BundleChoiceCases.cases(byPrefix)).failedCase
+                == "a lookalike trust domain: example.org.evil.com is not example.org")
+    }
+
+    @Test func sloppyURIHandlingFailsOnTheCaseMeantForIt() {
+        // Keeps only the spiffe:// URIs, then counts: the https URI beside the ID goes unnoticed.
+        let filterThenCount: @Sendable (Certificate, Set<TrustDomain>) throws(ExerciseError) -> TrustDomain? = { leaf, held in
+            let spiffe = GradingTests.uriSANs(leaf).filter { $0.hasPrefix("spiffe://") }
+            guard spiffe.count == 1, let id = try? SpiffeID(spiffe[0]), !id.isTrustDomainRoot else { return nil }
+            return held.contains(id.trustDomain) ? id.trustDomain : nil
+        }
+        #expect(grade("bundle-choice", BundleChoiceCases.cases(filterThenCount)).failedCase
+                == "an https URI SAN beside a SPIFFE ID: still two URI SANs")
+        // Takes the first URI SAN and never counts.
+        let firstOnly: @Sendable (Certificate, Set<TrustDomain>) throws(ExerciseError) -> TrustDomain? = { leaf, held in
+            guard let first = GradingTests.uriSANs(leaf).first, let id = try? SpiffeID(first), !id.isTrustDomainRoot else { return nil }
+            return held.contains(id.trustDomain) ? id.trustDomain : nil
+        }
+        #expect(grade("bundle-choice", BundleChoiceCases.cases(firstOnly)).failedCase
+                == "two URI SANs, both SPIFFE IDs of example.org")
+        // Parses the ID with a general URL parser, which takes a port in its stride.
+        let byURLHost: @Sendable (Certificate, Set<TrustDomain>) throws(ExerciseError) -> TrustDomain? = { leaf, held in
+            let uris = GradingTests.uriSANs(leaf)
+            guard uris.count == 1, let url = URLComponents(string: uris[0]), url.scheme == "spiffe",
+                  let host = url.host, !url.path.isEmpty, let trustDomain = try? TrustDomain(host) else { return nil }
+            return held.contains(trustDomain) ? trustDomain : nil
+        }
+        #expect(grade("bundle-choice", BundleChoiceCases.cases(byURLHost)).failedCase
+                == "a port in the ID (spiffe://example.org:8443/...): not a valid SPIFFE ID")
+        // Forgets that a leaf's ID must have a path.
+        let rootAllowed: @Sendable (Certificate, Set<TrustDomain>) throws(ExerciseError) -> TrustDomain? = { leaf, held in
+            let uris = GradingTests.uriSANs(leaf)
+            guard uris.count == 1, let id = try? SpiffeID(uris[0]) else { return nil }
+            return held.contains(id.trustDomain) ? id.trustDomain : nil
+        }
+        #expect(grade("bundle-choice", BundleChoiceCases.cases(rootAllowed)).failedCase
+                == "an ID with no path (spiffe://example.org) names the trust domain, not a workload")
+    }
+
+    @Test func theWorkloadPathTableAgreesWithTheToolkitAndTheReferencePasses() throws {
+        #expect(WorkloadIDPathCases.table.count >= 10)
+        for row in WorkloadIDPathCases.table {
+            #expect(try WorkloadIDPathCases.toolkitRule(row.path) == row.expected, "\(row.name): \(String(reflecting: row.path))")
+        }
+        let reference = grade("workload-id-path", WorkloadIDPathCases.cases(Solutions.workloadPathProblem))
+        #expect(reference.outcome == .passed, "failed on \(reference.failedCase ?? "?")")
+        #expect(reference.count == WorkloadIDPathCases.table.count)
+        // The helper the wrong solutions below are made from is right with its defaults, so each
+        // of them differs from a right solution in exactly the place its name says.
+        #expect(grade("workload-id-path", WorkloadIDPathCases.cases(pathChecker())).outcome == .passed)
+        let stub = grade("workload-id-path", WorkloadIDPathCases.cases(workloadPathProblem))
+        #expect(stub.outcome == .notDone)
+        #expect(stub.count == 1, "grading stops at the first case")
+    }
+
+    @Test func pathCheckersWithTheWrongCharacterSetFailWhereTheSetDiffers() {
+        func failedCase(_ checker: @escaping @Sendable (String) throws(ExerciseError) -> WorkloadPathRule?) -> String? {
+            grade("workload-id-path", WorkloadIDPathCases.cases(checker)).failedCase
+        }
+        // Character.isLetter accepts é (and thousands of other letters).
+        #expect(failedCase(pathChecker(isAllowed: { $0.isLetter || $0.isNumber || "-._".contains($0) }))
+                == "a non-ASCII letter (é)")
+        // RFC 3986's unreserved set has '~'; SPIFFE's does not.
+        #expect(failedCase(pathChecker(isAllowed: { $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }))
+                == "'~', which URLs allow unencoded but SPIFFE IDs do not")
+        // Lowercase-only is the trust domain's rule, not the path's.
+        #expect(failedCase(pathChecker(isAllowed: { $0.isASCII && ($0.isLowercase || $0.isNumber || "-._".contains($0)) }))
+                == "uppercase letters: a path is case-sensitive, and uppercase is allowed")
+        // '%' is rejected, but under the wrong rule.
+        #expect(failedCase(pathChecker(percentIsBadCharacter: true))
+                == "percent-encoding, even of an allowed letter (%6F is 'o')")
+    }
+
+    @Test func pathCheckersWithTheWrongStructureFailOnTheirCase() {
+        func failedCase(_ checker: @escaping @Sendable (String) throws(ExerciseError) -> WorkloadPathRule?) -> String? {
+            grade("workload-id-path", WorkloadIDPathCases.cases(checker)).failedCase
+        }
+        // split(separator:) without omittingEmptySubsequences: false never sees an empty segment.
+        #expect(failedCase(pathChecker(omitsEmptyPieces: true)) == "a trailing slash")
+        // Checking "is it a SPIFFE ID path" instead of "is it a workload's path".
+        #expect(failedCase(pathChecker(allowsEmpty: true))
+                == "the empty path: that is the trust domain's own ID, not a workload's")
+        // Any segment starting with a dot is not a dot segment.
+        #expect(failedCase(pathChecker(isDotSegment: { $0.hasPrefix(".") }))
+                == "segments that start with or contain dots but are not \".\" or \"..\"")
+    }
+
+    @Test func aUnixParserThatReadsTheHostAsPartOfThePathFails() {
+        // "unix://" stripped as a prefix: unix://tmp/agent.sock becomes /tmp/agent.sock.
+        let hostAsPath: @Sendable (String) throws(ExerciseError) -> EndpointAddress? = { value in
+            guard value.hasPrefix("unix://") else { return try Solutions.parseEndpointSocket(value) }
+            let path = String(value.dropFirst("unix://".count))
+            guard !path.isEmpty else { return nil }
+            return .unix(path: path.hasPrefix("/") ? path : "/" + path)
+        }
+        #expect(grade("endpoint-socket", EndpointSocketCases.cases(hostAsPath)).failedCase
+                == "two slashes only: \"tmp\" would be a host, and a unix URI has none")
+        // A bare path taken for a socket, as a shell script would.
+        let barePath: @Sendable (String) throws(ExerciseError) -> EndpointAddress? = { value in
+            if value.hasPrefix("/") { return .unix(path: value) }
+            return try Solutions.parseEndpointSocket(value)
+        }
+        #expect(grade("endpoint-socket", EndpointSocketCases.cases(barePath)).failedCase
+                == "a bare path: the value is a URI and needs a scheme")
+        // Everything after "unix://" kept, the query too.
+        let keepsQuery: @Sendable (String) throws(ExerciseError) -> EndpointAddress? = { value in
+            guard value.hasPrefix("unix:///") else { return try Solutions.parseEndpointSocket(value) }
+            return .unix(path: String(value.dropFirst("unix://".count)))
+        }
+        #expect(grade("endpoint-socket", EndpointSocketCases.cases(keepsQuery)).failedCase == "a query after the socket path")
+    }
+
+    @Test func aTCPParserThatTrustsTheHostOrThePortFails() {
+        // Any host at all, as long as a number follows the last ':'.
+        let anyHost: @Sendable (String) throws(ExerciseError) -> EndpointAddress? = { value in
+            guard value.hasPrefix("tcp://") else { return try Solutions.parseEndpointSocket(value) }
+            let authority = value.dropFirst("tcp://".count)
+            guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]),
+                  (1...65535).contains(port), colon != authority.startIndex else { return nil }
+            return .tcp(ip: String(authority[..<colon]), port: port)
+        }
+        #expect(grade("endpoint-socket", EndpointSocketCases.cases(anyHost)).failedCase == "a host name instead of an IP address")
+        // A dotted quad is checked, the port's range is not.
+        let noPortRange: @Sendable (String) throws(ExerciseError) -> EndpointAddress? = { value in
+            guard value.hasPrefix("tcp://") else { return try Solutions.parseEndpointSocket(value) }
+            let authority = value.dropFirst("tcp://".count)
+            guard !authority.contains("/"), !authority.contains("@"), let colon = authority.lastIndex(of: ":"),
+                  let port = Int(authority[authority.index(after: colon)...]) else { return nil }
+            let host = String(authority[..<colon])
+            let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 4, parts.allSatisfy({ Int($0).map { (0...255).contains($0) } ?? false }) else { return nil }
+            return .tcp(ip: host, port: port)
+        }
+        #expect(grade("endpoint-socket", EndpointSocketCases.cases(noPortRange)).failedCase == "a port above 65535")
+    }
+
+    @Test func aTCPParserThatKnowsOnlyIPv4FailsOnTheBracketedAddress() {
+        // Splits at the first ':' and checks a dotted quad: right for IPv4, wrong for [::1]:8081.
+        let ipv4Only: @Sendable (String) throws(ExerciseError) -> EndpointAddress? = { value in
+            guard value.hasPrefix("tcp://") else { return try Solutions.parseEndpointSocket(value) }
+            let parts = value.dropFirst("tcp://".count).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+            let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+            guard octets.count == 4, octets.allSatisfy({ Int($0).map { (0...255).contains($0) } ?? false }) else { return nil }
+            return .tcp(ip: String(parts[0]), port: port)
+        }
+        #expect(grade("endpoint-socket", EndpointSocketCases.cases(ipv4Only)).failedCase == "an IPv6 address, in brackets")
+    }
+}
+
+/// A workload path checker built from parts: with the defaults it is right, and each wrong
+/// solution in the tests changes exactly one part.
+func pathChecker(
+    allowsEmpty: Bool = false,
+    omitsEmptyPieces: Bool = false,
+    percentIsBadCharacter: Bool = false,
+    isAllowed: @escaping @Sendable (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) },
+    isDotSegment: @escaping @Sendable (Substring) -> Bool = { $0 == "." || $0 == ".." }
+) -> @Sendable (String) throws(ExerciseError) -> WorkloadPathRule? {
+    return { path in
+        if path.isEmpty { return allowsEmpty ? nil : .empty }
+        guard path.hasPrefix("/") else { return .notAbsolute }
+        // Kept empty pieces include the one before the leading '/'; omitted ones do not.
+        let pieces = Array(path.split(separator: "/", omittingEmptySubsequences: omitsEmptyPieces).dropFirst(omitsEmptyPieces ? 0 : 1))
+        for (index, piece) in pieces.enumerated() {
+            for character in piece {
+                if character == "%" && !percentIsBadCharacter { return .percentEncoding }
+                if !isAllowed(character) { return .badCharacter }
+            }
+            if piece.isEmpty { return index == pieces.count - 1 ? .trailingSlash : .emptySegment }
+            if isDotSegment(piece) { return .dotSegment }
+        }
+        return nil
     }
 }
