@@ -192,6 +192,7 @@ let package = Package(
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
                 "SpiffeTLS", "SpiffeExchange", "WorkbookProtocol",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/Lessons/Steps",

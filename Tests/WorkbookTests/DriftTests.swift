@@ -114,8 +114,15 @@ import WorkbookProtocol
             let evaluator = ConditionEvaluator(directory: directory, now: Date(), decideEvidence: runner.evidenceDecider) { id in
                 await runner.run(id, mode: .simulated, directory: directory)
             }
-            for result in await evaluator.evaluate(conditions) where !result.passed {
-                Issue.record("day \(day): evidence check \(check.id) fails after running the steps: \(result.detail)")
+            let results = await evaluator.evaluate(conditions)
+            if check.fromChallenge {
+                // The learner's own work: the steps alone must not satisfy it.
+                let allPassed = results.allSatisfy { $0.passed }
+                #expect(!allPassed, "day \(day): evidence check \(check.id) is `from: challenge` but passes on the steps alone")
+            } else {
+                for result in results where !result.passed {
+                    Issue.record("day \(day): evidence check \(check.id) fails after running the steps: \(result.detail)")
+                }
             }
         }
     }

@@ -83,6 +83,7 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
 
     // MARK: X.509
 
+    // step: fetch-x509-svid
     public func fetchX509SVID(
         request: ServerRequest<Workload_X509SVIDRequest>,
         context: ServerContext
@@ -99,6 +100,7 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
             return [:]
         }
     }
+    // end-step
 
     public func fetchX509Bundles(
         request: ServerRequest<Workload_X509BundlesRequest>,
