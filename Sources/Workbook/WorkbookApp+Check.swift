@@ -78,7 +78,7 @@ extension WorkbookApp {
                         continue
                     }
                 }
-                let evaluator = ConditionEvaluator(directory: paths.dayDirectory(day), now: now(), decideEvidence: runner.evidenceDecider, runStep: { [runner, paths] id in
+                let evaluator = ConditionEvaluator(directory: paths.dayDirectory(day), now: now, decideEvidence: runner.evidenceDecider, runStep: { [runner, paths] id in
                     let pending = lesson.steps.first { $0.id == id }?.pending
                     return await runner.run(id, mode: mode, directory: paths.dayDirectory(day), pendingReason: pending)
                 })
@@ -150,6 +150,34 @@ extension WorkbookApp {
             try store.save(progress)
         }
 
+        // The day's exercises: a pass counts while the file is the one that passed; anything else
+        // is graded now (an incremental build of the exercise module, then the cases).
+        var exercisesPassed = true
+        if !lesson.exercises.isEmpty {
+            console.line()
+            for block in lesson.exercises {
+                let digest = digest(block)
+                if !all, let earlier = progress.day(day).exercises[block.id], earlier.state == .passed,
+                   let digest, earlier.digest == digest {
+                    console.line(paint("\(glyphs.ok) Exercise \(block.id): passed", .good)
+                        + paint(" (graded \(ProgressStore.stamp(earlier.at)); \(block.file) has not changed since)", .dim))
+                    continue
+                }
+                guard let grader else {
+                    exercisesPassed = false
+                    console.line(paint("Exercise \(block.id): skipped: the checkout's sources were not found (set WORKBOOK_SOURCES)", .warn))
+                    continue
+                }
+                let verdict = await grade(block, with: grader)
+                try self.record(verdict, of: block, day: day, digest: digest)
+                if case .passed = verdict {} else {
+                    exercisesPassed = false
+                    console.line(paint("  work on it with `workbook watch \(day)`", .dim))
+                }
+            }
+            progress = try store.load()
+        }
+
         // Concept self-ratings: the course's solid / partial / need review.
         if !lesson.header.concepts.isEmpty {
             if let scripted {
@@ -182,9 +210,14 @@ extension WorkbookApp {
 
         let final = progress.day(day)
         let rightNow = lesson.checks.filter { final.checks[$0.id]?.correct == true }.count
-        summary.allRight = rightNow == lesson.checks.count
+        summary.allRight = rightNow == lesson.checks.count && exercisesPassed
         console.line()
-        var line = "This round: \(summary.right) right, \(summary.wrong) not yet, \(summary.skipped) skipped. Day \(day): \(rightNow) of \(lesson.checks.count) checks right."
+        var line = "This round: \(summary.right) right, \(summary.wrong) not yet, \(summary.skipped) skipped. Day \(day): \(rightNow) of \(lesson.checks.count) checks right"
+        if !lesson.exercises.isEmpty {
+            let passed = lesson.exercises.filter { final.exercises[$0.id]?.state == .passed }.count
+            line += ", \(passed) of \(lesson.exercises.count) exercise\(lesson.exercises.count == 1 ? "" : "s") passed"
+        }
+        line += "."
         if inputEnded && scripted == nil { line += " (input ended)" }
         console.line(summary.allRight ? paint(line, .good) : line)
         return summary

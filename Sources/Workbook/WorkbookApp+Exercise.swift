@@ -14,7 +14,7 @@ extension WorkbookApp {
         public var allPassed: Bool { notPassed.isEmpty }
     }
 
-    var grader: ExerciseGrader? { paths.sourceRoot.map(ExerciseGrader.init(checkout:)) }
+    var grader: ExerciseGrader? { paths.sourceRoot.map { ExerciseGrader(checkout: $0) } }
 
     func exercises(of lesson: Lesson) throws(WorkbookError) -> [ExerciseBlock] {
         guard !lesson.exercises.isEmpty else { throw .noExercises(day: lesson.day) }
@@ -30,8 +30,11 @@ extension WorkbookApp {
         guard let grader else { throw .sourcesNotFound }
         var summary = ExerciseSummary()
         for block in blocks {
+            // The digest of what is graded, taken before the build: a save during it is then
+            // not mistaken for graded.
+            let digest = digest(block)
             let verdict = await grade(block, with: grader)
-            try record(verdict, of: block, day: day)
+            try record(verdict, of: block, day: day, digest: digest)
             if case .passed = verdict { summary.passed.append(block.id) } else { summary.notPassed.append(block.id) }
         }
         return summary
@@ -69,14 +72,18 @@ extension WorkbookApp {
         return verdict
     }
 
-    func record(_ verdict: ExerciseGrader.Verdict, of block: ExerciseBlock, day: Int) throws(WorkbookError) {
+    func digest(_ block: ExerciseBlock) -> String? {
+        paths.sourceRoot.flatMap { ExerciseGrader.digest(of: $0.appendingPathComponent(block.file)) }
+    }
+
+    func record(_ verdict: ExerciseGrader.Verdict, of block: ExerciseBlock, day: Int, digest: String?) throws(WorkbookError) {
         var progress = try store.load()
         let record: ExerciseRecord
         switch verdict {
-        case .passed: record = ExerciseRecord(state: .passed, at: now())
-        case .notDone, .buildFailed: record = ExerciseRecord(state: .notDone, at: now())
+        case .passed: record = ExerciseRecord(state: .passed, at: now(), digest: digest)
+        case .notDone, .buildFailed: record = ExerciseRecord(state: .notDone, at: now(), digest: digest)
         case .failed(let name, _, _, _), .crashed(let name, _), .timedOut(let name):
-            record = ExerciseRecord(state: .failing, failingCase: name, at: now())
+            record = ExerciseRecord(state: .failing, failingCase: name, at: now(), digest: digest)
         }
         progress.update(day, now: now()) { $0.exercises[block.id] = record }
         try store.save(progress)
@@ -96,8 +103,9 @@ extension WorkbookApp {
         }
         func show() async {
             console.line()
+            let digest = digest(blocks[current])
             let verdict = await grade(blocks[current], with: grader)
-            try? record(verdict, of: blocks[current], day: day)
+            try? record(verdict, of: blocks[current], day: day, digest: digest)
             console.line(paint("watching \(blocks[current].file): save it to grade again; h hint, n next, q quit", .dim))
         }
         let keys = KeyReader(console: console)

@@ -16,7 +16,10 @@ struct WorkbookLiveTests {
         defer { agent.stop() }
 
         let home = agent.root.appendingPathComponent("home")
-        let env = ["WORKBOOK_HOME": home.path, "NO_COLOR": "1", "PAGER": "cat", "SPIFFE_ENDPOINT_SOCKET": agent.endpoint]
+        // check grades Day 14's exercise too: with the grader prebuilt, not built inside `swift
+        // test` (whose lock on .build a build would wait for).
+        let env = ["WORKBOOK_HOME": home.path, "NO_COLOR": "1", "PAGER": "cat", "SPIFFE_ENDPOINT_SOCKET": agent.endpoint,
+                   "WORKBOOK_EXERCISE_GRADER": try TestSupport.product("exercise-grader").path]
         func workbook(_ args: [String]) throws -> TestSupport.ProcessResult {
             try TestSupport.run(TestSupport.product("workbook").path, args, env: env,
                                 unsetting: ["WORKBOOK_DAYS", "WORKBOOK_SOURCES", "COLUMNS"], currentDirectory: agent.root)

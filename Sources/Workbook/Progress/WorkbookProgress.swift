@@ -135,14 +135,15 @@ public enum ConceptRating: String, Codable, Sendable, CaseIterable {
 public enum DayState: String, Sendable, Codable {
     case notStarted = "not started"
     case started
-    /// Every check answered correctly.
+    /// Every check answered correctly and every exercise passed.
     case done
 }
 
 extension WorkbookProgress {
     public func state(of lesson: Lesson) -> DayState {
         let record = day(lesson.day)
-        if !lesson.checks.isEmpty && lesson.checks.allSatisfy({ record.checks[$0.id]?.correct == true }) {
+        if !lesson.checks.isEmpty && lesson.checks.allSatisfy({ record.checks[$0.id]?.correct == true })
+            && lesson.exercises.allSatisfy({ record.exercises[$0.id]?.state == .passed }) {
             return .done
         }
         return record.isEmpty ? .notStarted : .started
@@ -161,14 +162,18 @@ public struct ExerciseRecord: Codable, Sendable, Equatable {
     /// The case it failed on (or crashed or hung in), when failing.
     public var failingCase: String?
     public var at: Date
+    /// A digest of the file as graded (`ExerciseGrader.digest`), so `check` can trust a pass
+    /// only while the file is unchanged. Absent in progress files from before it existed.
+    public var digest: String?
 
-    public init(state: State, failingCase: String? = nil, at: Date) {
+    public init(state: State, failingCase: String? = nil, at: Date, digest: String? = nil) {
         self.state = state
         self.failingCase = failingCase
         self.at = at
+        self.digest = digest
     }
 
     enum CodingKeys: String, CodingKey {
-        case state, failingCase = "failing_case", at
+        case state, failingCase = "failing_case", at, digest
     }
 }
