@@ -93,7 +93,7 @@ extension WorkbookApp {
             case .succeeded(let output):
                 console.line(paint("output \(label):", .dim))
                 for line in output.lines { console.line(paint(glyphs.frameSide, .dim) + " " + line) }
-                let evaluator = ConditionEvaluator(directory: directory, now: now(), output: output, decideEvidence: runner.evidenceDecider)
+                let evaluator = ConditionEvaluator(directory: directory, now: now, output: output, decideEvidence: runner.evidenceDecider)
                 let results = await evaluator.evaluate(block.expectations)
                 for result in results {
                     let mark = result.passed ? paint(glyphs.ok, .good) : paint(glyphs.fail, .bad)

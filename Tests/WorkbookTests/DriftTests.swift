@@ -102,7 +102,7 @@ import WorkbookProtocol
                 Issue.record("day \(day): step \(block.id) did not succeed simulated: \(run.outcome)")
                 continue
             }
-            let results = await ConditionEvaluator(directory: directory, now: Date(), output: output, decideEvidence: runner.evidenceDecider)
+            let results = await ConditionEvaluator(directory: directory, now: { Date() }, output: output, decideEvidence: runner.evidenceDecider)
                 .evaluate(block.expectations)
             for result in results where !result.passed {
                 Issue.record("day \(day): step \(block.id): expected \(result.condition): \(result.detail)")
@@ -111,7 +111,7 @@ import WorkbookProtocol
         guard allRegistered else { return }
         for check in lesson.checks {
             guard case .evidence(let conditions) = check.kind else { continue }
-            let evaluator = ConditionEvaluator(directory: directory, now: Date(), decideEvidence: runner.evidenceDecider) { id in
+            let evaluator = ConditionEvaluator(directory: directory, now: { Date() }, decideEvidence: runner.evidenceDecider) { id in
                 await runner.run(id, mode: .simulated, directory: directory)
             }
             let results = await evaluator.evaluate(conditions)

@@ -6,7 +6,10 @@ import WorkbookProtocol
 public struct ConditionEvaluator: Sendable {
     /// The day's workspace directory; condition paths are relative to it.
     public var directory: URL
-    public var now: Date
+    /// The clock evidence is judged by, read at each condition: a `step` condition may run a
+    /// step that writes a fresh SVID, and a time taken before it would find that SVID "not
+    /// valid yet".
+    public var now: @Sendable () -> Date
     /// The output of the step the conditions belong to (for `fact` and `output`).
     public var output: StepOutput?
     /// Runs a step by id (for `step <id> fact …` evidence).
@@ -15,7 +18,7 @@ public struct ConditionEvaluator: Sendable {
     public var decideEvidence: (@Sendable (Evidence, URL, Date) async -> EvidenceResult)?
 
     public init(
-        directory: URL, now: Date, output: StepOutput? = nil,
+        directory: URL, now: @escaping @Sendable () -> Date, output: StepOutput? = nil,
         decideEvidence: (@Sendable (Evidence, URL, Date) async -> EvidenceResult)?,
         runStep: (@Sendable (String) async -> StepRun)? = nil
     ) {
@@ -107,7 +110,7 @@ public struct ConditionEvaluator: Sendable {
 
     private func decide(_ evidence: Evidence, _ result: (Bool, String) -> ConditionResult) async -> ConditionResult {
         guard let decideEvidence else { return result(false, "checking this needs the toolkit kernel, which is not connected here") }
-        let answer = await decideEvidence(evidence, directory, now)
+        let answer = await decideEvidence(evidence, directory, now())
         return result(answer.passed, answer.detail)
     }
 }
