@@ -8,7 +8,7 @@ public enum EndpointSocketCases {
         hints: [
             "Everything before the first ':' is the scheme, and only two schemes exist. Is a value with no ':' at all a URI?",
             "After \"unix:\", two slashes open an authority, and the authority ends at the next '/'. What must that authority be for unix, and what does it hold in unix://tmp/agent.sock?",
-            "After \"tcp://\", the whole rest is IP:PORT and nothing more. Where does the port start when the IP itself is [::1]? Foundation's inet_pton can tell an IP address from a name, and a port is a number between 1 and 65535.",
+            "After \"tcp://\", the whole rest is IP:PORT and nothing more. Where does the port start when the IP itself is [::1]? inet_pton (POSIX) can tell an IP address from a name, and a port is a number between 1 and 65535.",
         ])
 
     /// `implementation` returns where to dial, or nil when the value is not an endpoint address.

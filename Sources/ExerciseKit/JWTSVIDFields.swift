@@ -38,8 +38,8 @@ public struct JWTSVIDFields: Sendable, Equatable, CustomStringConvertible {
 
 /// The rules of the Day 5 exercise, in the order a validator checks them: the header first
 /// (nothing in a token is used before its `alg` is known to be allowed), then the claims.
-/// `JWTSVIDValidator` checks the same rules in the same order (with the key, the signature and
-/// `nbf` between them).
+/// `JWTSVIDValidator` checks the same rules in the same order (with the header-parameter check,
+/// the key, the signature and `nbf` between them).
 public enum JWTSVIDRule: String, Sendable, CaseIterable, CustomStringConvertible {
     case alg, typ, kid, sub, exp, aud
 

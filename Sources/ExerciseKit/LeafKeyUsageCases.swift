@@ -6,7 +6,7 @@ import X509
 /// The cases for `leaf-key-usage` (Day 3): the key usage rule of check 3, X509-SVID §4.3.
 public enum LeafKeyUsageCases {
     public static let exercise = Exercise(
-        id: "leaf-key-usage", day: 3, title: "Check 3: a leaf SVID's key usage",
+        id: "leaf-key-usage", day: 3, title: "The validator's key-usage check: a leaf SVID's key usage",
         file: "Sources/Exercises/LeafKeyUsage.swift",
         hints: [
             "leaf.extensions[oid: .X509ExtensionID.keyUsage] is the raw extension, nil when there is none; its .critical says whether it is marked critical.",
@@ -33,14 +33,14 @@ public enum LeafKeyUsageCases {
         }
         let leaves = Leaves.shared
         return [
-            meets("a leaf as SPIRE issues it: digitalSignature, keyEncipherment, keyAgreement, critical", leaves.spire),
+            meets("key usage as SPIRE issues it: digitalSignature, keyEncipherment, keyAgreement, critical", leaves.spire),
             meets("digitalSignature alone, critical", leaves.digitalSignatureOnly),
             breaks("no key usage extension at all", leaves.noKeyUsage),
             breaks("the right bits, but the extension is not marked critical", leaves.notCritical),
             breaks("keyCertSign set: the leaf's key could sign certificates", leaves.keyCertSign),
             breaks("cRLSign set: the leaf's key could sign revocation lists", leaves.cRLSign),
             breaks("no digitalSignature (keyEncipherment and keyAgreement only): the key cannot sign a TLS handshake", leaves.noDigitalSignature),
-            breaks("a CA's key usage: digitalSignature, keyCertSign and cRLSign", leaves.caLike),
+            breaks("a Web-PKI-style CA key usage: digitalSignature, keyCertSign and cRLSign", leaves.caLike),
         ]
     }
 

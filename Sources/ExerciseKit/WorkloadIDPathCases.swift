@@ -5,8 +5,11 @@ import SpiffeIdentity
 ///
 /// Every row states the rule it expects, and GradingTests checks that the toolkit's parser
 /// (`SpiffeID(trustDomain:path:)`) reports that same rule for every row (`toolkitRule`), so the
-/// grader and the parser cannot drift apart. Each path breaks at most one rule, so the order in
-/// which a solution checks the rules never matters.
+/// grader and the parser cannot drift apart. Three paths break two rules by the letter of §2.2
+/// (`%` is also outside the allowed characters; a trailing `/` also leaves an empty last
+/// segment): for them the expected rule is the more specific one the toolkit reports,
+/// `.percentEncoding` and `.trailingSlash`, so a solution checks `%` before the character set
+/// and the last segment before empty segments.
 public enum WorkloadIDPathCases {
     public static let exercise = Exercise(
         id: "workload-id-path", day: 7, title: "The path rules of a workload's SPIFFE ID",
@@ -14,7 +17,7 @@ public enum WorkloadIDPathCases {
         hints: [
             "Two rules are about the path as a whole, before you look at any segment: may a workload's path be empty, and what must its first character be?",
             "Swift's split(separator:) quietly drops empty pieces unless you ask it not to, and two of the rules are about empty pieces.",
-            "Character.isLetter says yes to far more letters than the spec's a-z and A-Z. And one character has a rule of its own.",
+            "Character.isLetter and isNumber say yes to far more than the spec's a-z, A-Z and 0-9. And one character has a rule of its own.",
         ])
 
     /// One path the grader tries, and the rule it breaks (nil: it breaks none).
@@ -41,6 +44,7 @@ public enum WorkloadIDPathCases {
         Row(name: "a space in a segment", path: "/ns/prod/sa/provisioning api", expected: .badCharacter),
         Row(name: "'~', which URLs allow unencoded but SPIFFE IDs do not", path: "/ns/prod/sa/provisioning~2", expected: .badCharacter),
         Row(name: "a non-ASCII letter (é)", path: "/ns/prod/sa/caf\u{E9}", expected: .badCharacter),
+        Row(name: "a non-ASCII digit (Arabic-Indic three, which isNumber accepts)", path: "/ns/prod/sa/web\u{0663}", expected: .badCharacter),
         Row(name: "a '?': a SPIFFE ID has no query", path: "/ns/prod/sa/provisioning?version=2", expected: .badCharacter),
     ]
 

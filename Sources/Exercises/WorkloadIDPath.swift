@@ -15,10 +15,12 @@ import ExerciseKit
 /// - `.trailingSlash`: the path does not end with `/` (an empty *last* segment is reported
 ///   as this rule, as go-spiffe and the toolkit do).
 ///
-/// The path is case-sensitive: uppercase letters are allowed and are not folded. Each path the
-/// grader tries breaks at most one rule, and your answer must be the rule the toolkit's parser
-/// (`SpiffeID`, Sources/Lessons/Identity/SpiffeID.swift) reports for it. Day 7, "The path, rule
-/// by rule", explains each rule.
+/// The path is case-sensitive: uppercase letters are allowed and are not folded. Your answer
+/// must be the rule the toolkit's parser (`SpiffeID`, Sources/Lessons/Identity/SpiffeID.swift)
+/// reports. A few paths break two rules by the letter of §2.2: a `%` is also outside the allowed
+/// characters, and a trailing `/` also leaves an empty last segment. Report `.percentEncoding`
+/// and `.trailingSlash` for them, as the toolkit does. Day 7, "The path, rule by rule", explains
+/// each rule.
 ///
 /// Grade it with `workbook exercise 7`, or `workbook watch 7` to re-grade on every save.
 public func workloadPathProblem(_ path: String) throws(ExerciseError) -> WorkloadPathRule? {

@@ -32,7 +32,7 @@ import TestSupport
         let result = try idCheck("spiffe://example.org/ns/prod/sa/a\nspiffe://example.org/ns/prod/sa/web/v2\n")
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("valid    spiffe://example.org/ns/prod/sa/a"))
-        #expect(result.stdout.contains("warning: `v2` looks like a version"))
+        #expect(result.stdout.contains("warning: `v2` is or ends in a version"))
     }
 
     @Test func aMissingFileIsOneLine() throws {

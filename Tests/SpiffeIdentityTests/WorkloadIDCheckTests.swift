@@ -32,21 +32,48 @@ import Testing
     }
 
     @Test(arguments: [
-        ("spiffe://example.org/ns/prod/sa/db-password", "secret"),
+        ("spiffe://example.org/ns/prod/sa/db-password-hunter2", "secret"),
         ("spiffe://example.org/ns/prod/sa/aB3kZ9qLm2Xp7Rt5Vw8Yc", "secret"),
+        ("spiffe://example.org/billing/key-7f3a9c2e41d8b6a0", "secret"),
+        ("spiffe://example.org/ci/sk-proj-Ab3dEf6hIj9kLm2nOp5q", "secret"),
+        ("spiffe://example.org/ci/ghp_R4nd0mT0k3nV4lu3Xy9Zq8Wp7Lk6Mj5Nh4", "secret"),
         ("spiffe://example.org/users/alice/sa/x", "person"),
+        ("spiffe://example.org/team/payments/sa/x", "team or role"),
         ("spiffe://example.org/ns/prod/sa/web/v2", "version"),
         ("spiffe://example.org/ns/prod/sa/web/1.4.2", "version"),
+        ("spiffe://example.org/ns/prod/sa/api-v3", "version"),
+        ("spiffe://example.org/ns/prod/sa/v2beta1", "version"),
         ("spiffe://example.org/ns/prod/host/ip-10-0-3-17", "IP address"),
+        ("spiffe://example.org/ns/prod/host/10-0-3-17", "IP address"),
         ("spiffe://example.org/ns/prod/host/10.0.3.17", "IP address"),
         ("spiffe://example.org/ns/prod/host/web.prod.example.com", "host name"),
         ("spiffe://example.org/ns/prod/sa/x/i-0abc123def4567890", "instance"),
         ("spiffe://example.org/ns/prod/pod/web-7d4b9c8f6-x2k9p", "instance"),
+        ("spiffe://example.org/spire/agent/x", "reserved"),
     ])
     func designWarningsAreAdvice(id: String, word: String) throws {
         let verdict = try #require(check.judge(id).first)
         #expect(verdict.valid, "a warning never rejects: \(id)")
         #expect(verdict.warnings.contains { $0.contains(word) }, "\(id): \(verdict.warnings)")
+    }
+
+    /// Names a reviewer found flagged wrongly: a service's purpose is not a secret, a version in
+    /// the middle names the workload, an opaque ULID is one of the spec's own styles.
+    @Test(arguments: [
+        "spiffe://example.org/ns/prod/sa/token-exchange",
+        "spiffe://example.org/ns/prod/sa/password-reset",
+        "spiffe://example.org/ns/prod/sa/credential-issuer",
+        "spiffe://example.org/ns/prod/sa/secrets-manager-proxy",
+        "spiffe://example.org/ns/prod/sa/provisioning-v2-migrator",
+        "spiffe://example.org/ns/prod/sa/provisioningservice2024worker",
+        "spiffe://example.org/workload/01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        "spiffe://example.org/workload/8c1f2a8e-3b4d-4e5f-9a6b-7c8d9e0f1a2b",
+        "spiffe://example.org/ns/com.example.provisioning",
+        "spiffe://example.org/aws/123456789012/us-east-1/lambda/x",
+    ])
+    func ordinaryNamesGetNoWarning(id: String) throws {
+        let verdict = try #require(check.judge(id).first)
+        #expect(verdict.valid && verdict.warnings.isEmpty, "\(id): \(verdict.warnings)")
     }
 
     @Test func aGoodSchemeHasNoWarnings() {
@@ -56,6 +83,12 @@ import Testing
             spiffe://example.org/ns/staging/sa/provisioning
             """)
         #expect(verdicts.allSatisfy { $0.valid && $0.warnings.isEmpty }, "\(verdicts)")
+    }
+
+    @Test func withNoMajorityTheDepthsAreSaidToDiffer() {
+        let verdicts = check.judge("spiffe://example.org/ns/prod/sa/a\nspiffe://example.org/b\n")
+        #expect(verdicts[0].warnings == ["the IDs here have different depths (1, 4 segments): is the naming scheme consistent?"], "\(verdicts)")
+        #expect(verdicts[1].warnings.isEmpty, "a tie goes to no one; only the IDs off the smaller depth are named")
     }
 
     @Test func anIDOffTheUsualDepthIsFlagged() {

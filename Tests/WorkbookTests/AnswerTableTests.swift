@@ -18,7 +18,7 @@ import Testing
             wrong: ["PERMISSION_DENIED", "7", "UNAVAILABLE", "400"]),
         "4/rotation-interval": (
             right: ["30s", "about 30 seconds", "every 30 seconds", "~30s", "half a minute", "30 s (half of 60 s)"],
-            wrong: ["60s", "30", "5m", "15s"]),
+            wrong: ["60s", "30", "5m", "15s", "25s"]),
         "14/no-identity": (
             right: ["PermissionDenied", "PERMISSION_DENIED", "permission denied", "7", "codes.PermissionDenied", "7 (PERMISSION_DENIED)"],
             wrong: ["UNAUTHENTICATED", "16", "NOT_FOUND", "UNAVAILABLE"]),

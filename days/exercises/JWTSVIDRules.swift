@@ -13,8 +13,8 @@ import SpiffeIdentity
 /// 1. `.alg`: alg is exactly one of RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384,
 ///    PS512 (§2.1). Names are case-sensitive; everything else, `none` and `HS256` included, fails.
 /// 2. `.typ`: typ is absent, `JWT` or `JOSE` (§2.3).
-/// 3. `.kid`: kid is present and not empty (the spec makes it optional; every SPIFFE
-///    implementation needs it to pick the bundle key).
+/// 3. `.kid`: kid is present and not empty (the spec makes it optional; SPIRE,
+///    go-spiffe and py-spiffe need it to pick the bundle key).
 /// 4. `.sub`: sub is present and a valid SPIFFE ID (§3.1): `try? SpiffeID(sub)` decides.
 /// 5. `.exp`: exp is present, and `now` is before `exp + JWTSVIDRule.leeway` (30 seconds).
 /// 6. `.aud`: aud contains `audience`, compared as whole strings (§3.2).

@@ -17,8 +17,9 @@ public final class SVIDCache: Sendable {
         public let entry: RegistrationEntry
         public let svid: X509SVID
         public let issuedAt: Date
-        /// Half-way through the lifetime: SPIRE renews then, so a workload always holds an SVID
-        /// with plenty of validity left, even if the agent is briefly unreachable.
+        /// Half-way through the lifetime (issue + TTL/2, exactly): a workload always holds an SVID
+        /// with plenty of validity left, even if the agent is briefly unreachable. SPIRE measures
+        /// half of notBefore..notAfter (so its 10 s backdate counts) with ±10 % jitter.
         public let rotateAt: Date
         let chainDER: Data
         let keyDER: Data

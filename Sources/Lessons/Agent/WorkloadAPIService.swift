@@ -70,7 +70,8 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
 
     /// The caller's identities; PermissionDenied when there are none. An empty response would be
     /// a protocol error (py-spiffe, for one, gives up on a stream for good when it sees one),
-    /// while PermissionDenied tells clients to retry: an entry may be registered any moment.
+    /// while clients may retry PermissionDenied (Workload Endpoint §6): an entry may be
+    /// registered any moment.
     public func identities(of caller: Caller) throws -> [SVIDCache.Issued] {
         let identities = cache.identities(for: caller.selectors)
         guard !identities.isEmpty else {

@@ -10,8 +10,8 @@ import X509
 ///
 /// * an X.509 CA certificate is a key with `"use": "x509-svid"`, its certificate in `x5c` and
 ///   no `kid` (X509-SVID §6.1);
-/// * a JWT signing key is a key with `"use": "jwt-svid"` and a `kid` (JWT-SVID §4 and every
-///   implementation: the token's `kid` header picks it).
+/// * a JWT signing key is a key with `"use": "jwt-svid"` and a `kid` (JWT-SVID §6.1; the
+///   token's `kid` header picks it).
 ///
 /// The JWK Set does not say which trust domain it belongs to. That pairing is recorded apart
 /// from the document (§3: keep `<trust_domain_name, bundle>` tuples), which is why every
@@ -27,7 +27,7 @@ public struct SpiffeBundle: Sendable, Equatable {
     /// `spiffe_refresh_hint`: how often, in seconds, a consumer should check for updates (§4.1.2).
     public var refreshHint: Int?
 
-    /// Five minutes: the interval the bundle spec suggests when no hint is given (§6.2), and
+    /// Five minutes: the interval the bundle spec suggests when no hint is given (§6.1), and
     /// short enough that a removed key stops being trusted quickly.
     public static let defaultRefreshHint = 300
 

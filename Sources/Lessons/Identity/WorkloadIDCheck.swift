@@ -4,10 +4,10 @@
 ///
 /// Every line is judged as the ID of a *workload*, so the trust domain's own ID
 /// (`spiffe://example.org`, no path) is rejected: it names the trust domain, and a leaf SVID's ID
-/// must have a path (X509-SVID §3.1). The warnings follow SPIFFE-ID §2.2's advice on paths: an
+/// must have a path (X509-SVID §3.1). The warnings follow SPIFFE-ID §4.1.1's advice on paths: an
 /// ID is a long-lived name that many parties see and log, so it should not carry secrets or
 /// personal data, nor parts that change while the workload stays the same (a host name, an IP
-/// address, an instance ID, a version).
+/// address, an instance ID, a version, a team).
 public struct WorkloadIDCheck: Sendable {
     /// The judgement of one input line.
     public struct Verdict: Sendable, Equatable, Codable {
@@ -50,12 +50,17 @@ public struct WorkloadIDCheck: Sendable {
             }
             verdicts.append(verdict)
         }
-        // Consistent depth: IDs of one trust domain that follow one scheme have the same number of
-        // segments; an ID off the most common depth is probably a slip in the scheme.
+        // Consistent depth: IDs that follow one scheme have the same number of segments. Flag
+        // the IDs off a depth that holds a strict majority; with no majority, say only that the
+        // depths differ (a tie has no "usual" depth to measure against).
         let depths = Dictionary(grouping: accepted, by: { $0.id.segments.count })
-        if depths.count > 1, let usual = depths.max(by: { ($0.value.count, -$0.key) < ($1.value.count, -$1.key) })?.key {
+        if depths.count > 1 {
+            let (usual, members) = depths.max { ($0.value.count, -$0.key) < ($1.value.count, -$1.key) }!
+            let shown = depths.keys.sorted().map(String.init).joined(separator: ", ")
             for (index, id) in accepted where id.segments.count != usual {
-                verdicts[index].warnings.append("\(id.segments.count) path segments where most IDs here have \(usual): is the naming scheme consistent?")
+                verdicts[index].warnings.append(members.count * 2 > accepted.count
+                    ? "\(id.segments.count) path segments where most IDs here have \(usual): is the naming scheme consistent?"
+                    : "the IDs here have different depths (\(shown) segments): is the naming scheme consistent?")
             }
         }
         return verdicts
@@ -72,41 +77,97 @@ public struct WorkloadIDCheck: Sendable {
     public static func designWarnings(_ id: SpiffeID) -> [String] {
         var warnings: [String] = []
         let segments = id.segments.map(String.init)
+        // SPIRE keeps /spire for its own server and agents; its entry API refuses workload IDs
+        // there ("path is in the reserved namespace").
+        if segments.first == "spire" {
+            warnings.append("`/spire` is SPIRE's reserved namespace (its server and agents): spire-server entry create refuses workload IDs there")
+        }
         for (index, segment) in segments.enumerated() {
             let lower = segment.lowercased()
-            if ["secret", "password", "passwd", "token", "apikey", "api-key", "api_key", "credential"].contains(where: lower.contains) || looksRandom(segment) {
+            let previous = index > 0 ? segments[index - 1].lowercased() : ""
+            // An EC2 instance ID is long hex too: tell it apart before looking for key material.
+            if looksLikeInstance(lower) {
+                warnings.append("`\(segment)` looks like an instance or pod ID: name what the workload is, not where it runs now")
+            } else if looksLikeSecret(segment) {
                 warnings.append("`\(segment)` looks like a secret or key material: an ID is public, logged and shown in every certificate")
-            } else if index > 0, ["user", "users", "employee", "person", "owner"].contains(segments[index - 1].lowercased()) {
+            } else if ["user", "users", "employee", "employees", "person", "people", "owner"].contains(previous) {
                 warnings.append("`\(segment)` after `\(segments[index - 1])` looks like a person: keep personal data out of IDs, which are logged everywhere")
+            } else if ["team", "teams", "group", "groups", "role", "roles", "org", "dept", "department"].contains(previous) {
+                warnings.append("`\(segment)` after `\(segments[index - 1])` names a team or role: those change while the workload stays the same (SPIFFE-ID §4.1.1)")
             } else if looksLikeAddress(lower) {
                 warnings.append("`\(segment)` looks like an IP address or host name: it changes when the workload moves, its identity should not")
             } else if looksLikeVersion(lower) {
-                warnings.append("`\(segment)` looks like a version: the ID, and every policy that names it, would change on every release")
-            } else if looksLikeInstance(lower) {
-                warnings.append("`\(segment)` looks like an instance or pod ID: name what the workload is, not where it runs now")
+                warnings.append("`\(segment)` is or ends in a version: the ID, and every policy that names it, would change on every release")
             }
         }
         return warnings
     }
 
-    /// `v1`, `v2.3`, `1.2.3`.
-    static func looksLikeVersion(_ segment: String) -> Bool {
-        var rest = Substring(segment)
-        if rest.first == "v" { rest = rest.dropFirst() }
-        guard let first = rest.first, first.isNumber else { return false }
-        return rest.allSatisfy { $0.isNumber || $0 == "." } && (segment.hasPrefix("v") || rest.contains("."))
+    /// The pieces of a segment between `-` and `_`.
+    static func tokens(_ segment: String) -> [Substring] {
+        segment.split(whereSeparator: { $0 == "-" || $0 == "_" })
     }
 
-    /// `10.0.0.1`, `ip-10-0-0-1`, `host.example.com`, `ec2-3-4-5-6`.
+    /// Key material or a credential: a random-looking token, or a secret's name followed by a
+    /// value (`password-hunter2`, `token-9f3a…`). A name alone (`token-exchange`,
+    /// `password-reset`) is a service's purpose, not a secret.
+    static func looksLikeSecret(_ segment: String) -> Bool {
+        if looksRandom(Substring(segment)) { return true }
+        let parts = tokens(segment)
+        if parts.contains(where: looksRandom) { return true }
+        let names: Set<String> = ["secret", "password", "passwd", "pw", "pass", "token", "apikey", "key", "credential", "creds"]
+        for (index, part) in parts.enumerated() where names.contains(part.lowercased()) && index + 1 < parts.count {
+            if parts[index + 1].contains(where: \.isNumber) { return true }
+        }
+        return false
+    }
+
+    /// 16 or more hex digits (with a digit and a letter among them), or 20 or more letters and
+    /// digits in both cases: what keys, hashes and tokens look like, and words do not. A UUID's
+    /// pieces (at most 12 hex digits) and a ULID (upper case only) pass.
+    static func looksRandom(_ token: Substring) -> Bool {
+        let hasDigit = token.contains(where: \.isNumber)
+        if token.count >= 16, token.allSatisfy(\.isHexDigit), hasDigit, token.contains(where: \.isLetter) { return true }
+        return token.count >= 20 && token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            && hasDigit && token.contains(where: \.isUppercase) && token.contains(where: \.isLowercase)
+    }
+
+    /// `v1`, `v2.3`, `1.2.3`, `v2beta1`, or a last token that is one (`api-v3`, `release-2.4.1`);
+    /// a version in the middle (`provisioning-v2-migrator`) names the workload, not its release.
+    static func looksLikeVersion(_ segment: String) -> Bool {
+        func isVersion(_ text: Substring) -> Bool {
+            var rest = text
+            let prefixed = rest.first == "v"
+            if prefixed { rest = rest.dropFirst() }
+            guard let first = rest.first, first.isNumber else { return false }
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            let suffix = rest.dropFirst(number.count)
+            if suffix.isEmpty { return prefixed || number.contains(".") }
+            // v2beta1, v1alpha2: a Kubernetes-style pre-release.
+            for stage in ["alpha", "beta", "rc"] where prefixed && suffix.hasPrefix(stage) {
+                return suffix.dropFirst(stage.count).allSatisfy(\.isNumber)
+            }
+            return false
+        }
+        if isVersion(Substring(segment)) { return true }
+        let parts = segment.split(separator: "-")
+        return parts.count > 1 && isVersion(parts.last!)
+    }
+
+    /// `10.0.0.1`, `ip-10-0-0-1`, `10-0-0-1`, `ec2-3-4-5-6`, `web.prod.example.com`.
     static func looksLikeAddress(_ segment: String) -> Bool {
         let dotted = segment.split(separator: ".", omittingEmptySubsequences: false)
-        if dotted.count == 4, dotted.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) }) { return true }
-        for prefix in ["ip-", "ec2-"] where segment.hasPrefix(prefix) {
-            let parts = segment.dropFirst(prefix.count).split(separator: "-")
-            if parts.count >= 4, parts.prefix(4).allSatisfy({ $0.allSatisfy(\.isNumber) }) { return true }
+        func isQuad<S: Collection>(_ parts: S) -> Bool where S.Element == Substring {
+            parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) }
         }
-        // Three or more dot-separated labels of letters, as in a DNS name.
-        return dotted.count >= 3 && dotted.allSatisfy { !$0.isEmpty && $0.contains(where: \.isLetter) }
+        if isQuad(dotted) { return true }
+        let dashed = segment.split(separator: "-")
+        if dashed.count >= 4, isQuad(Array(dashed.suffix(4))), dashed.dropLast(4).allSatisfy({ ["ip", "ec2", "host", "node"].contains($0) }) {
+            return true
+        }
+        // A DNS name: three or more labels ending in a suffix hosts have.
+        let suffixes: Set<Substring> = ["com", "net", "org", "io", "internal", "local", "lan", "cloud", "dev", "amazonaws"]
+        return dotted.count >= 3 && dotted.allSatisfy { !$0.isEmpty } && suffixes.contains(dotted.last!)
     }
 
     /// `i-0abc123def4567890` (EC2), or a pod's hash suffix such as `web-7d4b9c8f6-x2k9p`.
@@ -117,12 +178,5 @@ public struct WorkloadIDCheck: Sendable {
            last.count == 5, middle.count >= 8, middle.count <= 10,
            middle.allSatisfy({ $0.isLetter || $0.isNumber }), middle.contains(where: \.isNumber) { return true }
         return false
-    }
-
-    /// A long run of letters and digits with no word in it: 20+ characters, mixing digits and
-    /// letters, no separators.
-    static func looksRandom(_ segment: String) -> Bool {
-        segment.count >= 20 && segment.allSatisfy { $0.isLetter || $0.isNumber }
-            && segment.contains(where: \.isNumber) && segment.contains(where: \.isLetter)
     }
 }

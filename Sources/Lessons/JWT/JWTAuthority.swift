@@ -87,7 +87,8 @@ public struct JWTAuthority: Sendable {
         guard !audience.isEmpty else { throw IssueError.emptyAudience }
         guard ttl >= 1 else { throw IssueError.badTTL(ttl) }
 
-        // NumericDates are whole seconds since 1970 (RFC 7519 §2).
+        // NumericDate: seconds since 1970, leap seconds ignored (RFC 7519 §2); SPIRE and this
+        // code write whole seconds.
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
         let header: [String: JSONValue] = [
             "alg": .string(algorithm.rawValue),   // one of the nine of JWT-SVID §2.1

@@ -51,7 +51,7 @@ let agentSteps: [Step] = [
             lines.append("entry   \(id) for \(me), parent \(agent.parentID)")
 
             // 3. Ask again. The agent reloads its entries every 100 ms; until it has, the client
-            //    gets PermissionDenied again and retries, as the spec asks.
+            //    gets PermissionDenied again and retries, as the spec allows.
             let again = try WorkloadAPIClient(socket: agent.endpoint, retry: .upTo(.seconds(5)))
             defer { again.close() }
             let start = ContinuousClock.now
@@ -218,14 +218,14 @@ final class StreamMessages: Sendable {
 
     var count: Int { received.withLock { $0.count } }
 
-    /// Message `number` (1-based), waiting up to ten seconds for it.
+    /// Message `number` (1-based), waiting up to thirty seconds for it.
     func message(_ number: Int) async throws -> X509Context {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let found = received.withLock({ $0.count >= number ? $0[number - 1] : nil }) { return found }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw AgentStepError("message \(number) of the FetchX509SVID stream did not arrive within 10 s")
+        throw AgentStepError("message \(number) of the FetchX509SVID stream did not arrive within 30 s")
     }
 }
 
@@ -249,7 +249,7 @@ enum AgentStreamLesson {
         defer { client.close() }
         let messages = StreamMessages()
         let watcher = Task {
-            for try await message in client.watchX509Context(retry: .upTo(.seconds(10))) {
+            for try await message in client.watchX509Context(retry: .upTo(.seconds(30))) {
                 messages.append(message)
             }
         }

@@ -102,7 +102,9 @@ public struct CertificateAuthority: Sendable {
     }
 
     // step: make-svid
-    /// Mints an X509-SVID for `id`, shaped the way the X509-SVID spec and SPIRE shape it.
+    /// Mints an X509-SVID for `id`, shaped as the X509-SVID spec allows and as SPIRE shapes it,
+    /// except the subject: SPIRE writes C=US, O=SPIRE (so its SAN is not critical), this leaves
+    /// it empty.
     ///
     /// Note what is *not* here: no CSR. With the Workload API the agent generates the key pair and
     /// hands the workload both the certificate and the private key.
