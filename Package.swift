@@ -180,6 +180,21 @@ let package = Package(
             path: "Sources/Lessons/TLS",
             swiftSettings: swiftSettings
         ),
+        // SPIRE's OIDC Discovery Provider in miniature: the two documents over HTTP(S).
+        .target(
+            name: "SpiffeOIDC",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Sources/Lessons/OIDC",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SpiffeExchange",
             dependencies: ["SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509"],
@@ -191,8 +206,10 @@ let package = Package(
             name: "Lessons",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange", "WorkbookProtocol",
+                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "WorkbookProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/Lessons/Steps",
@@ -237,7 +254,7 @@ let package = Package(
             name: "spiffe-demo",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange", "CommandLineMain",
+                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -5,9 +5,10 @@ import SpiffeBundles
 import SpiffeFormats
 import SpiffeIdentity
 import SpiffeJWT
+import SpiffeOIDC
 import SpiffeX509
 
-struct OIDCDiscoveryCommand: ParsableCommand {
+struct OIDCDiscoveryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oidc-discovery",
         abstract: "Print what SPIRE's OIDC Discovery Provider would serve for the trust domain's JWT bundle.",
@@ -20,6 +21,8 @@ struct OIDCDiscoveryCommand: ParsableCommand {
             --bundle FILE); --write DIR lays them out as static files (DIR/.well-known/\
             openid-configuration and DIR/keys) for hosting behind https. --check-token TOKEN \
             runs the checks an IAM runs before trading the token for credentials.
+
+            --serve HOST:PORT serves both documents until interrupted, as SPIRE's provider does:             the keys are read again on every request, so a new JWT key appears without a             restart. An https issuer is served over HTTPS with --tls-cert and --tls-key, or             else with a certificate for HOST from a throwaway CA whose certificate is written             to the state directory (its path is printed; curl --cacert it). An http issuer             (with --allow-insecure-http) is served as plain HTTP: for trying it on your own             machine, never for a real IAM.
             """
     )
 
@@ -47,12 +50,25 @@ struct OIDCDiscoveryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The client ID (audience) the IAM expects, with --check-token.", valueName: "aud"))
     var audience: String = "sts.amazonaws.com"
 
+    @Option(help: ArgumentHelp("Serve the documents at this address (e.g. 127.0.0.1:8443) until interrupted.", valueName: "host:port"))
+    var serve: String?
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("With --serve and an https issuer: the server certificate chain (PEM).", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("With --serve and an https issuer: the server's private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+
     @OptionGroup var state: StateOption
 
     @Flag(help: "Print one JSON object holding both documents.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
+        if let serve {
+            try await CLISupport.run("oidc-discovery") { try await self.serve(at: serve) }
+            return
+        }
         try CLISupport.run("oidc-discovery") {
             let discovery: OIDCDiscovery
             do { discovery = try OIDCDiscovery(issuer: issuer, allowInsecureScheme: allowInsecure) } catch {
@@ -98,6 +114,65 @@ struct OIDCDiscoveryCommand: ParsableCommand {
                 try check(checkToken, discovery: discovery, keys: keys, domain: domain)
             }
         }
+    }
+
+    /// Serves the two documents at `address` until SIGINT or SIGTERM.
+    private func serve(at address: String) async throws {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+              (1...65535).contains(port) else {
+            throw CLIError("--serve \(address): give HOST:PORT, e.g. 127.0.0.1:8443")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let discovery: OIDCDiscovery
+        do { discovery = try OIDCDiscovery(issuer: issuer, allowInsecureScheme: allowInsecure) } catch {
+            throw CLIError("--issuer: \(error)")
+        }
+        let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
+        let https = discovery.issuer.lowercased().hasPrefix("https:")
+        guard https || (tlsCertificate == nil && tlsKey == nil) else {
+            throw CLIError("--tls-cert and --tls-key serve HTTPS, but the issuer is http: use an https issuer")
+        }
+        var tls: OIDCDiscoveryServer.TLS?
+        if https {
+            if let tlsCertificate, let tlsKey {
+                tls = try OIDCDiscoveryServer.TLS(
+                    certificatePEM: String(decoding: try InputFile.read(path: tlsCertificate), as: UTF8.self),
+                    privateKeyPEM: String(decoding: try InputFile.read(path: tlsKey), as: UTF8.self))
+            } else if tlsCertificate != nil || tlsKey != nil {
+                throw CLIError("--tls-cert and --tls-key go together")
+            } else {
+                let serving = try ServingCertificate.make(host: host)
+                let caFile = state.directory.url.appendingPathComponent("oidc-serving-ca.pem")
+                try JWTCLI.save(Data(serving.caPEM.utf8), to: caFile)
+                tls = try OIDCDiscoveryServer.TLS(certificatePEM: serving.certificatePEM, privateKeyPEM: serving.privateKeyPEM)
+                CommandLineMain.printError("oidc-discovery: HTTPS with a certificate for \(host) from a throwaway CA; trust \(caFile.path) (curl --cacert)")
+            }
+        }
+        let configurationPath = URLComponents(string: discovery.configurationURL)?.path ?? "/.well-known/openid-configuration"
+        let keysPath = URLComponents(string: discovery.jwksURI)?.path ?? "/keys"
+        let document = discovery.documentJSON(pretty: true)
+        // Read per request: the keys are the trust domain's current JWT authorities.
+        let bundleFile = bundle
+        let stateOption = state
+        let setKeyUse = setKeyUse
+        let server = try await OIDCDiscoveryServer.bind(host: host, port: port, tls: tls) { path in
+            switch path {
+            case configurationPath: return document
+            case keysPath:
+                let source = try bundleFile.map { try JWTCLI.readBundle($0, trustDomain: domain) }
+                    ?? stateOption.authorities(domain, jwt: .anyKey).bundle
+                return OIDCDiscovery.keys(of: source, setKeyUse: setKeyUse, pretty: true)
+            default: return nil
+            }
+        }
+        let scheme = https ? "https" : "http"
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        CommandLineMain.printError("oidc-discovery: serving \(scheme)://\(shownHost):\(server.port)\(configurationPath) and \(keysPath) for \(domain) (Ctrl-C stops)")
+        let signals = TLSCLI.onTermination { server.close() }
+        defer { signals.forEach { $0.cancel() } }
+        try await server.wait()
+        CommandLineMain.printError("oidc-discovery: stopped")
     }
 
     /// The checks a cloud IAM makes with only the published documents: keys from jwks_uri (no
