@@ -7,9 +7,10 @@ import Darwin
 
 /// A directory only its owner can read: where private keys and registration entries are kept.
 public enum PrivateDirectory {
-    /// Creates `directory` and its parents with mode 0700 if it is missing; refuses a file in its
-    /// place, and a directory of another user (keys written there would be theirs to read). An
-    /// existing directory of ours that others may read is closed to them (mode 0700).
+    /// Creates `directory` with mode 0700 if it is missing (its missing parents with the usual
+    /// mode: a parent may also hold the agent's socket, which other uids must reach); refuses a
+    /// file in its place, and a directory of another user (keys written there would be theirs to
+    /// read). An existing directory of ours that others may read is closed to them (mode 0700).
     public static func create(_ directory: URL) throws(X509Error) {
         var info = stat()
         if lstat(directory.path, &info) == 0 {
@@ -25,8 +26,9 @@ public enum PrivateDirectory {
             return
         }
         do {
+            try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
             try FileManager.default.createDirectory(
-                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         } catch {
             throw .fileProblem(path: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
         }
