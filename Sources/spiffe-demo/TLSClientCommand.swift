@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SpiffeTLS
 
@@ -33,6 +35,11 @@ struct TLSClientCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait between connections.", valueName: "seconds"))
     var interval: Double = 1
 
+    @Option(name: .customLong("write-peer"), help: ArgumentHelp(
+        "After each successful connection N, write the certificates the server sent (leaf first) to DIR/server.N.pem, and the bundle they chained to as DIR/bundle.pem.",
+        valueName: "dir"))
+    var writePeer: String?
+
     @OptionGroup var source: TLSSourceOptions
 
     func run() async throws {
@@ -53,8 +60,10 @@ struct TLSClientCommand: AsyncParsableCommand {
             for attempt in 1...count {
                 if attempt > 1 { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }
                 let prefix = count > 1 ? "[\(attempt)/\(count)] " : ""
+                var served: VerifiedPeer?
                 do throws(MTLSClientError) {
                     let exchange = try await client.exchange(host: host, port: port)
+                    served = exchange.server
                     let expiry = exchange.server.leaf.notValidAfter.formatted(.iso8601)
                     TLSCLI.printLine("\(prefix)server \(exchange.server.spiffeID) (certificate serial \(exchange.server.serialNumber), expires \(expiry)); I am \(exchange.clientID)")
                     TLSCLI.printLine("\(prefix)reply: \(exchange.reply)")
@@ -63,10 +72,29 @@ struct TLSClientCommand: AsyncParsableCommand {
                     failures += 1
                     TLSCLI.printLine("tls-client: \(prefix)\(error)", to: .standardError)
                 }
+                if let writePeer, let served {
+                    try Self.write(served, attempt: attempt, bundles: opened.source, to: URL(fileURLWithPath: writePeer))
+                }
             }
             if failures > 0 {
                 throw CLIError("\(failures) of \(count) connections failed")
             }
+        }
+    }
+
+    /// The server's side of connection `attempt`, kept for later checks: the validated chain
+    /// without the bundle's own root (what the server sent), and that trust domain's bundle.
+    /// Public certificates only, so 0644; each run overwrites its numbers.
+    static func write(_ server: VerifiedPeer, attempt: Int, bundles: any X509BundleSource, to directory: URL) throws {
+        let bundle = try bundles.x509Bundle(for: server.spiffeID.trustDomain)
+        var sent = server.chain
+        if sent.count > 1, let last = sent.last, bundle.authorities.contains(last) { sent.removeLast() }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(try PEM.encode(sent).utf8), to: directory.appendingPathComponent("server.\(attempt).pem"))
+            try AtomicFile.write(Data(try bundle.pem().utf8), to: directory.appendingPathComponent("bundle.pem"))
+        } catch {
+            throw CLIError("--write-peer \(directory.path): \(error)")
         }
     }
 }

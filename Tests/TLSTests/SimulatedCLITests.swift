@@ -92,8 +92,20 @@ struct SimulatedCLITests {
         defer { server.stop() }
         let port = try listeningPort(server)
         let client = try TestSupport.run("spiffe-demo", ["tls-client", "--connect", "127.0.0.1:\(port)", "--state", state.path,
-            "--expect-id", "spiffe://example.org/server", "--count", "8", "--interval", "0.5"], deadline: 120)
+            "--expect-id", "spiffe://example.org/server", "--count", "8", "--interval", "0.5",
+            "--write-peer", state.appendingPathComponent("peers").path], deadline: 120)
         #expect(client.status == 0, "\(client)\n\(server.stderr)")
+        // --write-peer kept what the server sent on each connection, and its bundle: openssl
+        // (nobody here wrote it) verifies the first and the last against that bundle.
+        let peers = state.appendingPathComponent("peers")
+        for n in [1, 8] {
+            // -no_check_time: a 4 s SVID may have expired since; the chain is what is checked.
+            let verify = try TestSupport.run("openssl", ["verify", "-no_check_time", "-CAfile", peers.appendingPathComponent("bundle.pem").path,
+                                                         peers.appendingPathComponent("server.\(n).pem").path], deadline: 60)
+            #expect(verify.status == 0, "\(verify)")
+        }
+        #expect(try String(contentsOf: peers.appendingPathComponent("server.1.pem"), encoding: .utf8)
+                != String(contentsOf: peers.appendingPathComponent("server.8.pem"), encoding: .utf8), "a rotation between them")
         let serials = client.stdout.split(separator: "\n").compactMap { line -> Substring? in
             guard let range = line.range(of: "certificate serial ") else { return nil }
             return line[range.upperBound...].split(separator: ",").first

@@ -52,6 +52,13 @@ let tlsSteps: [Step] = [
     ) { context in
         try await TLSLesson.rotation(context)
     },
+    Step(
+        id: "tls-whole-chain",
+        title: "Under an UpstreamAuthority: send the whole chain, or the peer finds no path",
+        sourceFile: "Sources/Lessons/TLS/SpiffeTLSConfiguration.swift"
+    ) { context in
+        try await TLSLesson.wholeChain(context)
+    },
 ]
 
 /// What the TLS and exchange steps do.
@@ -205,6 +212,52 @@ enum TLSLesson {
 
     /// Day 18: the server's SVID is renewed while it runs; the next handshake presents it.
     /// A step clock stands in for time passing, so the lesson does not have to wait.
+    /// Day 18: SPIRE below an UpstreamAuthority. The bundle holds only the upstream root; SPIRE's
+    /// own CA is an intermediate that signs the SVIDs. One server sends its whole chain (leaf and
+    /// intermediate), the other only its leaf, as a port that sends `cert_chain()[0]` would.
+    static func wholeChain(_ context: StepContext) async throws -> StepOutput {
+        let now = context.now()
+        let upstream = try CertificateAuthority(trustDomain: trustDomain, now: now)   // the UpstreamAuthority's root
+        let spireCA = try upstream.issueIntermediateCA(now: now)                        // SPIRE's CA, signed by that root
+        let serverSVID = try spireCA.issueSVID(for: serverID, now: now)
+        let clientSVID = try spireCA.issueSVID(for: clientID, now: now)
+        let bundles: [TrustDomain: X509Bundle] = [trustDomain: upstream.bundle]
+        let clientSource = StaticX509Source(X509Context(svids: [clientSVID], bundles: bundles))
+        let servers: [(fact: String, svid: X509SVID)] = [
+            ("whole_chain", serverSVID),
+            ("leaf_only", X509SVID(spiffeID: serverSVID.spiffeID, chain: [serverSVID.leaf], privateKey: serverSVID.privateKey)),
+        ]
+
+        var lines = [
+            "bundle of \(trustDomain): \(upstream.bundle.authorities.count) CA, the upstream root; SVIDs are signed by SPIRE's intermediate below it",
+        ]
+        var facts = [
+            "bundle_authorities": String(upstream.bundle.authorities.count),
+            "svid_chain_length": String(serverSVID.chain.count),
+        ]
+        for server in servers {
+            let source = StaticX509Source(X509Context(svids: [server.svid], bundles: bundles))
+            let listener = try await MTLSServer.bind(
+                host: "127.0.0.1", port: 0, svids: source, bundles: source,
+                authorizer: .id(clientID), now: context.now, log: { _ in })
+            let serving = Task { try await listener.serve() }
+            let client = MTLSClient(svids: clientSource, bundles: clientSource, authorizer: .id(serverID), now: context.now)
+            let sent = server.svid.chain.count == 1 ? "server sends its leaf only" : "server sends \(server.svid.chain.count) certificates (leaf, SPIRE's CA)"
+            do throws(MTLSClientError) {
+                let exchange = try await client.exchange(host: "127.0.0.1", port: listener.localAddress.port ?? 0)
+                lines.append("\(sent): accepted; the client's path has \(exchange.server.chain.count) certificates, leaf to the bundle's root")
+                facts[server.fact] = "accepted"
+                facts["validated_chain_length"] = String(exchange.server.chain.count)
+            } catch {
+                lines.append("\(sent): \(error)")
+                facts[server.fact] = "refused"
+            }
+            listener.close()
+            try await serving.value
+        }
+        return StepOutput(lines: lines, facts: facts)
+    }
+
     static func rotation(_ context: StepContext) async throws -> StepOutput {
         let ca = try authority(context)
         let clock = StepClock(context.now())

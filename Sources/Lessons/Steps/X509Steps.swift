@@ -3,6 +3,7 @@ import SpiffeBundles
 import SpiffeFormats
 import SpiffeIdentity
 import SpiffeLocalTrustDomain
+import SpiffeWorkloadAPI
 import SpiffeX509
 import WorkbookProtocol
 import X509
@@ -23,9 +24,15 @@ let x509Steps: [Step] = [
     Step(
         id: "inspect",
         title: "Inspect an X509-SVID and its bundle",
-        sourceFile: "Sources/Lessons/X509/SvidInfo.swift"
+        sourceFile: "Sources/Lessons/X509/SvidInfo.swift",
+        // Simulated: the workspace's x509/svid.0.pem (make-svid's). Live: the default SVID the
+        // Workload API hands the kernel process, saved into live/ first.
+        modes: [.simulated, .live]
     ) { context in
-        try X509Lesson.inspect(context)
+        switch context.mode {
+        case .live: try await X509Lesson.inspectLive(context)
+        case .simulated: try X509Lesson.inspect(context)
+        }
     },
     Step(
         id: "validate",
@@ -97,6 +104,41 @@ enum X509Lesson {
         let (chain, bundle) = try workspaceSVID(context, lines: &lines)
         let info = try SvidInfo(chain: chain, bundle: bundle, now: context.now())
         lines += info.tableLines
+        let svidPath = directory(context).appendingPathComponent("svid.0.pem").path
+        return StepOutput(lines: lines, facts: inspectFacts(info, svidPath: svidPath))
+    }
+
+    /// Live: the default SVID (the first of the response) and its trust domain's bundle, straight
+    /// from the Workload API, written as `spire-agent api fetch x509 -write live/` would, then
+    /// read field by field. The hint travels beside the certificate in the response, not in it,
+    /// so it is printed from the response.
+    static func inspectLive(_ context: StepContext) async throws -> StepOutput {
+        let fetched = try await X509Fetch.live(socket: context.endpoint)
+        guard let svid = fetched.defaultSVID else {
+            // An agent must answer PermissionDenied instead (Workload API §5.2.1); say so if not.
+            throw StepUnavailable(stepID: "inspect", reason: "the Workload API answered with no SVID at all")
+        }
+        let directory = context.workspace.appendingPathComponent("live", isDirectory: true)
+        try SVIDFiles.write(fetched, to: directory)
+        let bundle = fetched.bundle(for: svid.spiffeID.trustDomain)
+        let info = try SvidInfo(chain: svid.chain, bundle: bundle, now: context.now())
+        var lines = [
+            "Workload API: \(fetched.svids.count) SVID\(fetched.svids.count == 1 ? "" : "s") for this process; the first is the default identity",
+            "Hint: \(svid.hint.isEmpty ? "(none)" : svid.hint)  (a field of the response, beside the certificate, not in it)",
+            "",
+        ]
+        lines += info.tableLines
+        lines += ["", "wrote \(directory.path)/: svid.N.pem, svid.N.key, bundle.N.pem for each SVID"]
+        let svidPath = directory.appendingPathComponent("svid.0.pem").path
+        var facts = inspectFacts(info, svidPath: svidPath)
+        facts["svid_count"] = String(fetched.svids.count)
+        facts["hint"] = svid.hint
+        return StepOutput(lines: lines, facts: facts)
+    }
+
+    /// The facts both modes report. Day 3 uses the first group; Day 16 the field-by-field ones
+    /// (lifetime_seconds is notAfter minus notBefore: 3610 for a default SPIRE or toolkit SVID).
+    static func inspectFacts(_ info: SvidInfo, svidPath: String) -> [String: String] {
         var facts = [
             "serial": info.leaf.serial,
             "not_after": TimeText.iso(info.leaf.notAfter),
@@ -104,11 +146,19 @@ enum X509Lesson {
             "fingerprint": info.leaf.sha256Fingerprint,
             "chain_length": String(info.chainLength),
             "bundle_cas": String(info.bundle?.count ?? 0),
-            "svid_path": directory(context).appendingPathComponent("svid.0.pem").path,
+            "svid_path": svidPath,
+            // Field by field (Day 16).
+            "subject_empty": String(info.leaf.subject.isEmpty),
+            "san_critical": String(info.leaf.subjectAlternativeNamesCritical == true),
+            "key_usage": (info.leaf.keyUsage ?? []).joined(separator: ","),
+            "key_usage_critical": String(info.leaf.keyUsageCritical == true),
+            "extended_key_usage": (info.leaf.extendedKeyUsage ?? []).joined(separator: ","),
+            "basic_constraints": info.leaf.basicConstraints ?? "absent",
+            "lifetime_seconds": String(TimeText.wholeSeconds(info.leaf.notAfter.timeIntervalSince(info.leaf.notBefore))),
         ]
         facts["spiffe_id"] = info.spiffeID
         facts["trust_domain"] = info.trustDomain
-        return StepOutput(lines: lines, facts: facts)
+        return facts
     }
 
     static func validate(_ context: StepContext) async throws -> StepOutput {

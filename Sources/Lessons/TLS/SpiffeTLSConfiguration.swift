@@ -78,11 +78,16 @@ struct NIOSSLIdentity: Sendable {
     let chain: [NIOSSLCertificateSource]
     let key: NIOSSLPrivateKeySource
 
+    // step: tls-whole-chain
+    /// What goes on the wire is the SVID's whole chain: the leaf, then every intermediate up to
+    /// (not including) the root the peer holds in its bundle. Under an UpstreamAuthority, SPIRE's
+    /// own CA is one of those intermediates; a peer sent the leaf alone has no path to its root.
     init(_ svid: X509SVID) throws {
         self.leaf = svid.leaf
         self.chain = try svid.chain.map { .certificate(try NIOSSLCertificate(bytes: try PEM.der([$0]), format: .der)) }
         self.key = .privateKey(try NIOSSLPrivateKey(bytes: try svid.privateKeyDER(), format: .der))
     }
+    // end-step
 }
 
 /// Keeps the last conversion, so a server converts (and BoringSSL parses) each SVID once, not on
