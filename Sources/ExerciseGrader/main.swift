@@ -34,6 +34,9 @@ case "grade" where arguments.count == 2:
     case BundleChoiceCases.exercise.id: cases = BundleChoiceCases.cases(bundleTrustDomain)
     case WorkloadIDPathCases.exercise.id: cases = WorkloadIDPathCases.cases(workloadPathProblem)
     case EndpointSocketCases.exercise.id: cases = EndpointSocketCases.cases(parseEndpointSocket)
+    case RoleTrustPolicyCases.exercise.id: cases = RoleTrustPolicyCases.cases(roleTrustDecision)
+    case RenewalDueCases.exercise.id: cases = RenewalDueCases.cases(renewalAdvice)
+    case PublishedChainCases.exercise.id: cases = PublishedChainCases.cases(publishedPath)
     case PeerAuthorizationCases.exercise.id: cases = PeerAuthorizationCases.cases(isAuthorized)
     default:
         FileHandle.standardError.write(Data("exercise-grader: no exercise '\(arguments[1])' (known: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")))\n".utf8))

@@ -2,7 +2,8 @@
 public enum ExerciseCatalog {
     public static let all: [Exercise] = [
         LeafKeyUsageCases.exercise, EndpointSocketCases.exercise, JWTSVIDRulesCases.exercise, BundleChoiceCases.exercise,
-        WorkloadIDPathCases.exercise, PeerAuthorizationCases.exercise,
+        WorkloadIDPathCases.exercise, PeerAuthorizationCases.exercise, RoleTrustPolicyCases.exercise,
+        RenewalDueCases.exercise, PublishedChainCases.exercise,
     ]
 
     public static func exercise(_ id: String) -> Exercise? {

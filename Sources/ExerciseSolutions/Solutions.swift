@@ -135,4 +135,94 @@ public enum Solutions {
         }
     }
     // end-solution
+
+    // solution: role-trust-policy
+    public static func roleTrustDecision(_ claims: WebIdentityClaims, _ policy: RoleTrustPolicy, now: Date) throws(ExerciseError) -> TrustDecision {
+        /// IAM's StringLike: `*` is any run of characters (slashes too, or none), `?` exactly one,
+        /// everything else itself. Walk both strings; at a `*`, remember where it was and where
+        /// the value stood, and when a later character fails, let that `*` take one more.
+        func stringLike(_ value: String, _ pattern: String) -> Bool {
+            let value = Array(value), pattern = Array(pattern)
+            var v = 0, p = 0
+            var star: Int?       // the pattern position just after the last `*` seen
+            var resume = 0       // where in value that `*`'s match currently ends
+            while v < value.count {
+                if p < pattern.count, pattern[p] == "*" {
+                    p += 1
+                    star = p
+                    resume = v
+                } else if p < pattern.count, pattern[p] == "?" || pattern[p] == value[v] {
+                    p += 1
+                    v += 1
+                } else if let afterStar = star {
+                    resume += 1
+                    v = resume
+                    p = afterStar
+                } else {
+                    return false
+                }
+            }
+            // What is left of the pattern may only be stars, which match nothing.
+            while p < pattern.count, pattern[p] == "*" { p += 1 }
+            return p == pattern.count
+        }
+
+        // The provider, and with it the keys, is found by iss: one whole string, as registered.
+        // No URL parsing, no trimming, no case folding (OpenID Connect Discovery §4.3).
+        guard claims.iss == "https://" + policy.provider else { return .deny(.issuer) }
+        guard let exp = claims.exp, now < exp else { return .deny(.expired) }
+        // StringEquals on <provider>:aud: one value of the list is enough, compared exactly.
+        guard claims.aud.contains(policy.audience) else { return .deny(.audience) }
+        // StringLike on <provider>:sub: any one pattern, matched against the whole sub.
+        guard let sub = claims.sub, policy.subjectPatterns.contains(where: { stringLike(sub, $0) }) else {
+            return .deny(.subject)
+        }
+        return .allow
+    }
+    // end-solution
+
+    // solution: renewal-due
+    public static func renewalAdvice(for leaf: Certificate, at now: Date) throws(ExerciseError) -> RenewalAdvice {
+        // The lifetime is the certificate's own window, backdate and cap included, never the TTL
+        // that was asked for: that is what SPIRE's agent halves.
+        let lifetime = leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore)
+        let left = leaf.notValidAfter.timeIntervalSince(now)
+        guard lifetime > 0 else { return RenewalAdvice(fractionLeft: 0, renewNow: true) }
+        // Before notBefore more than the whole lifetime is "left"; after notAfter less than none.
+        let fraction = min(1, max(0, left / lifetime))
+        // At most half left (SPIRE: ttl <= halfLife), and an expired SVID is due at once.
+        return RenewalAdvice(fractionLeft: fraction, renewNow: left <= lifetime / 2)
+    }
+    // end-solution
+
+    // solution: published-chain
+    public static func publishedPath(_ presented: [Certificate], bundle: [Certificate]) throws(ExerciseError) -> [Certificate]? {
+        // RFC 5280 §6.1.4(k): only a certificate whose basic constraints say cA true may issue.
+        func isCA(_ certificate: Certificate) -> Bool {
+            if case .isCertificateAuthority = try? certificate.extensions.basicConstraints { return true }
+            return false
+        }
+        // Names can be copied by anyone; only the issuer's key makes the signature verify.
+        func issued(_ child: Certificate, by issuer: Certificate) -> Bool {
+            child.issuer == issuer.subject && issuer.publicKey.isValidSignature(child.signature, for: child)
+        }
+        // RFC 8446 §4.4.2: the sender's own certificate comes first; for an SVID peer, a leaf.
+        guard let leaf = presented.first, !isCA(leaf) else { return nil }
+        // Every other presented certificate may help, in any order; extras are ignored.
+        let intermediates = presented.dropFirst().filter(isCA)
+
+        // Depth first: a bundle CA ends the path; otherwise try each presented CA that issued
+        // the certificate at the top, and go back when one leads nowhere (a cross-signed copy).
+        // A certificate already on the path is never taken again, so a loop cannot run forever.
+        func extend(_ path: [Certificate]) -> [Certificate]? {
+            let top = path[path.count - 1]
+            if let anchor = bundle.first(where: { issued(top, by: $0) }) { return path + [anchor] }
+            for candidate in intermediates where !path.contains(candidate) && issued(top, by: candidate) {
+                if let whole = extend(path + [candidate]) { return whole }
+            }
+            return nil
+        }
+        return extend([leaf])
+    }
+    // end-solution
 }

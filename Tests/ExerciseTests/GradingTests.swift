@@ -27,7 +27,8 @@ import X509
         #expect(BundleChoiceCases.cases(Solutions.bundleTrustDomain).count >= 6)
         #expect(WorkloadIDPathCases.cases(Solutions.workloadPathProblem).count >= 6)
         #expect(EndpointSocketCases.cases(Solutions.parseEndpointSocket).count >= 6)
-        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization"])
+        #expect(RoleTrustPolicyCases.cases(Solutions.roleTrustDecision).count >= 6)
+        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain"])
     }
 
     @Test func theReferenceSolutionsPassEveryCase() {
@@ -46,6 +47,15 @@ import X509
         let endpoint = grade("endpoint-socket", EndpointSocketCases.cases(Solutions.parseEndpointSocket))
         #expect(endpoint.outcome == .passed, "failed on \(endpoint.failedCase ?? "?")")
         #expect(endpoint.count == 17)
+        let trustPolicy = grade("role-trust-policy", RoleTrustPolicyCases.cases(Solutions.roleTrustDecision))
+        #expect(trustPolicy.outcome == .passed, "failed on \(trustPolicy.failedCase ?? "?")")
+        #expect(trustPolicy.count == 35)
+        let renewal = grade("renewal-due", RenewalDueCases.cases(Solutions.renewalAdvice))
+        #expect(renewal.outcome == .passed, "failed on \(renewal.failedCase ?? "?")")
+        #expect(renewal.count == 11)
+        let published = grade("published-chain", PublishedChainCases.cases(Solutions.publishedPath))
+        #expect(published.outcome == .passed, "failed on \(published.failedCase ?? "?")")
+        #expect(published.count == 15)
     }
 
     @Test func theShippedStubsAreNotDoneYet() {
@@ -58,6 +68,11 @@ import X509
         #expect(grade("bundle-choice", BundleChoiceCases.cases(bundleTrustDomain)).outcome == .notDone)
         #expect(grade("workload-id-path", WorkloadIDPathCases.cases(workloadPathProblem)).outcome == .notDone)
         #expect(grade("endpoint-socket", EndpointSocketCases.cases(parseEndpointSocket)).outcome == .notDone)
+        #expect(grade("role-trust-policy", RoleTrustPolicyCases.cases(roleTrustDecision)).outcome == .notDone)
+        #expect(grade("renewal-due", RenewalDueCases.cases(renewalAdvice)).outcome == .notDone)
+        #expect(grade("published-chain", PublishedChainCases.cases(publishedPath)).outcome == .notDone)
+        #expect(PublishedChainCases.cases(Solutions.publishedPath).count >= 6)
+        #expect(RenewalDueCases.cases(Solutions.renewalAdvice).count >= 6)
     }
 
     @Test func aSolutionThatForgetsCRLSignFailsOnTheCRLSignCase() {
@@ -374,6 +389,159 @@ import X509
         }
         #expect(grade("endpoint-socket", EndpointSocketCases.cases(ipv4Only)).failedCase == "an IPv6 address, in brackets")
     }
+
+    @Test func anIssuerComparedByPrefixOrWithoutCaseFails() {
+        // iss accepted when it merely starts with the provider's URL: the trailing slash gets in.
+        let prefix: @Sendable (WebIdentityClaims, RoleTrustPolicy, Date) throws(ExerciseError) -> TrustDecision = { claims, policy, now in
+            var rest = claims
+            if let iss = claims.iss, iss.hasPrefix("https://" + policy.provider) { rest.iss = "https://" + policy.provider }
+            return try Solutions.roleTrustDecision(rest, policy, now: now)
+        }
+        let slash = grade("role-trust-policy", RoleTrustPolicyCases.cases(prefix))
+        #expect(slash.outcome == .failed(got: TrustDecision.allow.description))
+        #expect(slash.failedCase == "iss with a trailing slash: https://oidc.example.org/")
+        // Case folded, because DNS names are case-insensitive: but iss is compared as a string.
+        let caseless: @Sendable (WebIdentityClaims, RoleTrustPolicy, Date) throws(ExerciseError) -> TrustDecision = { claims, policy, now in
+            var rest = claims
+            if let iss = claims.iss, iss.lowercased() == ("https://" + policy.provider).lowercased() { rest.iss = "https://" + policy.provider }
+            return try Solutions.roleTrustDecision(rest, policy, now: now)
+        }
+        #expect(grade("role-trust-policy", RoleTrustPolicyCases.cases(caseless)).failedCase
+                == "iss with the host in capitals: https://OIDC.example.org")
+    }
+
+    @Test func anInclusiveExpiryOrAnAudienceReadFromItsFirstValueFails() {
+        // `<=` where `<` belongs: a token whose exp is this very second slips through.
+        let inclusive: @Sendable (WebIdentityClaims, RoleTrustPolicy, Date) throws(ExerciseError) -> TrustDecision = { claims, policy, now in
+            var rest = claims
+            if let exp = claims.exp, now <= exp { rest.exp = now.addingTimeInterval(60) }
+            return try Solutions.roleTrustDecision(rest, policy, now: now)
+        }
+        let edge = grade("role-trust-policy", RoleTrustPolicyCases.cases(inclusive))
+        #expect(edge.outcome == .failed(got: TrustDecision.allow.description))
+        #expect(edge.failedCase == "exp is exactly now: no leeway in this exercise")
+        // aud read as a single value: a list with STS second is refused.
+        let firstOnly: @Sendable (WebIdentityClaims, RoleTrustPolicy, Date) throws(ExerciseError) -> TrustDecision = { claims, policy, now in
+            var rest = claims
+            rest.aud = claims.aud.first == policy.audience ? [policy.audience] : []
+            return try Solutions.roleTrustDecision(rest, policy, now: now)
+        }
+        let audience = grade("role-trust-policy", RoleTrustPolicyCases.cases(firstOnly))
+        #expect(audience.outcome == .failed(got: TrustDecision.deny(.audience).description))
+        #expect(audience.failedCase == "aud holds two values, sts.amazonaws.com second")
+    }
+
+    @Test func wildcardsThatStopAtSlashesTreatDotsAsAnyOrOnlyCompareEndsFail() {
+        // The reference for iss, exp and aud; `matches` in place of StringLike for sub.
+        func withMatcher(_ matches: @escaping @Sendable (String, String) -> Bool)
+            -> @Sendable (WebIdentityClaims, RoleTrustPolicy, Date) throws(ExerciseError) -> TrustDecision {
+            { claims, policy, now in
+                var rest = policy
+                let admitted = claims.sub.map { sub in policy.subjectPatterns.contains { matches(sub, $0) } } ?? false
+                rest.subjectPatterns = admitted ? ["*"] : []
+                return try Solutions.roleTrustDecision(claims, rest, now: now)
+            }
+        }
+        // A shell-style * that stops at '/': IAM's crosses it.
+        let segmentStar = grade("role-trust-policy", RoleTrustPolicyCases.cases(withMatcher { likeForTests($0, $1, starCrossesSlash: false) }))
+        #expect(segmentStar.outcome == .failed(got: TrustDecision.deny(.subject).description))
+        #expect(segmentStar.failedCase == "* crosses slashes: spiffe://example.org/ns/prod/* also admits .../sa/provisioning/debug")
+        // The pattern turned into a regular expression without escaping: '.' matches '-'.
+        let dotIsAny = grade("role-trust-policy", RoleTrustPolicyCases.cases(withMatcher { likeForTests($0, $1, dotIsAny: true) }))
+        #expect(dotIsAny.outcome == .failed(got: TrustDecision.allow.description))
+        #expect(dotIsAny.failedCase == "a dot in a pattern is a dot: spiffe://example.org/* does not admit spiffe://example-org/...")
+        // Prefix and suffix tested apart: they may overlap in a value too short for both.
+        let ends = grade("role-trust-policy", RoleTrustPolicyCases.cases(withMatcher { endsOnlyForTests($0, $1) }))
+        #expect(ends.outcome == .failed(got: TrustDecision.allow.description))
+        #expect(ends.failedCase
+                == "the two sides of a * may not overlap: spiffe://example.org/*/sa/provisioning against spiffe://example.org/sa/provisioning")
+    }
+
+// ---- at file scope, after `struct GradingTests` ----
+
+    @Test func aRenewalFiveMinutesBeforeExpiryFailsOnTheDayLongSVID() {
+        // The slides' rule: the fraction is right, the decision waits for the last five minutes.
+        let lastMinutes: @Sendable (Certificate, Date) throws(ExerciseError) -> RenewalAdvice = { leaf, now in
+            let (lifetime, left) = GradingTests.window(leaf, now)
+            return RenewalAdvice(fractionLeft: min(1, max(0, left / lifetime)), renewNow: left <= 300)
+        }
+        #expect(grade("renewal-due", RenewalDueCases.cases(lastMinutes)).failedCase
+                == "a 24 h SVID (-x509SVIDTTL 86400), 13 hours after signing")
+    }
+
+    @Test func aLifetimeOtherThanTheCertificatesOwnFails() {
+        // Assumes SPIRE's default TTL instead of reading the window: the capped SVID gives it away.
+        let oneHour: @Sendable (Certificate, Date) throws(ExerciseError) -> RenewalAdvice = { leaf, now in
+            let left = GradingTests.window(leaf, now).left
+            return RenewalAdvice(fractionLeft: min(1, max(0, left / 3600)), renewNow: left <= 1800)
+        }
+        #expect(grade("renewal-due", RenewalDueCases.cases(oneHour)).failedCase
+                == "an SVID cut back to its CA's notAfter (20 min in all), 2 minutes after signing")
+        // Takes the 10 s backdate out of the lifetime, as if it were not part of the window.
+        let noBackdate: @Sendable (Certificate, Date) throws(ExerciseError) -> RenewalAdvice = { leaf, now in
+            let (lifetime, left) = GradingTests.window(leaf, now)
+            let asked = lifetime - 10
+            return RenewalAdvice(fractionLeft: min(1, max(0, left / asked)), renewNow: left <= asked / 2)
+        }
+        #expect(grade("renewal-due", RenewalDueCases.cases(noBackdate)).failedCase
+                == "the 1 h SVID 29 min 58 s after signing: the 10 s backdate counts, so half of 3610 s has passed")
+    }
+
+    @Test func aStrictHalfOrAnUnclampedFractionFails() {
+        let strict: @Sendable (Certificate, Date) throws(ExerciseError) -> RenewalAdvice = { leaf, now in
+            let (lifetime, left) = GradingTests.window(leaf, now)
+            return RenewalAdvice(fractionLeft: min(1, max(0, left / lifetime)), renewNow: left < lifetime / 2)
+        }
+        #expect(grade("renewal-due", RenewalDueCases.cases(strict)).failedCase
+                == "exactly half left: a 1 h SVID with no backdate, 30 minutes in")
+        let unclamped: @Sendable (Certificate, Date) throws(ExerciseError) -> RenewalAdvice = { leaf, now in
+            let (lifetime, left) = GradingTests.window(leaf, now)
+            return RenewalAdvice(fractionLeft: left / lifetime, renewNow: left <= lifetime / 2)
+        }
+        #expect(grade("renewal-due", RenewalDueCases.cases(unclamped)).failedCase == "an SVID that expired ten minutes ago")
+    }
+
+    /// Seconds from notBefore to notAfter, and from now to notAfter, for the wrong solutions below.
+    static func window(_ leaf: Certificate, _ now: Date) -> (lifetime: Double, left: Double) {
+        (leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore), leaf.notValidAfter.timeIntervalSince(now))
+    }
+
+    @Test func aPathBuilderThatIgnoresIntermediatesOrTheLeafRuleFails() {
+        // Only the bundle may sign the leaf: what a Rust port that sends cert_chain()[0] expects.
+        #expect(grade("published-chain", PublishedChainCases.cases(chainBuilder(useIntermediates: false))).failedCase
+                == "leaf and SPIRE's intermediate CA, the intermediate signed by the bundle's root (an UpstreamAuthority)")
+        // The first certificate is not required to be a leaf: an intermediate sent first gets a path.
+        let noLeafRule = grade("published-chain", PublishedChainCases.cases(chainBuilder(requireLeafFirst: false)))
+        #expect(noLeafRule.outcome == .failed(got: "the path SPIRE intermediate → bundle root"))
+        #expect(noLeafRule.failedCase == "the intermediate sent first and the leaf second: the sender's own certificate must come first")
+    }
+
+    @Test func trustingThePeersRootOrItsNamesFails() {
+        // A self-signed CA the peer sent is taken as an anchor, next to the bundle's.
+        let trustsPeerRoots: @Sendable ([Certificate], [Certificate]) throws(ExerciseError) -> [Certificate]? = { presented, bundle in
+            let selfSigned = presented.dropFirst().filter { $0.issuer == $0.subject && $0.publicKey.isValidSignature($0.signature, for: $0) }
+            return try Solutions.publishedPath(presented, bundle: bundle + selfSigned)
+        }
+        let peerRoot = grade("published-chain", PublishedChainCases.cases(trustsPeerRoots))
+        #expect(peerRoot.outcome == .failed(got: "the path leaf → intermediate below the peer's root → peer's own root"))
+        #expect(peerRoot.failedCase == "a complete chain up to a root the peer sent itself, which is not in the bundle")
+        // Issuers matched by name alone: the lookalike intermediate chains by its names.
+        let namesOnly = grade("published-chain", PublishedChainCases.cases(chainBuilder(checkSignatures: false)))
+        #expect(namesOnly.outcome == .failed(got: "the path leaf → lookalike intermediate → bundle root"))
+        #expect(namesOnly.failedCase == "names that chain up to the bundle's root, but a signature that does not: a lookalike intermediate")
+    }
+
+    @Test func aGreedyPathBuilderFailsOnTheCrossSignedCopy() {
+        // The first candidate that fits is kept even when it leads nowhere.
+        let greedy = grade("published-chain", PublishedChainCases.cases(chainBuilder(backtrack: false)))
+        #expect(greedy.outcome == .failed(got: "nil"))
+        #expect(greedy.failedCase
+                == "an old cross-signed copy of the intermediate (same name and key, retired issuer) sent before the current one")
+        // Every earlier case passed, the loop of two CAs included: it is the last case that fails.
+        #expect(greedy.count == 15)
+    }
+
+// Below `struct GradingTests`:
 }
 
 /// A workload path checker built from parts: with the defaults it is right, and each wrong
@@ -400,4 +568,68 @@ func pathChecker(
         }
         return nil
     }
+}
+
+/// StringLike with two of the mistakes learners make, switched on one at a time: a `*` (or `?`)
+/// that never crosses '/', and a '.' that matches any character, as in an unescaped regex.
+private func likeForTests(_ value: String, _ pattern: String, starCrossesSlash: Bool = true, dotIsAny: Bool = false) -> Bool {
+    let value = Array(value), pattern = Array(pattern)
+    func match(_ v: Int, _ p: Int) -> Bool {
+        if p == pattern.count { return v == value.count }
+        switch pattern[p] {
+        case "*":
+            var end = v
+            while !match(end, p + 1) {
+                if end == value.count || (!starCrossesSlash && value[end] == "/") { return false }
+                end += 1
+            }
+            return true
+        case "?":
+            return v < value.count && (starCrossesSlash || value[v] != "/") && match(v + 1, p + 1)
+        case "." where dotIsAny:
+            return v < value.count && match(v + 1, p + 1)
+        default:
+            return v < value.count && value[v] == pattern[p] && match(v + 1, p + 1)
+        }
+    }
+    return match(0, 0)
+}
+
+/// A pattern with stars judged by its first piece as a prefix, its last as a suffix and the
+/// others anywhere: right most of the time, wrong when prefix and suffix overlap.
+private func endsOnlyForTests(_ value: String, _ pattern: String) -> Bool {
+    guard pattern.contains("*") else { return likeForTests(value, pattern) }
+    let pieces = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+    return value.hasPrefix(pieces[0]) && value.hasSuffix(pieces[pieces.count - 1])
+        && pieces.dropFirst().dropLast().allSatisfy { $0.isEmpty || value.contains($0) }
+
+}
+
+/// A path builder with one rule switched off at a time: the typical wrong solutions of
+/// `published-chain`. With every switch on it behaves like the reference solution.
+func chainBuilder(
+    requireLeafFirst: Bool = true, checkSignatures: Bool = true, backtrack: Bool = true, useIntermediates: Bool = true
+) -> @Sendable ([Certificate], [Certificate]) throws(ExerciseError) -> [Certificate]? {
+    let builder: @Sendable ([Certificate], [Certificate]) throws(ExerciseError) -> [Certificate]? = { presented, bundle in
+        func isCA(_ certificate: Certificate) -> Bool {
+            if case .isCertificateAuthority = try? certificate.extensions.basicConstraints { return true }
+            return false
+        }
+        func issued(_ child: Certificate, by issuer: Certificate) -> Bool {
+            child.issuer == issuer.subject && (!checkSignatures || issuer.publicKey.isValidSignature(child.signature, for: child))
+        }
+        guard let leaf = presented.first, !(requireLeafFirst && isCA(leaf)) else { return nil }
+        let intermediates = useIntermediates ? presented.dropFirst().filter(isCA) : []
+        func extend(_ path: [Certificate]) -> [Certificate]? {
+            let top = path[path.count - 1]
+            if let anchor = bundle.first(where: { issued(top, by: $0) }) { return path + [anchor] }
+            for candidate in intermediates where !path.contains(candidate) && issued(top, by: candidate) {
+                if let whole = extend(path + [candidate]) { return whole }
+                if !backtrack { return nil }
+            }
+            return nil
+        }
+        return extend([leaf])
+    }
+    return builder
 }

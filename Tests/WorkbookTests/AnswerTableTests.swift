@@ -22,6 +22,18 @@ import Testing
         "14/no-identity": (
             right: ["PermissionDenied", "PERMISSION_DENIED", "permission denied", "7", "codes.PermissionDenied", "7 (PERMISSION_DENIED)"],
             wrong: ["UNAUTHENTICATED", "16", "NOT_FOUND", "UNAVAILABLE"]),
+        "15/credential-lifetime": (
+            right: ["1h", "60m", "3600s", "one hour", "an hour", "60 minutes", "3600 seconds", "1 hour (3600 s)"],
+            wrong: ["5m", "15m", "12h", "300s", "30"]),
+        "15/key-ahead": (
+            right: ["8h", "8 hours", "eight hours", "480m", "28800s", "480 minutes", "about 8 hours"],
+            wrong: ["12h", "4h", "24h", "10s", "8"]),
+        "16/renew-after": (
+            right: ["295s", "4m55s", "4 min 55 s", "295 seconds", "4 minutes 55 seconds", "4m 55s"],
+            wrong: ["300s", "5m", "305s", "4m50s", "30m", "295"]),
+        "18/possession": (
+            right: ["CertificateVerify", "certificateverify", "Certificate Verify", "the CertificateVerify message", "`CertificateVerify`", "certificate_verify"],
+            wrong: ["Certificate", "Finished", "CertificateRequest", "ServerHello", "the Certificate message", "Verify"]),
         "7/spire-reserved": (
             right: ["spire", "/spire", "/spire/", "SPIRE", "`/spire`", "spire.", "spire/"],
             wrong: ["agent", "/spire/agent", "spiffe", "/spire/server"]),
