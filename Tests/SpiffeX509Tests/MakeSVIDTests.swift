@@ -43,11 +43,20 @@ struct MakeSVIDTests {
         #expect(leaf.publicKey == svid.privateKey.publicKey)
     }
 
-    @Test("serial numbers are random")
+    @Test("serial numbers are random, positive and at most 20 octets in DER (RFC 5280 §4.1.2.2)")
     func serials() throws {
         let ca = try CertificateAuthority(trustDomain: exampleOrg)
-        let serials = try (0..<20).map { _ in try ca.issueSVID(for: web).leaf.serialNumber }
-        #expect(Set(serials).count == 20)
+        let leaves = try (0..<64).map { _ in try ca.issueSVID(for: web).leaf }
+        #expect(Set(leaves.map(\.serialNumber)).count == 64)
+        for leaf in leaves {
+            // The INTEGER as DER writes it: a top bit set would need a 21st, zero octet.
+            var serializer = DER.Serializer()
+            try serializer.serialize(leaf)
+            let reparsed = try Certificate(derEncoded: serializer.serializedBytes)
+            #expect(reparsed.serialNumber.bytes.count <= 20 && reparsed.serialNumber.bytes.first.map { $0 & 0x80 == 0 } == true,
+                    "\(reparsed.serialNumber)")
+        }
+        #expect(ca.certificate.serialNumber.bytes.count <= 20 && ca.certificate.serialNumber.bytes[0] & 0x80 == 0)
     }
 
     @Test("the SVID never outlives its CA")

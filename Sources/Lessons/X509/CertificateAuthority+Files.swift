@@ -78,7 +78,7 @@ extension CertificateAuthority {
         let issuerKeyID = try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier
         let intermediate = try Certificate(
             version: .v3,
-            serialNumber: Certificate.SerialNumber(),
+            serialNumber: .randomForSVID(),
             publicKey: key.publicKey,
             notValidBefore: now - 10,
             notValidAfter: min(now + ttl, certificate.notValidAfter),

@@ -42,7 +42,7 @@ public struct CertificateAuthority: Sendable {
         }
         let certificate = try Certificate(
             version: .v3,
-            serialNumber: Certificate.SerialNumber(),
+            serialNumber: .randomForSVID(),
             publicKey: key.publicKey,
             notValidBefore: now - 10,
             notValidAfter: now + ttl,
@@ -125,7 +125,7 @@ public struct CertificateAuthority: Sendable {
         let key = try keyType.generate()
         let leaf = try Certificate(
             version: .v3,
-            serialNumber: Certificate.SerialNumber(),       // random, up to 20 bytes
+            serialNumber: .randomForSVID(),                 // random, 20 octets at most (RFC 5280)
             publicKey: key.publicKey,
             notValidBefore: now - 10,                       // SPIRE backdates 10 s for clock skew
             notValidAfter: min(now + ttl, certificate.notValidAfter),
