@@ -22,11 +22,17 @@ struct OIDCDiscoveryCommand: AsyncParsableCommand {
             openid-configuration and DIR/keys) for hosting behind https. --check-token TOKEN \
             runs the checks an IAM runs before trading the token for credentials.
 
-            --serve HOST:PORT serves both documents until interrupted, as SPIRE's provider does:             the keys are read again on every request, so a new JWT key appears without a             restart. An https issuer is served over HTTPS with --tls-cert and --tls-key, or             else with a certificate for HOST from a throwaway CA whose certificate is written             to the state directory (its path is printed; curl --cacert it). An http issuer             (with --allow-insecure-http) is served as plain HTTP: for trying it on your own             machine, never for a real IAM.
+            --serve HOST:PORT serves both documents until interrupted, as SPIRE's provider does: \
+            the keys are read again on every request, so a new JWT key appears without a restart. \
+            An https issuer is served over HTTPS with --tls-cert and --tls-key, or else with a \
+            certificate for HOST from a throwaway CA whose certificate is written to the state \
+            directory (its path is printed; curl --cacert it). An http issuer (with \
+            --allow-insecure-http) is served as plain HTTP: for trying it on your own machine, \
+            never for a real IAM.
             """
     )
 
-    @Option(help: ArgumentHelp("The issuer URL (https), as configured in the IAM and in SPIRE's jwt_issuer.", valueName: "url"))
+    @Option(help: ArgumentHelp("The issuer URL (https; http only with --allow-insecure-http), as configured in the IAM and in SPIRE's jwt_issuer.", valueName: "url"))
     var issuer: String
 
     @Option(name: .customLong("trust-domain"), help: ArgumentHelp("The trust domain whose JWT bundle is served.", valueName: "td"))

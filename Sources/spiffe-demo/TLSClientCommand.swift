@@ -36,7 +36,7 @@ struct TLSClientCommand: AsyncParsableCommand {
     var interval: Double = 1
 
     @Option(name: .customLong("write-peer"), help: ArgumentHelp(
-        "After each successful connection N, write the certificates the server sent (leaf first) to DIR/server.N.pem, and the bundle they chained to as DIR/bundle.pem.",
+        "After each successful connection N, write the server's validated chain without the bundle's root (leaf first) to DIR/server.N.pem, and that bundle as DIR/bundle.pem.",
         valueName: "dir"))
     var writePeer: String?
 
@@ -83,7 +83,8 @@ struct TLSClientCommand: AsyncParsableCommand {
     }
 
     /// The server's side of connection `attempt`, kept for later checks: the validated chain
-    /// without the bundle's own root (what the server sent), and that trust domain's bundle.
+    /// without the bundle's own root (what a server with a clean, ordered chain sent), and that
+    /// trust domain's bundle.
     /// Public certificates only, so 0644; each run overwrites its numbers.
     static func write(_ server: VerifiedPeer, attempt: Int, bundles: any X509BundleSource, to directory: URL) throws {
         let bundle = try bundles.x509Bundle(for: server.spiffeID.trustDomain)

@@ -210,8 +210,6 @@ enum TLSLesson {
         return StepOutput(lines: lines, facts: facts)
     }
 
-    /// Day 18: the server's SVID is renewed while it runs; the next handshake presents it.
-    /// A step clock stands in for time passing, so the lesson does not have to wait.
     /// Day 18: SPIRE below an UpstreamAuthority. The bundle holds only the upstream root; SPIRE's
     /// own CA is an intermediate that signs the SVIDs. One server sends its whole chain (leaf and
     /// intermediate), the other only its leaf, as a port that sends `cert_chain()[0]` would.
@@ -258,6 +256,8 @@ enum TLSLesson {
         return StepOutput(lines: lines, facts: facts)
     }
 
+    /// Day 18: the server's SVID is renewed while it runs; the next handshake presents it.
+    /// A step clock stands in for time passing, so the lesson does not have to wait.
     static func rotation(_ context: StepContext) async throws -> StepOutput {
         let ca = try authority(context)
         let clock = StepClock(context.now())

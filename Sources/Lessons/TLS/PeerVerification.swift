@@ -8,8 +8,9 @@ import X509
 /// Plugs `SVIDPeerVerifier` into one TLS connection, and remembers what it decided.
 ///
 /// swift-nio-ssl hands the custom verification callback the chain exactly as the peer sent it
-/// and a promise to complete; BoringSSL's own checks are skipped entirely. So the callback must
-/// do the whole job: parse, authenticate, authorize, and on success report the *validated* chain
+/// and a promise to complete; BoringSSL's chain checks are skipped (it still verifies the peer's
+/// CertificateVerify signature). So the callback must do the chain's whole job: parse,
+/// authenticate, authorize, and on success report the *validated* chain
 /// (leaf to trust anchor), never the presented one. One instance serves one connection, so the
 /// outcome it records is that connection's, ready for the log line after the handshake.
 final class PeerVerification: Sendable {
