@@ -37,6 +37,7 @@ case "grade" where arguments.count == 2:
     case RoleTrustPolicyCases.exercise.id: cases = RoleTrustPolicyCases.cases(roleTrustDecision)
     case RenewalDueCases.exercise.id: cases = RenewalDueCases.cases(renewalAdvice)
     case PublishedChainCases.exercise.id: cases = PublishedChainCases.cases(publishedPath)
+    case ChainToBundleCases.exercise.id: cases = ChainToBundleCases.cases(pathToBundle)
     case PeerAuthorizationCases.exercise.id: cases = PeerAuthorizationCases.cases(isAuthorized)
     default:
         FileHandle.standardError.write(Data("exercise-grader: no exercise '\(arguments[1])' (known: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")))\n".utf8))

@@ -225,4 +225,32 @@ public enum Solutions {
         return extend([leaf])
     }
     // end-solution
+
+    // solution: chain-to-bundle
+    public static func pathToBundle(
+        leaf: Certificate, presented: [Certificate], authorities: [Certificate], at time: Date, maximumLength: Int
+    ) throws(ExerciseError) -> [Certificate]? {
+        // May `issuer` have signed `certificate`? Its name and its key must both say so (a name
+        // is only a label), it must be a CA (RFC 5280 §6.1.4(k)) with keyCertSign if it has a key
+        // usage (§6.1.4(n)), and it must be valid at the validation time (§6.1.3(a)(2)).
+        func signed(_ certificate: Certificate, by issuer: Certificate) -> Bool {
+            guard issuer.subject == certificate.issuer,
+                  issuer.publicKey.isValidSignature(certificate.signature, for: certificate) else { return false }
+            guard case .isCertificateAuthority? = try? issuer.extensions.basicConstraints else { return false }
+            if let usage = try? issuer.extensions.keyUsage, !usage.keyCertSign { return false }
+            return issuer.notValidBefore <= time && time <= issuer.notValidAfter
+        }
+        var path = [leaf]
+        // Room for one more certificate: the next one may be the bundle CA that ends the path.
+        while path.count < maximumLength {
+            let current = path[path.count - 1]
+            // Only a CA of the bundle ends a path; nothing the peer sent is trusted by itself.
+            if let anchor = authorities.first(where: { signed(current, by: $0) }) { return path + [anchor] }
+            // Otherwise one of the peer's certificates, each at most once, so a loop ends here.
+            guard let next = presented.first(where: { !path.contains($0) && signed(current, by: $0) }) else { return nil }
+            path.append(next)
+        }
+        return nil
+    }
+    // end-solution
 }

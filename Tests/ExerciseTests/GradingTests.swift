@@ -28,7 +28,7 @@ import X509
         #expect(WorkloadIDPathCases.cases(Solutions.workloadPathProblem).count >= 6)
         #expect(EndpointSocketCases.cases(Solutions.parseEndpointSocket).count >= 6)
         #expect(RoleTrustPolicyCases.cases(Solutions.roleTrustDecision).count >= 6)
-        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain"])
+        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle"])
     }
 
     @Test func theReferenceSolutionsPassEveryCase() {
@@ -56,6 +56,9 @@ import X509
         let published = grade("published-chain", PublishedChainCases.cases(Solutions.publishedPath))
         #expect(published.outcome == .passed, "failed on \(published.failedCase ?? "?")")
         #expect(published.count == 15)
+        let chainToBundle = grade("chain-to-bundle", ChainToBundleCases.cases(Solutions.pathToBundle))
+        #expect(chainToBundle.outcome == .passed, "failed on \(chainToBundle.failedCase ?? "?")")
+        #expect(chainToBundle.count == 15)
     }
 
     @Test func theShippedStubsAreNotDoneYet() {
@@ -72,6 +75,7 @@ import X509
         #expect(grade("renewal-due", RenewalDueCases.cases(renewalAdvice)).outcome == .notDone)
         #expect(grade("published-chain", PublishedChainCases.cases(publishedPath)).outcome == .notDone)
         #expect(PublishedChainCases.cases(Solutions.publishedPath).count >= 6)
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(pathToBundle)).outcome == .notDone)
         #expect(RenewalDueCases.cases(Solutions.renewalAdvice).count >= 6)
     }
 
@@ -542,6 +546,92 @@ import X509
     }
 
 // Below `struct GradingTests`:
+
+    /// RFC 5280's test for a certificate that signs: a CA (§6.1.4(k)), with keyCertSign when it
+    /// has a key usage (§6.1.4(n)). The right `mayIssue` for pathBuilder.
+    static func isCAWithKeyCertSign(_ certificate: Certificate) -> Bool {
+        guard case .isCertificateAuthority? = try? certificate.extensions.basicConstraints else { return false }
+        if let usage = try? certificate.extensions.keyUsage, !usage.keyCertSign { return false }
+        return true
+    }
+
+    /// A path builder made of parts, for the chain-to-bundle tests: right with its defaults, and
+    /// each wrong solution below changes exactly one part.
+    static func pathBuilder(
+        checksSignature: Bool = true,
+        endsAtSelfSignedPresented: Bool = false,
+        mayIssue: @escaping @Sendable (Certificate) -> Bool = { GradingTests.isCAWithKeyCertSign($0) },
+        checksValidity: Bool = true,
+        checksBundleValidity: Bool = true,
+        usesWallClock: Bool = false,
+        hasRoom: @escaping @Sendable (_ count: Int, _ maximum: Int) -> Bool = { $0 < $1 }
+    ) -> @Sendable (Certificate, [Certificate], [Certificate], Date, Int) throws(ExerciseError) -> [Certificate]? {
+        return { leaf, presented, authorities, given, maximumLength in
+            let time = usesWallClock ? Date() : given
+            func signed(_ certificate: Certificate, by issuer: Certificate, inBundle: Bool) -> Bool {
+                guard issuer.subject == certificate.issuer, mayIssue(issuer) else { return false }
+                if checksSignature, !issuer.publicKey.isValidSignature(certificate.signature, for: certificate) { return false }
+                if checksValidity, checksBundleValidity || !inBundle {
+                    guard issuer.notValidBefore <= time, time <= issuer.notValidAfter else { return false }
+                }
+                return true
+            }
+            var path = [leaf]
+            while hasRoom(path.count, maximumLength) {
+                let current = path[path.count - 1]
+                if let anchor = authorities.first(where: { signed(current, by: $0, inBundle: true) }) { return path + [anchor] }
+                guard let next = presented.first(where: { !path.contains($0) && signed(current, by: $0, inBundle: false) }) else { return nil }
+                path.append(next)
+                if endsAtSelfSignedPresented, next.subject == next.issuer { return path }
+            }
+            return nil
+        }
+    }
+
+    @Test func aPathBuilderThatTrustsNamesOrThePeerFails() {
+        // The helper is right with its defaults, so each variant below is wrong in one place only.
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder())).outcome == .passed)
+        // Matches the issuer by name and never asks its key.
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(checksSignature: false))).failedCase
+                == "the leaf's issuer has the bundle CA's name, but another key signed it")
+        // Takes a self-signed certificate the peer sent for a trust anchor.
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(endsAtSelfSignedPresented: true))).failedCase
+                == "the peer sent its own self-signed root, which is not in the bundle")
+    }
+
+    @Test func aLaxPathBuilderLetsALeafOrAHalfCASign() {
+        // Asks nothing of an issuer but its name and signature: the lax validator.
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(mayIssue: { _ in true }))).failedCase
+                == "a leaf forged with the key of a real leaf SVID (cA false), sent along with it")
+        // Reads key usage but skips basic constraints.
+        let keyCertSignOnly: @Sendable (Certificate) -> Bool = { (try? $0.extensions.keyUsage)?.keyCertSign ?? false }
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(mayIssue: keyCertSignOnly))).failedCase
+                == "an issuer whose key usage has keyCertSign, but whose basic constraints say cA false")
+        // Reads basic constraints but skips key usage, as swift-certificates and Go do.
+        let caOnly: @Sendable (Certificate) -> Bool = { certificate in
+            if case .isCertificateAuthority? = try? certificate.extensions.basicConstraints { return true }
+            return false
+        }
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(mayIssue: caOnly))).failedCase
+                == "an issuer with cA true, whose key usage lacks keyCertSign")
+    }
+
+    @Test func aPathBuilderWithTheWrongClockOrLimitFails() {
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(checksValidity: false))).failedCase
+                == "the intermediate expired an hour ago, though the leaf is still valid")
+        // Date() instead of the validation time it was given.
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(usesWallClock: true))).failedCase
+                == "the same chain validated at a time two days ago, when the intermediate was still valid")
+        // Checks the presented certificates' validity, and takes the bundle's on trust.
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(checksBundleValidity: false))).failedCase
+                == "the bundle's only CA expired yesterday")
+        // Leaves no room for the bundle CA at the limit: one short.
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(hasRoom: { $0 + 1 < $1 }))).failedCase
+                == "two intermediates sent out of order beside an unrelated CA, in a path exactly maximumLength (4) long")
+        // No limit at all (the no-repeat rule still ends the loop).
+        #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(hasRoom: { _, _ in true }))).failedCase
+                == "a path of four certificates when maximumLength is 3")
+    }
 }
 
 /// A workload path checker built from parts: with the defaults it is right, and each wrong

@@ -34,6 +34,12 @@ import Testing
         "18/possession": (
             right: ["CertificateVerify", "certificateverify", "Certificate Verify", "the CertificateVerify message", "`CertificateVerify`", "certificate_verify"],
             wrong: ["Certificate", "Finished", "CertificateRequest", "ServerHello", "the Certificate message", "Verify"]),
+        "17/clock-skew": (
+            right: ["15s", "15 s", "15 seconds", "fifteen seconds", "15 sec", "0.25 min", "15 seconds."],
+            wrong: ["25s", "10s", "35s", "15", "0s", "40s"]),
+        "17/partner-check": (
+            right: ["6", "6.", "six", "check 6", "Check 6", "CHECK SIX"],
+            wrong: ["06", "5", "1", "check 5", "none", "authorization", "16"]),
         "7/spire-reserved": (
             right: ["spire", "/spire", "/spire/", "SPIRE", "`/spire`", "spire.", "spire/"],
             wrong: ["agent", "/spire/agent", "spiffe", "/spire/server"]),
