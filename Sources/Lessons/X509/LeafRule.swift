@@ -2,9 +2,9 @@ import SpiffeFormats
 import SpiffeIdentity
 import X509
 
-/// The rules of X509-SVID §2, §4.1 and §4.3 that a leaf can break, one by one, with every rule a
-/// certificate breaks listed (the validator stops at the first failing check; a learner who built
-/// a certificate to break one rule wants to know it breaks only that one).
+/// The rules of X509-SVID §2, §3.1, §4.1 and §4.3 that a leaf can break, one by one, with every
+/// rule a certificate breaks listed (the validator stops at the first failing check; a learner who
+/// built a certificate to break one rule wants to know it breaks only that one).
 public enum LeafRule: String, CaseIterable, Sendable {
     case twoURISANs = "two-uri-sans"
     case noURISAN = "no-uri-san"
