@@ -178,7 +178,7 @@ public struct WorkbookApp: Sendable {
             }
             let day = "Day \(lesson.day)".padding(toLength: 7, withPad: " ", startingAt: 0)
             let pointer = lesson.day == current ? "  " + paint("<- you are here", .dim) : ""
-            console.line("  \(mark) \(day) \(lesson.title)  " + paint("(\(lesson.steps.count) steps, \(lesson.checks.count) checks)", .dim) + pointer)
+            console.line("  \(mark) \(day) \(lesson.title)  " + paint("(\(lesson.steps.count) step\(lesson.steps.count == 1 ? "" : "s"), \(lesson.checks.count) checks)", .dim) + pointer)
         }
         for (day, error) in broken {
             console.line("  \(glyphs.fail) Day \(day)  " + paint("cannot load: \(error)", .bad))
