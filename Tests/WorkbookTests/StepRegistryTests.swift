@@ -31,7 +31,8 @@ import TestSupport
         }
     }
 
-    @Test(arguments: Steps.all.map(\.id)) func runsSimulatedOrDeclaresLiveOnly(id: String) async throws {
+    // One step at a time, for the same reason as the drift test's step runs.
+    @Test(.serialized, arguments: Steps.all.map(\.id)) func runsSimulatedOrDeclaresLiveOnly(id: String) async throws {
         let step = try #require(Steps.step(id: id))
         guard step.modes.contains(.simulated) else {
             #expect(step.modes == [.live], "step \(id) declares no mode it runs in")

@@ -84,7 +84,7 @@ struct AgentEndToEndTests {
         try agent.start()
         defer { agent.stop() }
 
-        let result = try agent.runAs(uid: 1002, ["fetch", "--live", "--socket", agent.endpoint, "--timeout", "0.5"])
+        let result = try agent.runAs(uid: 1002, ["fetch", "--live", "--socket", agent.endpoint, "--timeout", "3"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("PermissionDenied"), "\(result)")
         #expect(result.stderr.contains("no identity issued"), "\(result)")
