@@ -30,6 +30,9 @@ public enum PrivateDirectory {
             try FileManager.default.createDirectory(
                 at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         } catch {
+            // Another process may have made it between the lstat above and here: then it is
+            // judged like any existing directory (ours, private).
+            if lstat(directory.path, &info) == 0 { return try create(directory) }
             throw .fileProblem(path: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
         }
     }
