@@ -213,6 +213,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Sources/Lessons/Steps",
+            // The committed listing `workbook show` reads; not a resource of the kernel.
+            exclude: ["registry.json"],
             swiftSettings: swiftSettings
         ),
 

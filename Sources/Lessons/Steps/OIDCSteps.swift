@@ -3,6 +3,7 @@ import SpiffeBundles
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeOIDC
+import Synchronization
 import Subprocess
 import SystemPackage
 import WorkbookProtocol
@@ -53,9 +54,10 @@ enum OIDCLesson {
         }
         let bundle = authorities.bundle
         // Bind first: the issuer is this listener's URL, and it goes into the token.
-        let issuerBox = IssuerBox()
+        // The discovery document, set once the listener knows its port.
+        let discoveryOnceBound = Mutex<OIDCDiscovery?>(nil)
         let server = try await OIDCDiscoveryServer.bind(host: "127.0.0.1", port: 0, tls: nil) { path in
-            guard let discovery = issuerBox.discovery else { return nil }
+            guard let discovery = discoveryOnceBound.withLock({ $0 }) else { return nil }
             switch path {
             case "/.well-known/openid-configuration": return discovery.documentJSON()
             case "/keys": return OIDCDiscovery.keys(of: bundle)
@@ -65,7 +67,7 @@ enum OIDCLesson {
         defer { server.close() }
         let issuer = "http://127.0.0.1:\(server.port)"
         let discovery = try OIDCDiscovery(issuer: issuer, allowInsecureScheme: true)
-        issuerBox.discovery = discovery
+        discoveryOnceBound.withLock { $0 = discovery }
         lines.append("provider  serving \(discovery.configurationURL) and \(discovery.jwksURI)")
 
         let audience = "sts.amazonaws.com"
@@ -88,7 +90,7 @@ enum OIDCLesson {
         guard case .exited(0) = result.terminationStatus else {
             throw StepUnavailable(stepID: "oidc-pyjwt", reason: "the Python relying party failed: \(result.standardError.split(separator: "\n").last ?? "")")
         }
-        let answers = (result.standardOutput ?? "").split(separator: "\n").map(String.init)
+        let answers = result.standardOutput.split(separator: "\n").map(String.init)
         for answer in answers { lines.append("pyjwt     " + answer) }
         func verdict(_ name: String) -> String? {
             answers.first { $0.hasPrefix(name + " ") }.map { String($0.dropFirst(name.count + 1)) }
@@ -115,15 +117,5 @@ enum OIDCLesson {
             directory = directory.deletingLastPathComponent()
         }
         return nil
-    }
-}
-
-/// The discovery document, set once the listener knows its port.
-final class IssuerBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: OIDCDiscovery?
-    var discovery: OIDCDiscovery? {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
     }
 }

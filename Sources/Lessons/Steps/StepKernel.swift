@@ -89,12 +89,10 @@ public struct StepKernel: Sendable {
             return verifySignatures(chain: chain, authorities: authorities, svidPath: svidPath, bundlePath: bundlePath)
 
         case .ids(let path, let minimum):
-            guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
-                return EvidenceResult(passed: false, detail: "\(path): paths are relative to the day's workspace and stay inside it")
-            }
-            let url = directory.appendingPathComponent(path)
-            guard let data = try? InputFile.read(url) else {
-                return EvidenceResult(passed: false, detail: "\(path) does not exist in \(directory.path)")
+            let data: Data
+            switch readFile(path, in: directory) {
+            case .failure(let message): return EvidenceResult(passed: false, detail: message)
+            case .success(let bytes): data = bytes
             }
             // Blank lines are spacing in a list the learner writes, not IDs.
             let verdicts = WorkloadIDCheck().judge(String(decoding: data, as: UTF8.self)).filter { !$0.id.isEmpty }
@@ -128,9 +126,10 @@ public struct StepKernel: Sendable {
         }
     }
 
-    private enum ReadResult { case success([Certificate]), failure(String) }
+    private enum ReadResult<Value> { case success(Value), failure(String) }
 
-    private func readCertificates(_ path: String, in directory: URL) -> ReadResult {
+    /// The bytes of a file of the day's workspace, by a path that must stay inside it.
+    private func readFile(_ path: String, in directory: URL) -> ReadResult<Data> {
         // The front end parses paths so that they stay in the workspace; the kernel checks again.
         guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
             return .failure("\(path): paths are relative to the day's workspace and stay inside it")
@@ -140,7 +139,20 @@ public struct StepKernel: Sendable {
             return .failure("\(path) does not exist in \(directory.path)")
         }
         do {
-            let certificates = try PEM.certificates(from: try InputFile.read(url), source: path)
+            return .success(try InputFile.read(url))
+        } catch {
+            return .failure("\(path) cannot be read: \(error)")
+        }
+    }
+
+    private func readCertificates(_ path: String, in directory: URL) -> ReadResult<[Certificate]> {
+        let data: Data
+        switch readFile(path, in: directory) {
+        case .failure(let message): return .failure(message)
+        case .success(let bytes): data = bytes
+        }
+        do {
+            let certificates = try PEM.certificates(from: data, source: path)
             guard !certificates.isEmpty else { return .failure("\(path) holds no certificate") }
             return .success(certificates)
         } catch {
