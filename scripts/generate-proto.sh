@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates Sources/WorkloadAPIProto/*.pb.swift and *.grpc.swift from workload.proto.
+# Regenerates the committed gRPC code: Sources/WorkloadAPIProto from workload.proto (the
+# Workload API) and Sources/SpireAPIProto from spire_*.proto (the SPIRE model's server APIs).
 #
 # The generated Swift is committed, so building the package never needs protoc. Run this only
 # after editing workload.proto. It needs Debian's protoc (apt: protobuf-compiler) and builds the
@@ -11,6 +12,7 @@
 # Environment:
 #   PROTOGEN_DIR   scratch directory for the clones and builds (default /tmp/spiffe-workbook-protogen)
 #   PROTOC         protoc binary (default: protoc on PATH)
+#   PROTOC_GEN_SWIFT, PROTOC_GEN_GRPC   prebuilt plugins of exactly those versions (skips the builds)
 set -euo pipefail
 # Make a failing build inside $(...) stop the script too.
 shopt -s inherit_errexit
@@ -21,7 +23,6 @@ SWIFT_PROTOBUF_REPO=${SWIFT_PROTOBUF_REPO:-https://github.com/apple/swift-protob
 GRPC_SWIFT_PROTOBUF_REPO=${GRPC_SWIFT_PROTOBUF_REPO:-https://github.com/grpc/grpc-swift-protobuf.git}
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/Sources/WorkloadAPIProto"
 WORK=${PROTOGEN_DIR:-/tmp/spiffe-workbook-protogen}
 PROTOC=${PROTOC:-protoc}
 
@@ -46,35 +47,43 @@ build_plugin() {
     echo "$(swift build -c release --package-path "$dir" --scratch-path "$scratch" --show-bin-path)/$product"
 }
 
-clone_at "$SWIFT_PROTOBUF_REPO" "$SWIFT_PROTOBUF_VERSION" "$WORK/swift-protobuf"
-clone_at "$GRPC_SWIFT_PROTOBUF_REPO" "$GRPC_SWIFT_PROTOBUF_VERSION" "$WORK/grpc-swift-protobuf"
-
-PROTOC_GEN_SWIFT=$(build_plugin "$WORK/swift-protobuf" protoc-gen-swift)
-PROTOC_GEN_GRPC=$(build_plugin "$WORK/grpc-swift-protobuf" protoc-gen-grpc-swift-2)
+if [ -z "${PROTOC_GEN_SWIFT:-}" ] || [ -z "${PROTOC_GEN_GRPC:-}" ]; then
+    clone_at "$SWIFT_PROTOBUF_REPO" "$SWIFT_PROTOBUF_VERSION" "$WORK/swift-protobuf"
+    clone_at "$GRPC_SWIFT_PROTOBUF_REPO" "$GRPC_SWIFT_PROTOBUF_VERSION" "$WORK/grpc-swift-protobuf"
+    PROTOC_GEN_SWIFT=$(build_plugin "$WORK/swift-protobuf" protoc-gen-swift)
+    PROTOC_GEN_GRPC=$(build_plugin "$WORK/grpc-swift-protobuf" protoc-gen-grpc-swift-2)
+fi
 
 # google/protobuf/struct.proto (for ValidateJWTSVIDResponse.claims) ships with Debian's protoc.
 INCLUDE=${PROTOC_INCLUDE:-/usr/include}
 
-"$PROTOC" \
-    --plugin=protoc-gen-swift="$PROTOC_GEN_SWIFT" \
-    --plugin=protoc-gen-grpc-swift-2="$PROTOC_GEN_GRPC" \
-    --proto_path="$OUT" \
-    --proto_path="$INCLUDE" \
-    --swift_out="$OUT" \
-    --swift_opt=Visibility=Public \
-    --grpc-swift-2_out="$OUT" \
-    --grpc-swift-2_opt=Visibility=Public,Client=true,Server=true \
-    "$OUT/workload.proto"
+# generate OUT PROTO...: the messages (*.pb.swift) and the gRPC services (*.grpc.swift).
+generate() {
+    local OUT=$1; shift
+    local PROTOS=("$@")
+    "$PROTOC" \
+        --plugin=protoc-gen-swift="$PROTOC_GEN_SWIFT" \
+        --plugin=protoc-gen-grpc-swift-2="$PROTOC_GEN_GRPC" \
+        --proto_path="$OUT" \
+        --proto_path="$INCLUDE" \
+        --swift_out="$OUT" \
+        --swift_opt=Visibility=Public \
+        --grpc-swift-2_out="$OUT" \
+        --grpc-swift-2_opt=Visibility=Public,Client=true,Server=true \
+        "${PROTOS[@]}"
 
-# The target depends on GRPCCore, GRPCProtobuf and SwiftProtobuf only; fail loudly if the
-# generators start importing anything else.
-imports=$(grep -h -E '^(public |internal |package )?import ' "$OUT"/workload.pb.swift "$OUT"/workload.grpc.swift \
-    | sed -E 's/^(public |internal |package )?import +//' | sort -u)
-for module in $imports; do
-    case "$module" in
-        GRPCCore|GRPCProtobuf|SwiftProtobuf|Foundation|FoundationEssentials) ;;
-        *) echo "generated code imports $module, which WorkloadAPIProto does not depend on" >&2; exit 1 ;;
-    esac
-done
+    # The target depends on GRPCCore, GRPCProtobuf and SwiftProtobuf only; fail loudly if the
+    # generators start importing anything else.
+    imports=$(grep -h -E '^(public |internal |package )?import ' "$OUT"/*.pb.swift "$OUT"/*.grpc.swift \
+        | sed -E 's/^(public |internal |package )?import +//' | sort -u)
+    for module in $imports; do
+        case "$module" in
+            GRPCCore|GRPCProtobuf|SwiftProtobuf|Foundation|FoundationEssentials) ;;
+            *) echo "generated code imports $module, which $(basename "$OUT") does not depend on" >&2; exit 1 ;;
+        esac
+    done
+    echo "generated in $OUT: $(cd "$OUT" && ls *.swift | tr '\n' ' ')"
+}
 
-echo "generated: $OUT/workload.pb.swift $OUT/workload.grpc.swift"
+generate "$ROOT/Sources/WorkloadAPIProto" "$ROOT/Sources/WorkloadAPIProto/workload.proto"
+generate "$ROOT/Sources/SpireAPIProto" "$ROOT"/Sources/SpireAPIProto/spire_*.proto
