@@ -129,6 +129,18 @@ let package = Package(
             exclude: ["workload.proto"],
             swiftSettings: swiftSettings
         ),
+        // SPIRE's server APIs (agent.v1, svid.v1, entry.v1, bundle.v1), trimmed: generated code.
+        .target(
+            name: "SpireAPIProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Sources/SpireAPIProto",
+            exclude: ["spire_api.proto", "spire_server_agent.proto", "spire_server_svid.proto", "spire_server_entry.proto", "spire_server_bundle.proto"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SpiffeWorkloadAPI",
             dependencies: [
@@ -143,6 +155,8 @@ let package = Package(
             name: "SpiffeAgent",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "WorkloadAPIProto",
+                "SpiffeTLS", "SpireAPIProto",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -154,6 +168,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Lessons/Agent",
+            swiftSettings: swiftSettings
+        ),
+        // SPIRE's server in miniature (week 2): CA, datastore, node attestation, the agent APIs.
+        .target(
+            name: "SpiffeServer",
+            dependencies: [
+                "SpiffeAgent", "SpiffeBundles", "SpiffeFormats", "SpiffeIdentity", "SpiffeTLS", "SpiffeX509", "SpireAPIProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Sources/Lessons/Server",
             swiftSettings: swiftSettings
         ),
         // A trust domain kept on this machine (CA, JWT keys, sequence number), several side by
@@ -256,8 +286,10 @@ let package = Package(
             name: "spiffe-demo",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "CommandLineMain",
+                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "SpireAPIProto", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
             ],

@@ -6,6 +6,7 @@ import SpiffeFormats
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeX509
+import SpireAPIProto
 
 struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct BundleCommand: ParsableCommand {
     )
 }
 
-struct BundleShowCommand: ParsableCommand {
+struct BundleShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print a trust domain's bundle as PEM or as a SPIFFE bundle (JWKS).",
@@ -46,7 +47,21 @@ struct BundleShowCommand: ParsableCommand {
 
     @OptionGroup var state: StateOption
 
-    func run() throws {
+    @Option(name: .customLong("socketPath", withSingleDash: true),
+            help: ArgumentHelp("The SPIRE model server's admin socket: print its bundle (every root it holds), as spire-server bundle show does.", valueName: "path"))
+    var socketPath: String?
+
+    func run() async throws {
+        if let socketPath {
+            guard format == .pem, from == nil else { throw CLIError("-socketPath prints the server's bundle as PEM; it takes neither --format jwks nor --from") }
+            let bundle = try await AdminClient.with(socketPath: socketPath) { client in
+                try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client).getBundle(.init(), options: AdminClient.options)
+            }
+            let roots = try bundle.x509Authorities.map { try ParsedCertificates.certificate(derEncoded: Array($0.asn1)) }
+            JWTCLI.write(Data(try PEM.encode(roots).utf8))
+            CommandLineMain.printError("bundle of \(bundle.trustDomain) from the server: \(JWTCLI.count(roots.count, "X.509 authority", "X.509 authorities")), sequence \(bundle.sequenceNumber)")
+            return
+        }
         try CLISupport.run("bundle show") {
             let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
             let bundle: SpiffeBundle

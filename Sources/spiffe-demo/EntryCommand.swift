@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import SpiffeAgent
 import SpiffeIdentity
+import SpireAPIProto
 
 /// `spiffe-demo entry create|show|delete`: registration entries of the local agent, with
 /// `spire-server entry`'s flags (single dash, camelCase) and selector syntax.
 struct EntryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "entry",
-        abstract: "Manage the local agent's registration entries (spire-server entry's flags).",
+        abstract: "Manage registration entries (spire-server entry's flags): the local agent's, or with -socketPath the SPIRE model server's.",
         subcommands: [EntryCreateCommand.self, EntryShowCommand.self, EntryDeleteCommand.self]
     )
 }
@@ -32,6 +33,11 @@ struct EntryCreateCommand: AsyncParsableCommand {
 
             Several -selector flags are ANDed: all must match. A workload matching several entries \
             gets several SVIDs. -parentID defaults to the local agent's ID.
+
+            With -socketPath the entry goes to the SPIRE model's server instead (spiffe-demo \
+            server), and -parentID is required: the attested agent (or alias) whose workloads it \
+            is for. A parent that matches no attested agent and no alias gets a warning: no agent \
+            will serve the entry until one with that ID attests.
             """
     )
 
@@ -55,12 +61,16 @@ struct EntryCreateCommand: AsyncParsableCommand {
 
     @OptionGroup var data: EntryDataDirectoryOption
 
+    @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: create the entry there.", valueName: "path"))
+    var socketPath: String?
+
     @Flag(help: "Print the entry as JSON.")
     var json = false
 
     func run() async throws {
         let id: SpiffeID
         do { id = try SpiffeID(spiffeID) } catch { throw CLIError("-spiffeID \"\(spiffeID)\": \(error)") }
+        if let socketPath { return try await createOnServer(id, socketPath: socketPath) }
         let directory = data.directory
         if let existing = directory.trustDomain(), existing != id.trustDomain {
             throw CLIError("-spiffeID \(id) is not in trust domain \(existing), the trust domain of the agent in \(directory.url.path)")
@@ -89,6 +99,41 @@ struct EntryCreateCommand: AsyncParsableCommand {
     }
 }
 
+extension EntryCreateCommand {
+    func createOnServer(_ id: SpiffeID, socketPath: String) async throws {
+        guard let parentID else { throw CLIError("-parentID is required with -socketPath: the agent (or alias) the entry is for") }
+        let parent: SpiffeID
+        do { parent = try SpiffeID(parentID) } catch { throw CLIError("-parentID \"\(parentID)\": \(error)") }
+        let entry: RegistrationEntry
+        do {
+            let parsed = try selectors.map { (text: String) throws(AgentError) -> Selector in try Selector(text) }
+            entry = try RegistrationEntry(spiffeID: id, parentID: parent, selectors: parsed,
+                                          x509SVIDTTL: x509SVIDTTL, jwtSVIDTTL: jwtSVIDTTL, hint: hint)
+        } catch {
+            throw CLIError(error.description)
+        }
+        var request = Spire_Api_Server_Entry_V1_BatchCreateEntryRequest()
+        request.entries = [.init(entry)]
+        let (result, agents, entries) = try await AdminClient.with(socketPath: socketPath) { client in
+            let result = try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchCreateEntry(request, options: AdminClient.options).results[0]
+            let agents = try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).listAgents(.init(), options: AdminClient.options).agents
+            let entries = try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).listEntries(.init(), options: AdminClient.options).entries
+            return (result, agents, entries)
+        }
+        guard result.status.code == 0 else { throw CLIError(result.status.message) }
+        let created = try result.entry.registrationEntry()
+        let known = Set(agents.compactMap { try? $0.id.spiffeID() } + entries.compactMap { try? $0.spiffeID.spiffeID() })
+        if !known.contains(parent) {
+            FileHandle.standardError.write(Data("warning: parent \(parent) matches no attested agent and no alias; no agent will serve this entry until one with that ID attests\n".utf8))
+        }
+        if json {
+            print(try EntryPrinter.json([created]))
+        } else {
+            print(EntryPrinter.lines(created).joined(separator: "\n"))
+        }
+    }
+}
+
 struct EntryShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
@@ -104,7 +149,13 @@ struct EntryShowCommand: AsyncParsableCommand {
     @Option(name: .customLong("selector", withSingleDash: true), help: "Only entries with this selector (repeatable: all must be present).")
     var selectors: [String] = []
 
+    @Option(name: .customLong("parentID", withSingleDash: true), help: "Only entries with this parent.")
+    var parentID: String?
+
     @OptionGroup var data: EntryDataDirectoryOption
+
+    @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: list its entries.", valueName: "path"))
+    var socketPath: String?
 
     @Flag(help: "Print the entries as JSON.")
     var json = false
@@ -113,11 +164,19 @@ struct EntryShowCommand: AsyncParsableCommand {
         var entries: [RegistrationEntry]
         let wanted: [Selector]
         do {
-            entries = try data.directory.entries.load()
             wanted = try selectors.map { (text: String) throws(AgentError) -> Selector in try Selector(text) }
         } catch {
             throw CLIError(error.description)
         }
+        if let socketPath {
+            let wire = try await AdminClient.with(socketPath: socketPath) { client in
+                try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).listEntries(.init(), options: AdminClient.options).entries
+            }
+            entries = try wire.map { try $0.registrationEntry() }
+        } else {
+            do { entries = try data.directory.entries.load() } catch { throw CLIError(error.description) }
+        }
+        if let parentID { entries = entries.filter { $0.parentID.description == parentID } }
         if let entryID { entries = entries.filter { $0.entryID == entryID } }
         if let spiffeID { entries = entries.filter { $0.spiffeID.description == spiffeID } }
         if !wanted.isEmpty { entries = entries.filter { entry in wanted.allSatisfy(entry.selectors.contains) } }
@@ -144,7 +203,20 @@ struct EntryDeleteCommand: AsyncParsableCommand {
 
     @OptionGroup var data: EntryDataDirectoryOption
 
+    @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: delete the entry there.", valueName: "path"))
+    var socketPath: String?
+
     func run() async throws {
+        if let socketPath {
+            var request = Spire_Api_Server_Entry_V1_BatchDeleteEntryRequest()
+            request.ids = [entryID]
+            let result = try await AdminClient.with(socketPath: socketPath) { client in
+                try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchDeleteEntry(request, options: AdminClient.options).results[0]
+            }
+            guard result.status.code == 0 else { throw CLIError("no registration entry with ID \(entryID) on the server") }
+            print("Deleted entry \(entryID)")
+            return
+        }
         do {
             let entry = try data.directory.entries.delete(entryID: entryID)
             print("Deleted entry \(entry.entryID) (\(entry.spiffeID))")

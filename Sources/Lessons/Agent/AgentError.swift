@@ -8,6 +8,7 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
     case trustDomainMismatch(dataDirectory: String, existing: String, requested: String)
     case socket(path: String, reason: String)
     case attestation(String)
+    case nodeAttestation(String)
 
     public var description: String {
         switch self {
@@ -27,6 +28,8 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
             return "socket \(path): \(reason)"
         case .attestation(let reason):
             return "could not attest the caller: \(reason)"
+        case .nodeAttestation(let reason):
+            return "node attestation failed: \(reason)"
         }
     }
 }

@@ -26,7 +26,9 @@ public final class SVIDCache: Sendable {
     }
 
     private struct State {
-        var ca: CertificateAuthority
+        /// The CA that signs, for the single-process agent; nil when a server signs.
+        var ca: CertificateAuthority?
+        var bundle: X509Bundle
         var entries: [RegistrationEntry] = []
         var issued: [String: Issued] = [:]
         var version = 0
@@ -38,12 +40,18 @@ public final class SVIDCache: Sendable {
     public let agentID: SpiffeID
 
     public init(ca: CertificateAuthority) {
-        self.state = Mutex(State(ca: ca))
+        self.state = Mutex(State(ca: ca, bundle: ca.bundle))
         self.agentID = AgentDataDirectory.agentID(in: ca.trustDomain)
     }
 
-    public var trustDomain: TrustDomain { state.withLock { $0.ca.trustDomain } }
-    public var bundle: X509Bundle { state.withLock { $0.ca.bundle } }
+    /// A cache filled by a server (the SPIRE model's agent): SVIDs arrive through `replace`.
+    public init(agentID: SpiffeID, bundle: X509Bundle) {
+        self.state = Mutex(State(ca: nil, bundle: bundle))
+        self.agentID = agentID
+    }
+
+    public var trustDomain: TrustDomain { state.withLock { $0.bundle.trustDomain } }
+    public var bundle: X509Bundle { state.withLock { $0.bundle } }
     public var version: Int { state.withLock { $0.version } }
     /// The version and when it began (for measuring how fast a change reaches the streams).
     public var lastChange: (version: Int, at: ContinuousClock.Instant?) { state.withLock { ($0.version, $0.changedAt) } }
@@ -54,6 +62,7 @@ public final class SVIDCache: Sendable {
         case removed(SpiffeID, entryID: String)
         case skipped(entryID: String, reason: String)
         case newCA(TrustDomain)
+        case bundleUpdated(TrustDomain, roots: Int)
 
         public var description: String {
             switch self {
@@ -65,6 +74,8 @@ public final class SVIDCache: Sendable {
                 return "entry \(entryID) skipped: \(reason)"
             case .newCA(let trustDomain):
                 return "new CA for trust domain \(trustDomain)"
+            case .bundleUpdated(let trustDomain, let roots):
+                return "bundle of \(trustDomain) updated: \(roots) root\(roots == 1 ? "" : "s")"
             }
         }
     }
@@ -77,10 +88,11 @@ public final class SVIDCache: Sendable {
     public func refresh(entries newEntries: [RegistrationEntry]? = nil, ca newCA: CertificateAuthority? = nil, now: Date) throws -> [Change] {
         var changes: [Change] = []
         let (ca, entries, issued) = state.withLock { state in
-            if let newCA { state.ca = newCA }
+            if let newCA { state.ca = newCA; state.bundle = newCA.bundle }
             if let newEntries { state.entries = newEntries }
             return (state.ca, state.entries, state.issued)
         }
+        guard let ca else { throw AgentError.badEntry("this agent's SVIDs are signed by its server, not refreshed locally") }
         if newCA != nil { changes.append(.newCA(ca.trustDomain)) }
 
         var next: [String: Issued] = [:]
@@ -120,9 +132,18 @@ public final class SVIDCache: Sendable {
             changes.append(.removed(old.entry.spiffeID, entryID: entryID))
         }
 
+        publish(issued: next, changes: changes)
+        return changes
+    }
+    // end-step
+
+    /// Stores the new state and, when anything a workload sees changed, wakes every stream.
+    private func publish(issued next: [String: Issued], entries: [RegistrationEntry]? = nil, bundle: X509Bundle? = nil, changes: [Change]) {
         let notify = changes.contains { if case .skipped = $0 { return false } else { return true } }
         let subscribers: [AsyncStream<Int>.Continuation] = state.withLock { state in
             state.issued = next
+            if let entries { state.entries = entries }
+            if let bundle { state.bundle = bundle }
             guard notify else { return [] }
             state.version += 1
             state.changedAt = .now
@@ -130,9 +151,50 @@ public final class SVIDCache: Sendable {
         }
         let version = self.version
         subscribers.forEach { $0.yield(version) }
+    }
+
+    /// The entries and SVIDs held now (for the SPIRE model's agent to decide what to renew).
+    public var current: (entries: [RegistrationEntry], issued: [String: Issued]) {
+        state.withLock { ($0.entries, $0.issued) }
+    }
+
+    // step: agent-cache-replace
+    /// The SPIRE model's agent after a sync: the entries the server authorized (in its order),
+    /// the SVIDs it signed for them (kept ones and new ones), and its bundle. Entries without an
+    /// SVID are not served; SVIDs whose entry is gone are dropped.
+    @discardableResult
+    public func replace(entries: [RegistrationEntry], svids: [String: Issued], bundle: X509Bundle) -> [Change] {
+        let (previous, oldBundle) = state.withLock { ($0.issued, $0.bundle) }
+        var changes: [Change] = []
+        var next: [String: Issued] = [:]
+        for entry in entries {
+            guard let issued = svids[entry.entryID] else { continue }
+            next[entry.entryID] = issued
+            if previous[entry.entryID]?.svid.leaf != issued.svid.leaf {
+                changes.append(.issued(entry.spiffeID, entryID: entry.entryID,
+                                       serial: CertificateNames.hex(issued.svid.leaf.serialNumber.bytes), notAfter: issued.svid.leaf.notValidAfter))
+            }
+        }
+        for (entryID, old) in previous where next[entryID] == nil {
+            changes.append(.removed(old.entry.spiffeID, entryID: entryID))
+        }
+        if oldBundle.authorities != bundle.authorities {
+            changes.append(.bundleUpdated(bundle.trustDomain, roots: bundle.authorities.count))
+        }
+        publish(issued: next, entries: entries, bundle: bundle, changes: changes)
         return changes
     }
     // end-step
+
+    /// An SVID the server signed, ready to serve: rotated at half of notBefore..notAfter, as
+    /// SPIRE's agent measures it (without SPIRE's ±10 % jitter).
+    public static func issued(entry: RegistrationEntry, svid: X509SVID, now: Date) throws -> Issued {
+        let leaf = svid.leaf
+        return Issued(
+            entry: entry, svid: svid, issuedAt: now,
+            rotateAt: leaf.notValidBefore + leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore) / 2,
+            chainDER: Data(try svid.chainDER()), keyDER: Data(try svid.privateKeyDER()))
+    }
 
     // step: identities
     /// The SVIDs for a workload with `selectors`: one per matching entry, in entry order (so the

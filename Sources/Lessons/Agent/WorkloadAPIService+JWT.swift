@@ -55,7 +55,7 @@ extension WorkloadAPIService {
         for issued in identities {
             var svid = Workload_JWTSVID()
             svid.spiffeID = issued.entry.spiffeID.description
-            svid.svid = try jwtAuthority.issue(
+            svid.svid = try requireJWTAuthority().issue(
                 for: issued.entry.spiffeID, audience: audience,
                 ttl: TimeInterval(issued.entry.jwtSVIDTTL), now: now)
             svid.hint = issued.entry.hint
@@ -74,13 +74,14 @@ extension WorkloadAPIService {
     ) async throws -> StreamingServerResponse<Workload_JWTBundlesResponse> {
         let caller = try caller(request.metadata)
         _ = try identities(of: caller)
+        let jwtAuthority = try requireJWTAuthority()
         return StreamingServerResponse { writer in
             try await self.stream(context: context) { () throws -> Workload_JWTBundlesResponse in
                 // Re-checked on every change: a workload whose entry was deleted loses the
                 // stream with PermissionDenied, as with the X.509 streams.
                 _ = try self.identities(of: caller)
                 var response = Workload_JWTBundlesResponse()
-                response.bundles = [self.jwtAuthority.trustDomain.idString: self.jwtAuthority.bundle.jwksJSON()]
+                response.bundles = [jwtAuthority.trustDomain.idString: jwtAuthority.bundle.jwksJSON()]
                 return response
             } send: { response in
                 try await writer.write(response)
@@ -106,7 +107,7 @@ extension WorkloadAPIService {
         }
         _ = try identities(of: caller)
 
-        let bundle = jwtAuthority.bundle
+        let bundle = try requireJWTAuthority().bundle
         let svid: JWTSVID
         do {
             svid = try JWTSVIDValidator(audience: request.message.audience)
@@ -121,6 +122,14 @@ extension WorkloadAPIService {
         return ServerResponse(message: response)
     }
     // end-step
+
+    /// The JWT signer, or Unimplemented when this agent has none (the SPIRE model's agent).
+    func requireJWTAuthority() throws -> JWTAuthority {
+        guard let jwtAuthority else {
+            throw RPCError(code: .unimplemented, message: "this agent serves X509-SVIDs only: the SPIRE model's server does not sign JWT-SVIDs")
+        }
+        return jwtAuthority
+    }
 
     /// A JSON value as a `google.protobuf.Value`. The Struct's number is a double, so integer
     /// claims such as `exp` arrive as 1.7e9 and read back as whole numbers.

@@ -15,8 +15,9 @@ import WorkloadAPIProto
 /// `caller(_:)` to authenticate and authorize.
 public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
     public let cache: SVIDCache
-    /// Signs JWT-SVIDs; its public key is the trust domain's JWT bundle.
-    public let jwtAuthority: JWTAuthority
+    /// Signs JWT-SVIDs; its public key is the trust domain's JWT bundle. nil for the SPIRE
+    /// model's agent, whose server signs X509-SVIDs only: the JWT RPCs then answer Unimplemented.
+    public let jwtAuthority: JWTAuthority?
     public let attestor: UnixWorkloadAttestor
     public let dataDirectory: AgentDataDirectory
     public let logger: Logger
@@ -24,7 +25,7 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
 
     public init(
         cache: SVIDCache,
-        jwtAuthority: JWTAuthority,
+        jwtAuthority: JWTAuthority?,
         attestor: UnixWorkloadAttestor = UnixWorkloadAttestor(),
         dataDirectory: AgentDataDirectory,
         logger: Logger,
@@ -60,7 +61,7 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
         }
         do {
             let selectors = try attestor.attest(credentials)
-            logger.debug("attested \(credentials): \(selectors.sorted().map(\.description).joined(separator: " "))")
+            logger.info("workload attested: \(credentials): \(selectors.sorted().map(\.description).joined(separator: " "))")
             return Caller(credentials: credentials, selectors: selectors)
         } catch {
             logger.warning("\(error)")

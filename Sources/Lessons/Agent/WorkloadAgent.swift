@@ -72,7 +72,39 @@ public struct WorkloadAgent: Sendable {
         let initialStamp = entries.stamp()
         for change in try cache.refresh(entries: try entries.load(), now: now()) { logger.info("\(change)") }
 
-        let socketPath = configuration.socketPath
+        let service = WorkloadAPIService(cache: cache, jwtAuthority: jwtAuthority, dataDirectory: directory, logger: logger, now: now)
+        try await Self.serveWorkloadAPI(
+            socketPath: configuration.socketPath, limits: configuration.connectionLimits, service: service, logger: logger,
+            ready: { ready(cache) }
+        ) {
+            // The refresh loop: reload entries when their file changed, renew SVIDs when due.
+            var stamp = initialStamp
+            while !Task.isCancelled {
+                try await Task.sleep(for: configuration.pollInterval)
+                do {
+                    let current = entries.stamp()
+                    let reloaded = current != stamp ? try entries.load() : nil
+                    if reloaded != nil {
+                        stamp = current
+                        logger.info("entries changed: \(reloaded!.count) entries")
+                    }
+                    for change in try cache.refresh(entries: reloaded, ca: try renewedCA(cache: cache, directory: directory, now: now()), now: now()) {
+                        logger.info("\(change)")
+                    }
+                } catch {
+                    logger.error("\(error)")
+                }
+            }
+        }
+    }
+
+    /// Serves the Workload API on `socketPath` (0777, as SPIRE's socket: attestation, not file
+    /// modes, decides who gets what) with the connection limits, and runs `alongside` (the
+    /// agent's own loop) until either ends or the task is cancelled.
+    static func serveWorkloadAPI(
+        socketPath: String, limits policy: ConnectionLimits.Policy, service: WorkloadAPIService, logger: Logger,
+        ready: @escaping @Sendable () -> Void, alongside: @escaping @Sendable () async throws -> Void
+    ) async throws {
         try Self.prepareSocketDirectory(for: socketPath)
         var config = HTTP2ServerTransport.Posix.Config.defaults
         // The transport resets the stream of a request larger than this (the pipeline logs who
@@ -80,16 +112,15 @@ public struct WorkloadAgent: Sendable {
         config.rpc.maxRequestPayloadSize = Self.maximumRequestBytes
         // Streams per connection: a workload watches a handful of streams, not thousands.
         config.http2.maxConcurrentStreams = Self.maximumStreamsPerConnection
-        let limits = ConnectionLimits(policy: configuration.connectionLimits, maximumRequestBytes: Self.maximumRequestBytes, logger: logger)
+        let limits = ConnectionLimits(policy: policy, maximumRequestBytes: Self.maximumRequestBytes, logger: logger)
         config.channelDebuggingCallbacks = PeerCredentialsPipeline.callbacks(limits: limits)
         let openFiles = ConnectionLimits.raiseOpenFileLimit()
-        logger.info("limits: \(openFiles) open files, requests up to \(Self.maximumRequestBytes / 1024) KiB, \(Self.maximumStreamsPerConnection) streams per connection, \(configuration.connectionLimits.maximumPerCaller) connections per uid, idle connections closed after \(configuration.connectionLimits.idleTimeout)")
+        logger.info("limits: \(openFiles) open files, requests up to \(Self.maximumRequestBytes / 1024) KiB, \(Self.maximumStreamsPerConnection) streams per connection, \(policy.maximumPerCaller) connections per uid, idle connections closed after \(policy.idleTimeout)")
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: socketPath),
             transportSecurity: .plaintext,
             config: config
         )
-        let service = WorkloadAPIService(cache: cache, jwtAuthority: jwtAuthority, dataDirectory: directory, logger: logger, now: now)
         let server = GRPCServer(transport: transport, services: [service])
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -101,28 +132,8 @@ public struct WorkloadAgent: Sendable {
                 throw AgentError.socket(path: socketPath, reason: "cannot chmod: \(String(cString: strerror(errno)))")
             }
             logger.info("Workload API listening on unix://\(socketPath)")
-            ready(cache)
-
-            group.addTask {
-                // The refresh loop: reload entries when their file changed, renew SVIDs when due.
-                var stamp = initialStamp
-                while !Task.isCancelled {
-                    try await Task.sleep(for: configuration.pollInterval)
-                    do {
-                        let current = entries.stamp()
-                        let reloaded = current != stamp ? try entries.load() : nil
-                        if reloaded != nil {
-                            stamp = current
-                            logger.info("entries changed: \(reloaded!.count) entries")
-                        }
-                        for change in try cache.refresh(entries: reloaded, ca: try renewedCA(cache: cache, directory: directory, now: now()), now: now()) {
-                            logger.info("\(change)")
-                        }
-                    } catch {
-                        logger.error("\(error)")
-                    }
-                }
-            }
+            ready()
+            group.addTask { try await alongside() }
             defer { server.beginGracefulShutdown() }
             try await group.next()
             group.cancelAll()

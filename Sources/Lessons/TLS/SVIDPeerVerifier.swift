@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOSSL
 import SpiffeBundles
 import SpiffeIdentity
 import SpiffeX509
@@ -49,4 +51,16 @@ public struct SVIDPeerVerifier: Sendable {
         return VerifiedPeer(spiffeID: peerID, chain: report.validatedChain)
     }
     // end-step
+}
+
+extension SVIDPeerVerifier {
+    /// This verifier as swift-nio-ssl's custom verification callback, for TLS stacks that take
+    /// one (grpc-swift-nio-transport's `customVerificationCallback`): the chain is parsed,
+    /// authenticated and authorized here, and the validated chain is reported to the stack.
+    public var nioVerificationCallback: @Sendable (
+        [NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResultWithMetadata>
+    ) -> Void {
+        let verification = PeerVerification(verifier: self)
+        return { presented, promise in verification.callback(presented, promise) }
+    }
 }
