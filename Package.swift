@@ -236,7 +236,7 @@ let package = Package(
             name: "Lessons",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "WorkbookProtocol",
+                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "WorkbookProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -366,8 +366,9 @@ let package = Package(
         .executableTarget(
             name: "spiffe-bench",
             dependencies: [
-                "SpiffeFormats", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent", "SpiffeTLS",
+                "SpiffeFormats", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeWorkloadAPI", "SpiffeAgent", "SpiffeTLS", "SpiffeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,8 +3,8 @@
 /// Packages, service names, RPC names, message names and field numbers are SPIRE's own
 /// (github.com/spiffe/spire-api-sdk, proto/spire/api/...), so the RPC paths on the wire are the
 /// same (/spire.api.server.agent.v1.Agent/AttestAgent, ...). What is left out is left out
-/// whole: a message here never reuses a number SPIRE gives another field. The fields and RPCs
-/// the model does not serve are listed in days/README.md ("The SPIRE model").
+/// whole: a message here never reuses a number SPIRE gives another field. Each message and
+/// service names what it leaves out; README.md ("The SPIRE model") sums the differences up.
 ///
 /// SPIRE keeps one file per package; protoc allows one package per file, so this file holds the
 /// shared types and the four services live in spire_server.proto.

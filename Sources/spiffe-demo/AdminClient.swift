@@ -3,6 +3,7 @@ import CommandLineMain
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import SpiffeServer
 import SpireAPIProto
 
 /// `-socketPath`: the SPIRE model server's admin socket, as `spire-server`'s commands take it.
@@ -21,13 +22,12 @@ struct ServerAdminOption: ParsableArguments {
 }
 
 enum AdminClient {
+    /// ServerAdminClient.with, with its failures as one-line CLI errors.
     static func with<T: Sendable>(socketPath path: String, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CLIError("no server admin socket at \(path): start `spiffe-demo server --socket \(path)` first, or pass -socketPath")
-        }
-        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
         do {
-            return try await withGRPCClient(transport: transport) { try await body($0) }
+            return try await ServerAdminClient(socketPath: path).with(body)
+        } catch let error as ServerError {
+            throw CLIError(error.description)
         } catch let error as RPCError {
             switch error.code {
             case .unavailable, .deadlineExceeded:
@@ -38,10 +38,5 @@ enum AdminClient {
         }
     }
 
-    /// Every admin call gives up after 5 s.
-    static var options: CallOptions {
-        var options = CallOptions.defaults
-        options.timeout = .seconds(5)
-        return options
-    }
+    static var options: CallOptions { ServerAdminClient.options }
 }

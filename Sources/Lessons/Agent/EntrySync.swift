@@ -33,7 +33,9 @@ final class EntrySync: Sendable {
 
     var agentSVID: X509SVID { state.withLock { $0.agentSVID } }
 
-    /// One sync; failures are logged, never thrown.
+    // step: agent-sync-failure
+    /// One sync; failures are logged, never thrown. A failed sync leaves the cache as it was:
+    /// workloads keep getting the SVIDs it holds (until they expire), and learn of no new entry.
     func once() async {
         do {
             try await sync()
@@ -55,6 +57,7 @@ final class EntrySync: Sendable {
             }
         }
     }
+    // end-step
 
     // step: agent-sync
     private func sync() async throws {

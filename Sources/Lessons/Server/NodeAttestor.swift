@@ -66,9 +66,10 @@ public struct NodeAttestor: Sendable {
             let id = try Self.agentID(trustDomain, "/spire/agent/aws_iid/\(document.accountId)/\(document.region)/\(document.instanceId)")
             // Trust on first use: one attestation per instance. A document is not secret (any
             // process on the instance can read it), so a second attestation with it could come
-            // from anyone who copied it; SPIRE refuses it unless the agent was evicted.
+            // from anyone who copied it. SPIRE refuses it too, and lets the instance attest again
+            // once an operator has evicted its agent (the model has no eviction).
             if state.dataStore.snapshot.agents.contains(where: { $0.spiffeID == id }) {
-                throw .refused("instance \(document.instanceId) has already attested (aws_iid accepts each instance once); evict the agent to let it attest again")
+                throw .refused("instance \(document.instanceId) has already attested (aws_iid accepts each instance once)")
             }
             return id
 

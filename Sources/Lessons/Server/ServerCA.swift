@@ -25,6 +25,7 @@ public struct ServerCA: Sendable {
         try! SpiffeID(trustDomain: trustDomain, path: "/spire/server")
     }
 
+    // step: server-ca-load
     /// With `disk`, the CA from `<data-dir>/keys/` while it has more than a sixth of its life
     /// left (RenewalRule.agent's threshold), else a new one saved there; with `memory`, always a
     /// new one, never written.
@@ -55,6 +56,7 @@ public struct ServerCA: Sendable {
             throw .keyManager(path: keyFile.path, reason: "cannot make a CA: \(error)")
         }
     }
+    // end-step
 
     public var trustDomain: TrustDomain { authority.trustDomain }
 

@@ -31,6 +31,11 @@ public final class ServerDataStore: Sendable {
     public struct JoinToken: Codable, Sendable, Equatable {
         public var value: String
         public var expiresAt: Date
+
+        public init(value: String, expiresAt: Date) {
+            self.value = value
+            self.expiresAt = expiresAt
+        }
     }
 
     public struct Contents: Codable, Sendable {

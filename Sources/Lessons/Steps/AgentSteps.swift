@@ -172,8 +172,17 @@ struct InProcessAgent: Sendable {
 /// The agent's log lines, kept for the step's output: the agent's side of each call.
 final class AgentLog: Sendable {
     private let lines = Mutex<[String]>([])
+    /// Put before every line: which tier said it ("agent   ", "server  ").
+    let prefix: String
+
+    init(prefix: String = "agent   ") {
+        self.prefix = prefix
+    }
 
     func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    /// The lines not drained yet, left in place.
+    func peek() -> [String] { lines.withLock { $0 } }
 
     /// The lines logged since the last call, each prefixed "agent", repeats folded into one.
     func drain() -> [String] {
@@ -187,7 +196,7 @@ final class AgentLog: Sendable {
         while index < taken.count {
             var repeats = 1
             while index + repeats < taken.count, taken[index + repeats] == taken[index] { repeats += 1 }
-            out.append("agent   " + taken[index] + (repeats > 1 ? "  (\(repeats) times)" : ""))
+            out.append(prefix + taken[index] + (repeats > 1 ? "  (\(repeats) times)" : ""))
             index += repeats
         }
         return out
@@ -197,6 +206,8 @@ final class AgentLog: Sendable {
 /// A swift-log handler that hands every message to an AgentLog.
 struct AgentLogHandler: LogHandler {
     let sink: AgentLog
+    /// Put before each message, when one log holds several tiers' lines ("server  ").
+    var prefix = ""
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .info
 
@@ -206,7 +217,7 @@ struct AgentLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        sink.append(event.message.description)
+        sink.append(prefix + event.message.description)
     }
 }
 

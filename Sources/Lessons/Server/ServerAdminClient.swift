@@ -1,0 +1,60 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SpiffeAgent
+import SpiffeIdentity
+import SpireAPIProto
+
+/// A client of the server's admin socket: what `spiffe-demo token generate`, `entry … -socketPath`,
+/// `bundle show -socketPath` and `agent list` use (spire-server's commands use the same socket).
+public struct ServerAdminClient: Sendable {
+    public let socketPath: String
+
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+    }
+
+    /// Runs `body` with a connected client. A missing socket is an error at once, not a hang;
+    /// every call gives up after 5 s (`options`).
+    public func with<T: Sendable>(_ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+        guard FileManager.default.fileExists(atPath: socketPath) else {
+            throw ServerError.unreachable(address: socketPath, reason: "no such socket: start `spiffe-demo server --socket \(socketPath)` first, or pass -socketPath")
+        }
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+        return try await withGRPCClient(transport: transport) { try await body($0) }
+    }
+
+    public static var options: CallOptions {
+        var options = CallOptions.defaults
+        options.timeout = .seconds(5)
+        return options
+    }
+
+    /// `token generate [-spiffeID alias] [-ttl seconds]`: the token's value.
+    public func createJoinToken(ttl: Int = 600, alias: SpiffeID? = nil) async throws -> String {
+        var request = Spire_Api_Server_Agent_V1_CreateJoinTokenRequest()
+        request.ttl = Int32(clamping: ttl)
+        if let alias { request.agentID = .init(alias) }
+        return try await with { client in
+            try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).createJoinToken(request, options: Self.options).value
+        }
+    }
+
+    /// `entry create -socketPath`: the entry as stored (with its ID), or the server's refusal.
+    public func createEntry(_ entry: RegistrationEntry) async throws -> RegistrationEntry {
+        var request = Spire_Api_Server_Entry_V1_BatchCreateEntryRequest()
+        request.entries = [.init(entry)]
+        let result = try await with { client in
+            try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchCreateEntry(request, options: Self.options).results[0]
+        }
+        guard result.status.code == 0 else { throw AgentError.badEntry(result.status.message) }
+        return try result.entry.registrationEntry()
+    }
+
+    /// `bundle show -socketPath`: every root the server's bundle holds, oldest first.
+    public func bundle() async throws -> Spire_Api_Types_Bundle {
+        try await with { client in
+            try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client).getBundle(.init(), options: Self.options)
+        }
+    }
+}
