@@ -12,13 +12,16 @@ import Darwin
 /// Two services prove who they are to each other, with files instead of a network: mTLS in
 /// miniature (Day 14).
 ///
-/// Service `a` and service `b` each publish their X509-SVID's leaf certificate in a shared
-/// directory, wait for the other's, and validate it against their *own* trust bundle with the six
-/// checks. The directory is an untrusted channel on purpose: anyone may be able to write there,
+/// Service `a` and service `b` each publish their X509-SVID's certificate chain (the leaf and
+/// any intermediates, as a TLS peer sends it) in a shared directory, wait for the other's, and
+/// validate it with the six checks against the bundle *their own source* holds for the peer's
+/// trust domain. The directory is an untrusted channel on purpose: anyone may be able to write there,
 /// and that is fine, because trust comes from the bundle, not from where a file was found. A
 /// forged or foreign certificate fails check 5 whoever put it there.
 ///
-/// Only the leaf is published, never the private key. A certificate is public; what proves
+/// Only certificates are published, never the private key. The intermediates matter: under an
+/// UpstreamAuthority SPIRE's own CA is an intermediate, and a peer given the leaf alone has no
+/// path to the root in its bundle (check 5 fails). A certificate is public; what proves
 /// possession of the key is a TLS handshake, which Day 18 adds (a copied certificate would pass
 /// this exchange, and that is exactly the gap the lesson points out).
 public struct SVIDExchange: Sendable {
@@ -73,7 +76,7 @@ public struct SVIDExchange: Sendable {
         public var description: String {
             switch self {
             case .identity(let id): return "I am \(id)"
-            case .published(let url): return "published my SVID's leaf certificate to \(url.path)"
+            case .published(let url): return "published my SVID's certificate chain to \(url.path)"
             case .waiting(let url, let timeout): return "waiting for the peer's \(url.path) (up to \(SVIDExchange.seconds(timeout)) s)"
             case .found(let url): return "found \(url.path)"
             }
@@ -93,20 +96,20 @@ public struct SVIDExchange: Sendable {
     ) async throws(SVIDExchangeError) -> Outcome {
         // 1. Who am I? The SVID and the bundle of my own trust domain come from my source.
         let svid: X509SVID
-        let ownBundle: X509Bundle
         do {
             svid = try source.x509SVID()
-            ownBundle = try source.x509Bundle(for: svid.spiffeID.trustDomain)
+            _ = try source.x509Bundle(for: svid.spiffeID.trustDomain)
         } catch {
             throw .noSVID("\(error)")
         }
         progress(.identity(svid.spiffeID))
 
-        // 2. Publish my leaf, atomically (the peer sees all of it or none of it) and readable by
-        //    the peer, who may run as another user.
+        // 2. Publish my chain (leaf first, then any intermediates; never the root, which the peer
+        //    has in its bundle, nor the key), atomically (the peer sees all of it or none of it)
+        //    and readable by the peer, who may run as another user.
         try prepareDirectory()
         do {
-            try AtomicFile.write(Data(try PEM.encode([svid.leaf]).utf8), to: ownFile, mode: 0o644)
+            try AtomicFile.write(Data(try PEM.encode(svid.chain).utf8), to: ownFile, mode: 0o644)
         } catch {
             throw .cannotWrite(ownFile.path, "\(error)")
         }
@@ -118,10 +121,11 @@ public struct SVIDExchange: Sendable {
         progress(.found(peerFile))
         let writtenAt = (try? FileManager.default.attributesOfItem(atPath: peerFile.path))?[.modificationDate] as? Date
 
-        // 4. Validate it with the six checks against MY bundle. Passing my own trust domain's
-        //    bundle alone means a peer from any other trust domain fails check 5.
+        // 4. Validate it with the six checks against the bundle MY source holds for the trust
+        //    domain the peer's ID names: never anything the peer sent. A peer of a trust domain
+        //    my source has no bundle for fails check 5; check 6 then decides whom I accept.
         let report = await SVIDValidator.validate(
-            data: peerData, source: peerFile.path, bundles: ownBundle,
+            data: peerData, source: peerFile.path, bundles: source,
             expect: expect ?? .memberOf(svid.spiffeID.trustDomain), at: now())
         return Outcome(ownID: svid.spiffeID, report: report, peerWrittenAt: writtenAt)
     }
