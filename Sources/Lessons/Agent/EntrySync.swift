@@ -22,6 +22,8 @@ final class EntrySync: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     private let state: Mutex<(agentSVID: X509SVID, unreachableSince: Date?)>
+    /// The connection to the agent listener, for the current agent SVID (a renewal replaces it).
+    private let connection = Mutex<(client: GRPCClient<HTTP2ClientTransport.Posix>, leaf: Certificate, task: Task<Void, Never>)?>(nil)
 
     init(server: ServerClient, cache: SVIDCache, agentSVID: X509SVID, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.server = server
@@ -31,7 +33,30 @@ final class EntrySync: Sendable {
         self.state = Mutex((agentSVID, nil))
     }
 
+    deinit { close() }
+
     var agentSVID: X509SVID { state.withLock { $0.agentSVID } }
+
+    /// The client for `svid`: the open one if it was made for this SVID, else a new one (and
+    /// the old one closed once its calls have finished).
+    private func client(for svid: X509SVID) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
+        try connection.withLock { current in
+            if let current, current.leaf == svid.leaf { return current.client }
+            current?.client.beginGracefulShutdown()
+            let client = try server.agentClient(svid)
+            let task = Task { _ = try? await client.runConnections() }
+            current = (client, svid.leaf, task)
+            return client
+        }
+    }
+
+    /// Closes the connection (the agent is stopping).
+    func close() {
+        connection.withLock { current in
+            current?.client.beginGracefulShutdown()
+            current = nil
+        }
+    }
 
     // step: agent-sync-failure
     /// One sync; failures are logged, never thrown. A failed sync leaves the cache as it was:
@@ -62,57 +87,56 @@ final class EntrySync: Sendable {
     // step: agent-sync
     private func sync() async throws {
         let agentSVID = self.agentSVID
-        try await server.withAgentClient(agentSVID) { client in
-            let entryAPI = Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client)
-            let bundleAPI = Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client)
-            let svidAPI = Spire_Api_Server_Svid_V1_SVID.Client(wrapping: client)
-            let options = Self.options
+        let client = try client(for: agentSVID)
+        let entryAPI = Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client)
+        let bundleAPI = Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client)
+        let svidAPI = Spire_Api_Server_Svid_V1_SVID.Client(wrapping: client)
+        let options = Self.options
 
-            let wireEntries = try await entryAPI.getAuthorizedEntries(.init(), options: options).entries
-            let entries = try wireEntries.map { try $0.registrationEntry() }.sorted { $0.entryID < $1.entryID }
-            let wireBundle = try await bundleAPI.getBundle(.init(), options: options)
-            let bundle = X509Bundle(trustDomain: cache.trustDomain,
-                                    authorities: try wireBundle.x509Authorities.map { try ParsedCertificates.certificate(derEncoded: Array($0.asn1)) })
+        let wireEntries = try await entryAPI.getAuthorizedEntries(.init(), options: options).entries
+        let entries = try wireEntries.map { try $0.registrationEntry() }.sorted { $0.entryID < $1.entryID }
+        let wireBundle = try await bundleAPI.getBundle(.init(), options: options)
+        let bundle = X509Bundle(trustDomain: cache.trustDomain,
+                                authorities: try wireBundle.x509Authorities.map { try ParsedCertificates.certificate(derEncoded: Array($0.asn1)) })
 
-            // Keep an SVID while its entry is unchanged and it is not half-way through its life.
-            let held = cache.current.issued
-            let time = now()
-            var svids: [String: SVIDCache.Issued] = [:]
-            var requests: [(entry: RegistrationEntry, key: KeyAndCSR)] = []
-            for entry in entries {
-                if let current = held[entry.entryID], current.entry == entry, time < current.rotateAt {
-                    svids[entry.entryID] = current
-                } else {
-                    requests.append((entry, try KeyAndCSR()))
-                }
+        // Keep an SVID while its entry is unchanged and it is not half-way through its life.
+        let held = cache.current.issued
+        let time = now()
+        var svids: [String: SVIDCache.Issued] = [:]
+        var requests: [(entry: RegistrationEntry, key: KeyAndCSR)] = []
+        for entry in entries {
+            if let current = held[entry.entryID], current.entry == entry, time < current.rotateAt {
+                svids[entry.entryID] = current
+            } else {
+                requests.append((entry, try KeyAndCSR()))
             }
-            if !requests.isEmpty {
-                var batch = Spire_Api_Server_Svid_V1_BatchNewX509SVIDRequest()
-                batch.params = requests.map { request in
-                    var params = Spire_Api_Server_Svid_V1_NewX509SVIDParams()
-                    params.entryID = request.entry.entryID
-                    params.csr = request.key.csrDER
-                    return params
-                }
-                logger.info("CSRs sent: \(requests.count) (\(requests.map(\.entry.spiffeID.description).joined(separator: ", ")))")
-                let results = try await svidAPI.batchNewX509SVID(batch, options: options).results
-                for (request, result) in zip(requests, results) {
-                    guard result.status.code == 0 else {
-                        logger.warning("the server did not sign \(request.entry.spiffeID) (entry \(request.entry.entryID)): \(result.status.message)")
-                        continue
-                    }
-                    let chain = try result.svid.certChain.map { try ParsedCertificates.certificate(derEncoded: Array($0)) }
-                    let svid = X509SVID(spiffeID: request.entry.spiffeID, chain: chain, privateKey: request.key.key, hint: request.entry.hint)
-                    svids[request.entry.entryID] = try SVIDCache.issued(entry: request.entry, svid: svid, now: time)
-                }
-            }
-            let changes = cache.replace(entries: entries, svids: svids, bundle: bundle)
-            if !changes.isEmpty || held.count != svids.count {
-                logger.info("entries synced: \(entries.count) authorized, \(svids.count) SVID\(svids.count == 1 ? "" : "s") held; pushed to \(cache.subscriberCount) stream\(cache.subscriberCount == 1 ? "" : "s")")
-                for change in changes { logger.info("\(change)") }
-            }
-            try await renewAgentSVIDIfDue(client, agentSVID: agentSVID)
         }
+        if !requests.isEmpty {
+            var batch = Spire_Api_Server_Svid_V1_BatchNewX509SVIDRequest()
+            batch.params = requests.map { request in
+                var params = Spire_Api_Server_Svid_V1_NewX509SVIDParams()
+                params.entryID = request.entry.entryID
+                params.csr = request.key.csrDER
+                return params
+            }
+            logger.info("CSRs sent: \(requests.count) (\(requests.map(\.entry.spiffeID.description).joined(separator: ", ")))")
+            let results = try await svidAPI.batchNewX509SVID(batch, options: options).results
+            for (request, result) in zip(requests, results) {
+                guard result.status.code == 0 else {
+                    logger.warning("the server did not sign \(request.entry.spiffeID) (entry \(request.entry.entryID)): \(result.status.message)")
+                    continue
+                }
+                let chain = try result.svid.certChain.map { try ParsedCertificates.certificate(derEncoded: Array($0)) }
+                let svid = X509SVID(spiffeID: request.entry.spiffeID, chain: chain, privateKey: request.key.key, hint: request.entry.hint)
+                svids[request.entry.entryID] = try SVIDCache.issued(entry: request.entry, svid: svid, now: time)
+            }
+        }
+        let changes = cache.replace(entries: entries, svids: svids, bundle: bundle)
+        if !changes.isEmpty || held.count != svids.count {
+            logger.info("entries synced: \(entries.count) authorized, \(svids.count) SVID\(svids.count == 1 ? "" : "s") held; pushed to \(cache.subscriberCount) stream\(cache.subscriberCount == 1 ? "" : "s")")
+            for change in changes { logger.info("\(change)") }
+        }
+        try await renewAgentSVIDIfDue(client, agentSVID: agentSVID)
     }
     // end-step
 

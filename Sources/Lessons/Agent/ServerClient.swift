@@ -77,10 +77,11 @@ public struct ServerClient: Sendable {
         return try await withGRPCClient(transport: transport) { try await body($0) }
     }
 
-    /// Runs `body` with a client of the agent listener, authenticated by `agentSVID`.
-    public func withAgentClient<T: Sendable>(
-        _ agentSVID: X509SVID, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T
-    ) async throws -> T {
+    /// A client of the agent listener, authenticated by `agentSVID`, not yet running: the
+    /// caller runs its connections (`runConnections()`) for as long as it uses it. The agent
+    /// keeps one for as long as its SVID stays the same, as SPIRE's agent keeps its connection:
+    /// a sync is then a few RPCs, not a new TLS handshake.
+    public func agentClient(_ agentSVID: X509SVID) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
         let verifier = serverVerifier
         let chain: [TLSConfig.CertificateSource] = try agentSVID.chain.map { .bytes(try PEM.der([$0]), format: .der) }
         let transport = try HTTP2ClientTransport.Posix(
@@ -91,7 +92,7 @@ public struct ServerClient: Sendable {
                 tls.customVerificationCallback = verifier.nioVerificationCallback
             },
             config: Self.config)
-        return try await withGRPCClient(transport: transport) { try await body($0) }
+        return GRPCClient(transport: transport)
     }
 }
 

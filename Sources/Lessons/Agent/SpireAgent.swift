@@ -105,6 +105,7 @@ public struct SpireAgent: Sendable {
         let cache = SVIDCache(agentID: agentSVID.spiffeID, bundle: bootstrap)
         cacheBox.withLock { $0 = cache }
         let sync = EntrySync(server: server, cache: cache, agentSVID: agentSVID, logger: logger, now: config.now)
+        defer { sync.close() }
         await sync.once()
 
         let service = WorkloadAPIService(cache: cache, jwtAuthority: nil,

@@ -81,6 +81,7 @@ public struct SpireServer: Sendable {
         let chain: [TLSConfig.CertificateSource] = try serverSVID.chain.map { .bytes(try PEM.der([$0]), format: .der) }
         let key: TLSConfig.PrivateKeySource = .bytes(try serverSVID.privateKeyDER(), format: .der)
 
+        // step: spire-server-listeners
         // Agents authenticate with their SVIDs: the chain must validate against the bundle
         // (any ID of the trust domain passes the handshake; each RPC then checks it is an
         // attested agent's current SVID, ServerState.authenticatedAgent).
@@ -106,6 +107,8 @@ public struct SpireServer: Sendable {
         let adminTransport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: config.adminSocket), transportSecurity: .plaintext, config: .defaults)
 
+        // Every API on every listener; each RPC refuses the listeners it is not for
+        // (ServerState.require), so the admin API is reachable only through the socket.
         func services(_ listener: ServerState.Listener) -> [any RegistrableRPCService] {
             [AgentAPI(state: state, listener: listener, attestor: config.attestor),
              SVIDAPI(state: state, listener: listener),
@@ -117,8 +120,11 @@ public struct SpireServer: Sendable {
             GRPCServer(transport: attestationTransport, services: services(.attestation)),
             GRPCServer(transport: adminTransport, services: services(.admin)),
         ]
+        // end-step
         try await withThrowingTaskGroup(of: Void.self) { group in
             for server in servers { group.addTask { try await server.serve() } }
+            // Ready means every listener accepts: the admin socket exists too.
+            _ = try await adminTransport.listeningAddress
             let addresses = Addresses(
                 agent: Self.describe(try await agentTransport.listeningAddress),
                 attestation: Self.describe(try await attestationTransport.listeningAddress),
@@ -151,11 +157,14 @@ public struct SpireServer: Sendable {
         let path = directory.appendingPathComponent(".server.lock").path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .dataStore(path: path, reason: "cannot be opened: \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw .dataStore(path: directory.path, reason: "is in use by another server; stop it or use another --data-dir")
+        // A server stopped a moment ago may still hold it for a few milliseconds (a child process
+        // another thread was starting can carry the descriptor until it execs): try for 3 s.
+        for attempt in 0..<30 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return fd }
+            if attempt < 29 { usleep(100_000) }
         }
-        return fd
+        close(fd)
+        throw .dataStore(path: directory.path, reason: "is in use by another server; stop it or use another --data-dir")
     }
 
     static func address(_ host: String, _ port: Int) -> GRPCNIOTransportCore.SocketAddress {
