@@ -1,6 +1,7 @@
 /// spire/api/server/agent/v1/agent.proto, trimmed. Left out: CountAgents, GetAgent,
-/// DeleteAgent, BanAgent, PostStatus; ListAgents' filter, output mask and paging; the challenge
-/// steps of AttestAgent (no attestor of the model needs a challenge).
+/// DeleteAgent, BanAgent, PostStatus; ListAgents' filter, output mask and paging. AttestAgent keeps
+/// SPIRE's challenge fields, but the model never sends a challenge: neither of its attestors
+/// (join_token, aws_iid) needs one, where x509pop does.
 
 // DO NOT EDIT.
 // swift-format-ignore-file

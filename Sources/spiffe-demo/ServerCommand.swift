@@ -6,6 +6,7 @@ import Logging
 import SpiffeFormats
 import SpiffeIdentity
 import SpiffeServer
+import Synchronization
 import SpiffeAgent
 import SpireAPIProto
 import X509
@@ -126,10 +127,14 @@ enum LogSetup {
     /// server and agent types become one-line CLI errors.
     static func runUntilSignal(cleanup: @escaping () -> Void, _ body: @escaping @Sendable () async throws -> Void) async throws {
         let task = Task { try await body() }
+        let stopped = Mutex(false)
         let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler { task.cancel() }
+            source.setEventHandler {
+                stopped.withLock { $0 = true }
+                task.cancel()
+            }
             source.resume()
             return source
         }
@@ -140,6 +145,9 @@ enum LogSetup {
         do {
             try await task.value
         } catch is CancellationError {
+        } catch where stopped.withLock({ $0 }) {
+            // Asked to stop: whatever the listeners threw while closing (grpc reports the
+            // cancellation as a transport error) is the stop itself, not a failure.
         } catch let error as CustomStringConvertible where !(error is CLIError) {
             throw CLIError(error.description)
         }
@@ -223,8 +231,10 @@ struct IIDMakeCommand: AsyncParsableCommand {
 
     func run() async throws {
         for (name, value) in [("--account", account), ("--region", region), ("--instance", instance)] {
-            guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                throw CLIError("\(name) \"\(value)\": letters, digits, - and _ only (it becomes a path segment of the agent ID)")
+            // ASCII only: the value becomes a path segment of the agent ID, and a SPIFFE ID path
+            // allows only ASCII letters, digits, ".", "-" and "_" (SPIFFE-ID §2.2).
+            guard !value.isEmpty, value.utf8.allSatisfy({ $0.isASCIILetterOrDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+                throw CLIError("\(name) \"\(value)\": ASCII letters, digits, - and _ only (it becomes a path segment of the agent ID)")
             }
         }
         let now = Date()
@@ -236,5 +246,12 @@ struct IIDMakeCommand: AsyncParsableCommand {
             for url in written { print("wrote \(url.path)") }
             print("agent ID on attestation: spiffe://<td>/spire/agent/aws_iid/\(account)/\(region)/\(instance)")
         }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIILetterOrDigit: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }

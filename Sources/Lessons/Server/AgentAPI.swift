@@ -80,17 +80,17 @@ public struct AgentAPI: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol {
     }
 
     // step: server-join-token
-    /// `token generate`: a random single-use token, valid for `ttl` seconds (default 600, as
-    /// SPIRE). With `agent_id`, SPIRE also registers that ID as an alias of the agent the token
+    /// `token generate`: a random single-use token, valid for `ttl` seconds (the CLI's default
+    /// is 600, as SPIRE's). With `agent_id`, SPIRE also registers that ID as an alias of the agent the token
     /// will make, so entries can be parented by a name chosen in advance.
     public func createJoinToken(
         request: Spire_Api_Server_Agent_V1_CreateJoinTokenRequest, context: ServerContext
     ) async throws -> Spire_Api_Types_JoinToken {
         try state.require(listener, in: [.admin], "CreateJoinToken")
-        guard request.ttl >= 0 else { throw RPCError(code: .invalidArgument, message: "ttl must not be negative") }
-        let ttl = request.ttl == 0 ? 600 : Int(request.ttl)
+        // As SPIRE: a TTL is required (the CLI sends its default, 600 s).
+        guard request.ttl >= 1 else { throw RPCError(code: .invalidArgument, message: "ttl is required, you must provide one") }
         let value = request.token.isEmpty ? UUID().uuidString.lowercased() : request.token
-        let expiresAt = state.now() + TimeInterval(ttl)
+        let expiresAt = state.now() + TimeInterval(request.ttl)
         var alias: RegistrationEntry?
         if request.hasAgentID {
             let aliasID: SpiffeID, tokenAgentID: SpiffeID
@@ -100,8 +100,18 @@ public struct AgentAPI: Spire_Api_Server_Agent_V1_Agent.SimpleServiceProtocol {
             } catch {
                 throw RPCError(code: .invalidArgument, message: "agent_id: \(error)")
             }
-            alias = try RegistrationEntry(spiffeID: aliasID, parentID: tokenAgentID,
-                                          selectors: [Selector(type: "spiffe_id", value: tokenAgentID.description)])
+            // SPIRE accepts an alias only of its own trust domain, with a path, outside the
+            // reserved /spire namespace (agents and the server live there).
+            guard aliasID.isMember(of: state.trustDomain), !aliasID.isTrustDomainRoot,
+                  aliasID.path != "/spire", !aliasID.path.hasPrefix("/spire/") else {
+                throw RPCError(code: .invalidArgument, message: "agent_id \(aliasID) must be a path in trust domain \(state.trustDomain) outside /spire")
+            }
+            do {
+                alias = try RegistrationEntry(spiffeID: aliasID, parentID: tokenAgentID,
+                                              selectors: [Selector(type: "spiffe_id", value: tokenAgentID.description)])
+            } catch {
+                throw RPCError(code: .invalidArgument, message: "agent_id: \(error)")
+            }
         }
         try state.dataStore.update { contents in
             guard !contents.joinTokens.contains(where: { $0.value == value }) else {

@@ -16,9 +16,10 @@ import _CryptoExtras
 /// `--aws-iid-cert`. Nothing else changes: the agent sends the document and signature, the
 /// server verifies them, and a document whose signature does not verify is refused.
 ///
-/// The signature is what SPIRE's plugin checks in its "signature" field: RSA PKCS#1 v1.5 over
-/// SHA-256 of the document, base64. (SPIRE also accepts the PKCS#7 form AWS offers for
-/// RSA-2048, in its "rsa2048" field; the model has only the first.)
+/// The signature is the form SPIRE's plugin reads from its "signature" field: RSA PKCS#1 v1.5
+/// over SHA-256 of the document, base64. SPIRE verifies the PKCS#7 form AWS offers for RSA-2048
+/// ("rsa2048", which its agent always sends) when it is there, and this form only when it is
+/// not; the model has only this one.
 public struct InstanceIdentityDocument: Codable, Sendable, Equatable {
     public var accountId: String
     public var region: String

@@ -6,8 +6,9 @@
 ///   bundle.
 /// - `disk`: in a file (0600) under the data directory; a restart keeps the same CA.
 ///
-/// SPIRE also has KeyManagers backed by a cloud KMS or an HSM (PKCS#11), which keep the key out
-/// of the server's memory altogether; the model has none.
+/// SPIRE's other server KeyManagers hand the key to a key service (aws_kms, gcp_kms,
+/// azure_key_vault, hashicorp_vault), which signs for the server so the key never enters its
+/// memory; an HSM would be reached the same way, through a plugin. The model has none of these.
 public enum KeyManager: String, Sendable, CaseIterable {
     case memory
     case disk

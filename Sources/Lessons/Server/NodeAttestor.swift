@@ -20,9 +20,9 @@ public struct NodeAttestor: Sendable {
     }
 
     // step: node-attest
-    /// Verifies `type`'s `payload` and returns the agent ID it earns. The datastore changes
-    /// only when the attestation succeeds (the token is spent, the instance recorded by the
-    /// caller when it stores the agent).
+    /// Verifies `type`'s `payload` and returns the agent ID it earns. A join token is spent
+    /// the moment it is presented, even when it turns out to have expired; an aws_iid instance
+    /// is recorded by the caller (AgentAPI.attestAgent) once its SVID is signed.
     public func attest(
         type: String, payload: Data, state: ServerState
     ) throws(NodeAttestationError) -> SpiffeID {
