@@ -45,7 +45,7 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --watch: stop after this many states (default: run until interrupted).", valueName: "n"))
     var count: Int?
 
-    @Option(help: ArgumentHelp("With --live: how long to keep trying (and to wait for an answer) while the agent is unavailable or has no identity for us.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("With --live: how long to keep trying (and to wait for an answer) while the agent is unavailable or has no identity for us; a retry that would end after it is not started. --watch retries for as long as it runs.", valueName: "seconds"))
     var timeout: Double = 5
 
     @Option(help: ArgumentHelp("Simulated mode: the SPIFFE ID to mint.", valueName: "spiffe-id"))

@@ -10,8 +10,8 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
         commandName: "svid-exchange",
         abstract: "Two services exchange SVIDs through a directory and validate each other's (run --name a and --name b).",
         discussion: """
-            Publishes this side's leaf certificate as DIR/svid-<name>.pem, waits for the peer's \
-            file, validates it with the six checks against this side's own trust bundle, and \
+            Publishes this side's certificate chain (leaf and intermediates) as DIR/svid-<name>.pem, waits for the peer's \
+            file, validates it with the six checks against the bundle this side holds for the peer's trust domain, and \
             prints the peer's SPIFFE ID. Exits 0 only when the peer's SVID is valid. In simulated \
             mode both sides share the trust domain's CA kept under --state; with --live each side \
             uses the SVID the Workload API gives it.

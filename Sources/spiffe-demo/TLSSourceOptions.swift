@@ -42,6 +42,9 @@ struct TLSSourceOptions: ParsableArguments {
             let client: WorkloadAPIClient
             do throws(WorkloadAPIError) { client = try WorkloadAPIClient(socket: socket) } catch { throw CLIError(error.description) }
             let source = X509Source(client: client)
+            // The agent may answer PermissionDenied until an entry names this process, and the
+            // source retries meanwhile: say so, rather than sit silent for half a minute.
+            FileHandle.standardError.write(Data("waiting for an SVID from \(client.address) (up to 30 s)\n".utf8))
             do {
                 try await source.waitUntilReady()
             } catch {

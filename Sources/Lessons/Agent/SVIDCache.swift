@@ -197,8 +197,10 @@ public final class SVIDCache: Sendable {
     }
 
     // step: identities
-    /// The SVIDs for a workload with `selectors`: one per matching entry, in entry order (so the
-    /// first, the default identity, is the oldest matching entry's).
+    /// The SVIDs for a workload with `selectors`: one per matching entry, in the order the agent
+    /// keeps its entries. The first is the default identity: the oldest matching entry's for the
+    /// single-process agent (its entries file is in creation order), the lowest entry ID's for
+    /// the SPIRE model's agent (which sorts them by ID, as SPIRE does).
     public func identities(for selectors: Set<Selector>) -> [Issued] {
         state.withLock { state in
             state.entries.compactMap { entry in

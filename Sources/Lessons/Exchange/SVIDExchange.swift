@@ -47,9 +47,9 @@ public struct SVIDExchange: Sendable {
     /// The other side's name.
     public var peerName: String { name == "a" ? "b" : "a" }
 
-    /// `DIR/svid-<name>.pem`: where this side publishes its leaf.
+    /// `DIR/svid-<name>.pem`: where this side publishes its chain.
     public var ownFile: URL { SVIDExchange.file(for: name, in: directory) }
-    /// `DIR/svid-<peer>.pem`: where the peer's leaf appears.
+    /// `DIR/svid-<peer>.pem`: where the peer's chain appears.
     public var peerFile: URL { SVIDExchange.file(for: peerName, in: directory) }
 
     public static func file(for name: String, in directory: URL) -> URL {
@@ -60,7 +60,7 @@ public struct SVIDExchange: Sendable {
     public struct Outcome: Sendable {
         /// This side's SPIFFE ID.
         public let ownID: SpiffeID
-        /// The six checks on the peer's certificate; `report.spiffeID` is the peer's ID.
+        /// The six checks on the peer's published chain; `report.spiffeID` is the peer's ID.
         public let report: ValidationReport
         /// When the peer's file was last written.
         public let peerWrittenAt: Date?
@@ -115,7 +115,7 @@ public struct SVIDExchange: Sendable {
         }
         progress(.published(ownFile))
 
-        // 3. Wait for the peer's leaf: poll until it is there, or give up with a clear message.
+        // 3. Wait for the peer's chain: poll until it is there, or give up with a clear message.
         progress(.waiting(peerFile, timeout: timeout))
         let peerData = try await waitForPeerFile()
         progress(.found(peerFile))

@@ -11,7 +11,7 @@ import Synchronization
 
 /// Steps for Day 14 (the two-service SVID exchange) and Day 18 (mTLS with SVIDs).
 ///
-/// In simulated mode the trust domain's CA is kept in the step's workspace directory (`ca/`),
+/// In simulated mode the trust domain's CA is kept in the step's workspace directory (`state/`),
 /// the same place `spiffe-demo tls-server`, `tls-client` and `svid-exchange` keep it by default,
 /// so what a learner runs by hand and what the lesson runs trust each other.
 let tlsSteps: [Step] = [
@@ -72,11 +72,11 @@ enum TLSLesson {
         try context.state.trustDomain(trustDomain).loadOrCreate(trustDomain: trustDomain, renewal: .simulated, now: context.now()).ca
     }
 
-    /// Day 14: `a` and `b` run concurrently, each publishing its leaf and validating the other's.
+    /// Day 14: `a` and `b` run concurrently, each publishing its chain and validating the other's.
     static func exchange(_ context: StepContext) async throws -> StepOutput {
         let ca = try authority(context)
         let directory = context.workspace
-        // Clear the previous run's leaves, so each side waits for a fresh one.
+        // Clear the previous run's chains, so each side waits for a fresh one.
         for name in SVIDExchange.names { try? FileManager.default.removeItem(at: SVIDExchange.file(for: name, in: directory)) }
         async let a = runSide("a", ca: ca, directory: directory, context: context)
         async let b = runSide("b", ca: ca, directory: directory, context: context)
