@@ -38,6 +38,12 @@ case "grade" where arguments.count == 2:
     case RenewalDueCases.exercise.id: cases = RenewalDueCases.cases(renewalAdvice)
     case PublishedChainCases.exercise.id: cases = PublishedChainCases.cases(publishedPath)
     case ChainToBundleCases.exercise.id: cases = ChainToBundleCases.cases(pathToBundle)
+    case JoinTokenDecisionCases.exercise.id: cases = JoinTokenDecisionCases.cases(joinTokenDecision)
+    case AWSIIDDecisionCases.exercise.id: cases = AWSIIDDecisionCases.cases(awsIIDDecision)
+    case AgentSyncPlanCases.exercise.id: cases = AgentSyncPlanCases.cases(agentSyncPlan)
+    case ServerConfigCheckCases.exercise.id: cases = ServerConfigCheckCases.cases(serverConfigProblem)
+    case EntryMatchingCases.exercise.id: cases = EntryMatchingCases.cases(matchingIdentities)
+    case LeafMatchesEntryCases.exercise.id: cases = LeafMatchesEntryCases.cases(leafMismatch)
     case PeerAuthorizationCases.exercise.id: cases = PeerAuthorizationCases.cases(isAuthorized)
     default:
         FileHandle.standardError.write(Data("exercise-grader: no exercise '\(arguments[1])' (known: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")))\n".utf8))

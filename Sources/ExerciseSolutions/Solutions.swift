@@ -253,4 +253,150 @@ public enum Solutions {
         return nil
     }
     // end-solution
+
+    // solution: join-token-decision
+    public static func joinTokenDecision(
+        presented: String, stored: [StoredJoinToken], trustDomain: TrustDomain, now: Date
+    ) throws(ExerciseError) -> JoinTokenDecision {
+        // Exactly this value: a prefix, or the empty string, is not a token the server made.
+        guard let index = stored.firstIndex(where: { $0.value == presented }) else {
+            return JoinTokenDecision(outcome: .refused(.unknownOrUsed), remaining: stored)
+        }
+        // Spent before anything else is decided, so that even an expired token is gone for good,
+        // as SPIRE deletes it before it looks at the expiry.
+        var remaining = stored
+        let token = remaining.remove(at: index)
+        guard token.expiresAt > now else {
+            return JoinTokenDecision(outcome: .refused(.expired), remaining: remaining)
+        }
+        // The ID is made from the server's own trust domain and the token itself.
+        guard let agentID = try? SpiffeID(trustDomain: trustDomain, path: "/spire/agent/join_token/\(token.value)") else {
+            // Not reachable with the server's own tokens (UUIDs); refuse rather than invent an ID.
+            return JoinTokenDecision(outcome: .refused(.unknownOrUsed), remaining: remaining)
+        }
+        return JoinTokenDecision(outcome: .attested(agentID), remaining: remaining)
+    }
+    // end-solution
+
+    // solution: aws-iid-decision
+    public static func awsIIDDecision(
+        _ document: IIDFields, trustDomain: TrustDomain, allowedAccounts: Set<String>, attested: Set<SpiffeID>
+    ) throws(ExerciseError) -> IIDDecision {
+        // The allow-list: whole account IDs; an empty list admits any account.
+        if !allowedAccounts.isEmpty, !allowedAccounts.contains(document.accountId) {
+            return .refused(.accountNotAllowed)
+        }
+        // Each field must be exactly one segment. A '/' would not make the ID invalid, only a
+        // different one, so SpiffeID cannot catch it; empty fields and the rest (`..`, spaces, …)
+        // it would, but saying so first keeps the reason plain.
+        let fields = [document.accountId, document.region, document.instanceId]
+        guard fields.allSatisfy({ !$0.isEmpty && !$0.contains("/") }),
+              let id = try? SpiffeID(trustDomain: trustDomain, path: "/spire/agent/aws_iid/" + fields.joined(separator: "/"))
+        else { return .refused(.badField) }
+        // Trust on first use: the agent ID is the key, compared whole.
+        if attested.contains(id) { return .refused(.alreadyAttested) }
+        return .agent(id)
+    }
+    // end-solution
+
+    // solution: agent-sync-plan
+    public static func agentSyncPlan(held: [HeldSVID], authorized: [AuthorizedEntry], now: Date) throws(ExerciseError) -> SyncPlan {
+        // The cache is keyed by entry ID, as SPIRE's is: two entries may give one SPIFFE ID, and
+        // an entry deleted and created again is a new entry, whatever its SPIFFE ID.
+        var byEntry: [String: HeldSVID] = [:]
+        for svid in held { byEntry[svid.entryID] = svid }
+        var plan = SyncPlan()
+        for entry in authorized {
+            guard let svid = byEntry[entry.entryID] else {
+                plan.csrFor.insert(entry.entryID)                  // new: nothing held yet
+                continue
+            }
+            if svid.entryRevision != entry.revision {
+                plan.csrFor.insert(entry.entryID)                  // changed since it was signed
+                continue
+            }
+            // Due at half of the certificate's own window (SPIRE's shouldRotateX509 without its
+            // jitter): the 10 s backdate counts, and a CA's cap shortens it. The entry's TTL is
+            // what was asked for, not what the certificate got.
+            let lifetime = svid.notAfter.timeIntervalSince(svid.notBefore)
+            let left = svid.notAfter.timeIntervalSince(now)
+            if left <= lifetime / 2 { plan.csrFor.insert(entry.entryID) }
+        }
+        // An SVID whose entry is gone is dropped, never renewed.
+        let authorizedIDs = Set(authorized.map(\.entryID))
+        for svid in held where !authorizedIDs.contains(svid.entryID) { plan.drop.insert(svid.entryID) }
+        return plan
+    }
+    // end-solution
+
+    // solution: server-config-check
+    public static func serverConfigProblem(_ block: ServerConfigBlock) throws(ExerciseError) -> ServerConfigProblem? {
+        // 1. What SPIRE cannot start without: written, and not "" (validateConfig compares with "").
+        for key in ["trust_domain", "data_dir"] where (block[key] ?? "").isEmpty {
+            return .missing(key)
+        }
+        // 2. The lifetimes, in the order SPIRE parses them; "" means "not written", as in SPIRE.
+        var seconds: [String: Double] = [:]
+        for key in ["agent_ttl", "default_x509_svid_ttl", "default_jwt_svid_ttl", "ca_ttl"] {
+            guard let text = block[key], !text.isEmpty else { continue }
+            guard let value = SpireServerSettings.durationSeconds(text) else { return .notADuration(key) }
+            seconds[key] = value
+        }
+        // 3. Keys SPIRE does not know; it lists them sorted, so name the first (a Dictionary's own
+        //    order changes from run to run).
+        let unknown = block.settings.keys.filter { !SpireServerSettings.knownKeys.contains($0) }.sorted()
+        if let first = unknown.first { return .unknownKey(first) }
+        // 4. Only a warning: a TTL a CA rotation could cut short. Unwritten lifetimes take
+        //    SPIRE's defaults; the limit is a sixth of the CA's, and never more than 7 days.
+        let limit = min((seconds["ca_ttl"] ?? 24 * 3600) / 6, 7 * 24 * 3600)
+        if (seconds["default_x509_svid_ttl"] ?? 3600) > limit { return .tooLongForCATTL("default_x509_svid_ttl") }
+        if (seconds["default_jwt_svid_ttl"] ?? 300) > limit { return .tooLongForCATTL("default_jwt_svid_ttl") }
+        if let agent = seconds["agent_ttl"], agent > limit { return .tooLongForCATTL("agent_ttl") }
+        return nil
+    }
+    // end-solution
+
+    // solution: entry-matching
+    public static func matchingIdentities(workload: Set<String>, entries: [CachedEntry]) throws(ExerciseError) -> [SpiffeID] {
+        entries
+            // AND inside an entry. allSatisfy is true for an empty list, so an entry without
+            // selectors is excluded first: SPIRE's cache never even finds one as a candidate.
+            .filter { entry in !entry.selectors.isEmpty && entry.selectors.allSatisfy { workload.contains($0) } }
+            // SPIRE's order: entry IDs compared as Go compares strings, byte by byte.
+            .sorted { $0.entryID.utf8.lexicographicallyPrecedes($1.entryID.utf8) }
+            // One SVID per matching entry (OR across entries), the same SPIFFE ID twice included.
+            .map(\.spiffeID)
+    }
+    // end-solution
+
+    // solution: leaf-matches-entry
+    public static func leafMismatch(_ leaf: Certificate, for issuance: EntryIssuance) throws(ExerciseError) -> LeafMismatch? {
+        // 1 and 2. Only URI names count (a DNS name is no SPIFFE ID), and there must be exactly
+        // one (X509-SVID §2). Compared as a whole ID: trust domain and path, case and all.
+        let names = (try? leaf.extensions.subjectAlternativeNames) ?? SubjectAlternativeNames()
+        let uris = names.compactMap { name -> String? in
+            if case .uniformResourceIdentifier(let uri) = name { return uri }
+            return nil
+        }
+        guard uris.count == 1 else { return .uriSANCount }
+        guard let id = try? SpiffeID(uris[0]), id == issuance.spiffeID else { return .spiffeID }
+
+        // 3. SPIRE's computeCappedLifetime: notBefore = now - 10 s, notAfter = now + TTL, but never
+        // past the CA. An entry's TTL of 0 means the server's default_x509_svid_ttl.
+        let ttl = issuance.x509SVIDTTL > 0 ? issuance.x509SVIDTTL : issuance.defaultX509SVIDTTL
+        let expectedNotAfter = min(leaf.notValidBefore + 10 + TimeInterval(ttl), issuance.caNotAfter)
+        guard leaf.notValidAfter == expectedNotAfter else { return .lifetime }
+
+        // 4. credtemplate's DefaultX509SVIDSubject, compared as a name, not as text.
+        let spireSubject = try? DistinguishedName {
+            CountryName("US")
+            OrganizationName("SPIRE")
+        }
+        guard leaf.subject == spireSubject else { return .subject }
+
+        // 5. X509-SVID §4.1: a leaf sets cA false, and SPIRE always writes the extension.
+        guard (try? leaf.extensions.basicConstraints) == .notCertificateAuthority else { return .ca }
+        return nil
+    }
+    // end-solution
 }

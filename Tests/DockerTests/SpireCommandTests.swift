@@ -202,13 +202,22 @@ struct SpireCommandTests {
         #expect(checked >= 1, "no SPIRE command found in days/*.md: the scanner or the lessons changed")
     }
 
-    @Test("every `entry create` a lesson quotes registers exactly an entry bootstrap.sh registers (same ID, same selectors)")
+    /// Entries a lesson registers itself (its steps or its challenge make them, on the model or
+    /// on docker/'s SPIRE by hand), not bootstrap.sh: each is named here with its day, so a typo in
+    /// a quoted entry still fails below.
+    static let lessonOnlyEntries: [String: Set<String>] = [
+        "day08.md": ["spiffe://example.org/ns/prod/sa/provisioning [\"unix:uid:1000\"]"],
+        "day13.md": ["spiffe://example.org/rotation-demo [\"unix:uid:1003\"]"],
+    ]
+
+    @Test("every `entry create` a lesson quotes registers an entry bootstrap.sh registers (same ID, same selectors), or one the day lists as its own")
     func lessonEntriesMatchBootstrap() throws {
         let script = Self.entries(CommandScan.invocations(inShell: try DockerFiles.text("bootstrap.sh"), file: "bootstrap.sh"))
-        let registered = Set(script.map { "\($0.id) \($0.selectors)" })
+        let bootstrapped = Set(script.map { "\($0.id) \($0.selectors)" })
         var quoted: [String] = []
         for url in try DockerFiles.lessons() {
             let text = try String(contentsOf: url, encoding: .utf8)
+            let registered = bootstrapped.union(Self.lessonOnlyEntries[url.lastPathComponent] ?? [])
             // A bare mention (`spire-server entry create` in prose) registers nothing.
             for entry in Self.entries(CommandScan.invocations(inMarkdown: text, file: "days/" + url.lastPathComponent))
             where !entry.id.isEmpty || !entry.selectors.isEmpty {

@@ -28,7 +28,13 @@ import X509
         #expect(WorkloadIDPathCases.cases(Solutions.workloadPathProblem).count >= 6)
         #expect(EndpointSocketCases.cases(Solutions.parseEndpointSocket).count >= 6)
         #expect(RoleTrustPolicyCases.cases(Solutions.roleTrustDecision).count >= 6)
-        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle"])
+        #expect(JoinTokenDecisionCases.cases(Solutions.joinTokenDecision).count >= 6)
+        #expect(AWSIIDDecisionCases.cases(Solutions.awsIIDDecision).count >= 6)
+        #expect(AgentSyncPlanCases.cases(Solutions.agentSyncPlan).count >= 6)
+        #expect(ServerConfigCheckCases.cases(Solutions.serverConfigProblem).count >= 6)
+        #expect(EntryMatchingCases.cases(Solutions.matchingIdentities).count >= 6)
+        #expect(LeafMatchesEntryCases.cases(Solutions.leafMismatch).count >= 6)
+        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle", "join-token-decision", "aws-iid-decision", "agent-sync-plan", "server-config-check", "entry-matching", "leaf-matches-entry"])
     }
 
     @Test func theReferenceSolutionsPassEveryCase() {
@@ -37,6 +43,14 @@ import X509
         #expect(keyUsage.count == 8)
         let authorization = grade("peer-authorization", PeerAuthorizationCases.cases(Solutions.isAuthorized))
         #expect(authorization.outcome == .passed, "failed on \(authorization.failedCase ?? "?")")
+        let serverConfig = grade("server-config-check", ServerConfigCheckCases.cases(Solutions.serverConfigProblem))
+        #expect(serverConfig.outcome == .passed, "failed on \(serverConfig.failedCase ?? "?")")
+        let entryMatching = grade("entry-matching", EntryMatchingCases.cases(Solutions.matchingIdentities))
+        #expect(entryMatching.outcome == .passed, "failed on \(entryMatching.failedCase ?? "?")")
+        let leafMatches = grade("leaf-matches-entry", LeafMatchesEntryCases.cases(Solutions.leafMismatch))
+        #expect(leafMatches.outcome == .passed, "failed on \(leafMatches.failedCase ?? "?")")
+        let joinToken = grade("join-token-decision", JoinTokenDecisionCases.cases(Solutions.joinTokenDecision))
+        #expect(joinToken.outcome == .passed, "failed on \(joinToken.failedCase ?? "?")")
         #expect(authorization.count == 11)
         let jwtRules = grade("jwt-svid-rules", JWTSVIDRulesCases.cases(Solutions.brokenJWTSVIDRule))
         #expect(jwtRules.outcome == .passed, "failed on \(jwtRules.failedCase ?? "?")")
@@ -632,6 +646,349 @@ import X509
         #expect(grade("chain-to-bundle", ChainToBundleCases.cases(Self.pathBuilder(hasRoom: { _, _ in true }))).failedCase
                 == "a path of four certificates when maximumLength is 3")
     }
+
+    @Test func theTokenDeciderIsRightWithItsDefaultsAndTheStubIsNotDone() {
+        // The helper the wrong solutions below are made from passes everything, so each wrong
+        // solution differs from a right one exactly where its name says.
+        let helper = grade("join-token-decision", JoinTokenDecisionCases.cases(tokenDecider()))
+        #expect(helper.outcome == .passed, "failed on \(helper.failedCase ?? "?")")
+        #expect(helper.count == 13)
+        let stub = grade("join-token-decision", JoinTokenDecisionCases.cases(joinTokenDecision))
+        #expect(stub.outcome == .notDone)
+        #expect(stub.count == 1, "grading stops at the first case")
+    }
+
+    @Test func aJoinTokenThatIsNotSpentFailsWhereItShouldBe() {
+        // Checks the expiry before spending, and leaves an expired token stored: it could be
+        // presented again and again.
+        #expect(grade("join-token-decision", JoinTokenDecisionCases.cases(tokenDecider(spendsExpired: false))).failedCase
+                == "expired one second ago: refused, and spent all the same")
+        // Forgets single use altogether.
+        let reusable = grade("join-token-decision", JoinTokenDecisionCases.cases(tokenDecider(spends: false)))
+        #expect(reusable.failedCase == "a fresh token (600 s left), the only one stored: attested, and spent")
+    }
+
+    @Test func aLooseMatchAPruningPassOrAFixedTrustDomainFailsOnItsCase() {
+        func failedCase(_ decider: @escaping @Sendable (String, [StoredJoinToken], TrustDomain, Date) throws(ExerciseError) -> JoinTokenDecision) -> String? {
+            grade("join-token-decision", JoinTokenDecisionCases.cases(decider)).failedCase
+        }
+        // A token matched by its beginning: part of a token counts as the token.
+        #expect(failedCase(tokenDecider(matches: { stored, presented in stored.hasPrefix(presented) }))
+                == "only the first eight characters of a stored token")
+        #expect(failedCase(tokenDecider(matches: { stored, presented in stored.contains(presented) }))
+                == "only the first eight characters of a stored token")
+        // Tidying up while it is there: every expired token is dropped, not only the one presented.
+        #expect(failedCase(tokenDecider(prunesExpired: true))
+                == "another stored token has expired: that one is not this decision's business")
+        // The agent ID's trust domain written in, instead of the server's own.
+        #expect(failedCase(tokenDecider(fixedTrustDomain: try! TrustDomain("example.org")))
+                == "a server whose trust domain is not example.org")
+    }
+
+// MARK: at file scope
+
+    @Test func theIIDDecisionReferencePassesAndTheDeciderIsRightByDefault() {
+        let reference = grade("aws-iid-decision", AWSIIDDecisionCases.cases(Solutions.awsIIDDecision))
+        #expect(reference.outcome == .passed, "failed on \(reference.failedCase ?? "?")")
+        #expect(reference.count == 17)
+        // The helper the wrong solutions below are made from is right with its defaults, so each
+        // of them differs from a right solution in exactly the place its name says.
+        #expect(grade("aws-iid-decision", AWSIIDDecisionCases.cases(iidDecider())).outcome == .passed)
+        let stub = grade("aws-iid-decision", AWSIIDDecisionCases.cases(awsIIDDecision))
+        #expect(stub.outcome == .notDone)
+        #expect(stub.count == 1, "grading stops at the first case")
+    }
+
+    @Test func iidDecidersWithTheWrongAccountRuleFailOnTheirCase() {
+        func failedCase(_ decider: @escaping @Sendable (IIDFields, TrustDomain, Set<String>, Set<SpiffeID>) throws(ExerciseError) -> IIDDecision) -> String? {
+            grade("aws-iid-decision", AWSIIDDecisionCases.cases(decider)).failedCase
+        }
+        // An empty allow-list read as "nobody" (SPIRE's account_list_file works that way; the
+        // model's --aws-iid-account, and this exercise, do not).
+        #expect(failedCase(iidDecider(emptyListAdmitsAny: false)) == "any account when the allow-list is empty")
+        // Accounts matched by prefix, either way round.
+        #expect(failedCase(iidDecider(accountMatches: { account, allowed in account.hasPrefix(allowed) }))
+                == "an account that only starts like an allowed one (13 digits)")
+        #expect(failedCase(iidDecider(accountMatches: { account, allowed in allowed.hasPrefix(account) }))
+                == "an account that an allowed one only starts like (11 digits)")
+        // The trust domain written in, instead of the server's.
+        #expect(failedCase(iidDecider(trustDomainOf: { _ in try! TrustDomain("example.org") }))
+                == "the agent ID is in the server's trust domain (prod.example.com)")
+    }
+
+    @Test func iidDecidersWithTheWrongPathOrFirstUseRuleFailOnTheirCase() {
+        func failedCase(_ decider: @escaping @Sendable (IIDFields, TrustDomain, Set<String>, Set<SpiffeID>) throws(ExerciseError) -> IIDDecision) -> String? {
+            grade("aws-iid-decision", AWSIIDDecisionCases.cases(decider)).failedCase
+        }
+        // Leaving the path to SpiffeID: a '/' inside a field still makes a valid ID.
+        #expect(failedCase(iidDecider(refusesSlash: false))
+                == "a region holding a '/': the ID would be valid, with one segment more")
+        // First use kept per account instead of per instance.
+        #expect(failedCase(iidDecider(alreadyAttested: { _, attested, document in
+            attested.contains { $0.path.hasPrefix("/spire/agent/aws_iid/\(document.accountId)/") }
+        })) == "another instance of the same account and region has attested, not this one")
+        // Agent IDs compared as text, by prefix.
+        #expect(failedCase(iidDecider(alreadyAttested: { id, attested, _ in
+            attested.contains { id.description.hasPrefix($0.description) }
+        })) == "an attested agent ID that this one only starts with (i-0abc1234)")
+        // First use skipped for accounts on the allow-list.
+        #expect(failedCase(iidDecider(firstUseOnlyWithoutList: true))
+                == "the instance has already attested, though its account is on the allow-list")
+    }
+
+// At file scope, next to the suite:
+
+    /// How the wrong sync planners below decide that an SVID is due.
+    enum SyncDue: Sendable {
+        /// Right: half of the certificate's own window, notBefore through notAfter.
+        case window
+        /// Half of the TTL the entry asks for, as if notBefore had not been backdated.
+        case entryTTL
+        /// Half of the entry's TTL plus the 10 s backdate, as if no CA ever capped notAfter.
+        case ttlPlusBackdate
+    }
+
+    /// A sync planner built from parts; right with its defaults, so each wrong one below differs
+    /// from a right one in exactly the part its arguments name.
+    static func syncPlanner(
+        pairBySPIFFEID: Bool = false, due: SyncDue = .window, renewsDeleted: Bool = false,
+        comparesRevision: Bool = true, strictHalf: Bool = false
+    ) -> @Sendable ([HeldSVID], [AuthorizedEntry], Date) throws(ExerciseError) -> SyncPlan {
+        { held, authorized, now in
+            func partner(_ entry: AuthorizedEntry) -> HeldSVID? {
+                pairBySPIFFEID ? held.first(where: { $0.spiffeID == entry.spiffeID }) : held.first(where: { $0.entryID == entry.entryID })
+            }
+            func isDue(_ svid: HeldSVID, ttl: Int) -> Bool {
+                let left = svid.notAfter.timeIntervalSince(now)
+                let lifetime: TimeInterval
+                switch due {
+                case .window: lifetime = svid.notAfter.timeIntervalSince(svid.notBefore)
+                case .entryTTL: lifetime = TimeInterval(ttl)
+                case .ttlPlusBackdate: lifetime = TimeInterval(ttl) + 10
+                }
+                return strictHalf ? left < lifetime / 2 : left <= lifetime / 2
+            }
+            var plan = SyncPlan()
+            for entry in authorized {
+                guard let svid = partner(entry) else { plan.csrFor.insert(entry.entryID); continue }
+                if comparesRevision, svid.entryRevision != entry.revision { plan.csrFor.insert(entry.entryID); continue }
+                if isDue(svid, ttl: entry.x509SVIDTTL) { plan.csrFor.insert(entry.entryID) }
+            }
+            let entryIDs = Set(authorized.map(\.entryID))
+            let spiffeIDs = Set(authorized.map(\.spiffeID))
+            for svid in held {
+                let gone = pairBySPIFFEID ? !spiffeIDs.contains(svid.spiffeID) : !entryIDs.contains(svid.entryID)
+                guard gone else { continue }
+                plan.drop.insert(svid.entryID)
+                // The wrong habit: renew whatever is due, whether or not its entry still exists.
+                if renewsDeleted, isDue(svid, ttl: 3600) { plan.csrFor.insert(svid.entryID) }
+            }
+            return plan
+        }
+    }
+
+    @Test func aSyncPlannerThatPairsBySPIFFEIDFailsOnTheRecreatedEntry() {
+        // The helper is right with its defaults, and the reference and the stub behave.
+        #expect(grade("agent-sync-plan", AgentSyncPlanCases.cases(GradingTests.syncPlanner())).outcome == .passed)
+        let reference = grade("agent-sync-plan", AgentSyncPlanCases.cases(Solutions.agentSyncPlan))
+        #expect(reference.outcome == .passed, "failed on \(reference.failedCase ?? "?")")
+        #expect(reference.count == 15)
+        let stub = grade("agent-sync-plan", AgentSyncPlanCases.cases(agentSyncPlan))
+        #expect(stub.outcome == .notDone)
+        #expect(stub.count == 1, "grading stops at the first case")
+        // SPIRE's cache is keyed by entry ID; paired by SPIFFE ID, the old SVID passes for the
+        // re-created entry's: no CSR for the new entry, and nothing dropped.
+        let bySPIFFEID = grade("agent-sync-plan", AgentSyncPlanCases.cases(GradingTests.syncPlanner(pairBySPIFFEID: true)))
+        #expect(bySPIFFEID.outcome == .failed(got: "CSRs for [], drop []"))
+        #expect(bySPIFFEID.failedCase
+                == "an entry deleted and created again with the same SPIFFE ID: a new entry ID, so a CSR for it, and the old SVID dropped")
+    }
+
+    @Test func aDueTimeFromTheEntrysTTLFailsOnTheBackdateOrTheCap() {
+        func failedCase(_ due: SyncDue) -> String? {
+            grade("agent-sync-plan", AgentSyncPlanCases.cases(GradingTests.syncPlanner(due: due))).failedCase
+        }
+        // Half of 3600 s instead of half of 3610 s: 1802 s left looks like "not yet".
+        #expect(failedCase(.entryTTL)
+                == "the SVID 29 min 58 s after signing: the 10 s backdate counts, so half of 3610 s has passed")
+        // The backdate right, but the window taken from the entry: the capped SVID looks due at once.
+        #expect(failedCase(.ttlPlusBackdate)
+                == "an SVID cut back to its CA's notAfter (20 min in all), its entry unchanged, 2 minutes after signing")
+    }
+
+    @Test func renewingADeletedEntryIgnoringRevisionsOrAStrictHalfFails() {
+        func failedCase(_ planner: @escaping @Sendable ([HeldSVID], [AuthorizedEntry], Date) throws(ExerciseError) -> SyncPlan) -> String? {
+            grade("agent-sync-plan", AgentSyncPlanCases.cases(planner)).failedCase
+        }
+        #expect(failedCase(GradingTests.syncPlanner(renewsDeleted: true))
+                == "a deleted entry whose SVID has also expired: drop it, do not renew it")
+        #expect(failedCase(GradingTests.syncPlanner(comparesRevision: false))
+                == "the entry changed (revision 4; the SVID was signed for revision 3), its SVID a minute old")
+        // SPIRE rotates when the time left is at most (<=) the half.
+        #expect(failedCase(GradingTests.syncPlanner(strictHalf: true))
+                == "exactly half left: an SVID with no backdate, 30 minutes into its hour")
+    }
+
+    @Test func theConfigCheckerIsRightWithItsDefaultsAndTheStubIsNotDone() {
+        // The helper the wrong solutions below are made from passes everything, so each wrong
+        // solution differs from a right one exactly where its name says.
+        let helper = grade("server-config-check", ServerConfigCheckCases.cases(configChecker()))
+        #expect(helper.outcome == .passed, "failed on \(helper.failedCase ?? "?")")
+        #expect(helper.count == 23)
+        let stub = grade("server-config-check", ServerConfigCheckCases.cases(serverConfigProblem))
+        #expect(stub.outcome == .notDone)
+        #expect(stub.count == 1, "grading stops at the first case")
+    }
+
+    @Test func aConfigCheckInTheWrongOrderOrWithAKeyLookupForMissingFailsOnItsCase() {
+        func failedCase(_ checker: @escaping @Sendable (ServerConfigBlock) throws(ExerciseError) -> ServerConfigProblem?) -> String? {
+            grade("server-config-check", ServerConfigCheckCases.cases(checker)).failedCase
+        }
+        // "missing" as "no such key": `trust_domain = ""` slips through.
+        #expect(failedCase(configChecker(emptyIsMissing: false))
+                == "trust_domain written, but as the empty string")
+        // Unknown keys looked for before anything else: SPIRE meets the missing data_dir first.
+        #expect(failedCase(configChecker(unknownKeysFirst: true))
+                == "no data_dir and an unknown key too: the missing setting is met first")
+        // The lifetime warning before the unknown keys: a warning does not stop the server, the key does.
+        #expect(failedCase(configChecker(warningBeforeUnknownKeys: true))
+                == "an unknown key and a TTL too long for the CA: the unknown key stops the server first")
+    }
+
+    @Test func aLifetimeRuleOtherThanSPIREsFailsOnItsCase() {
+        func failedCase(_ checker: @escaping @Sendable (ServerConfigBlock) throws(ExerciseError) -> ServerConfigProblem?) -> String? {
+            grade("server-config-check", ServerConfigCheckCases.cases(checker)).failedCase
+        }
+        // The rule the issue first suggested, "ca_ttl longer than the SVID TTL": SPIRE wants six times.
+        #expect(failedCase(configChecker(caLongerThanSVIDRule: true))
+                == "default_x509_svid_ttl = \"5h\" under the default 24h CA: more than a sixth of it")
+        // ">=" instead of ">": a TTL of exactly a sixth is what SPIRE can guarantee.
+        #expect(failedCase(configChecker(atTheLimitWarns: true))
+                == "default_x509_svid_ttl = \"4h\" under the default 24h CA: exactly a sixth is fine")
+        // Only TTLs that are written take part: SPIRE's default 1h is forgotten under a 5h CA.
+        #expect(failedCase(configChecker(defaultSVIDTTLs: false))
+                == "ca_ttl = \"5h\" and no SVID TTL written: SPIRE's default 1h is more than a sixth of 5h")
+        // ca_ttl / 6 with no 7-day cap.
+        #expect(failedCase(configChecker(sevenDayCap: false))
+                == "a 50-day CA (1200h) and an 8-day X509-SVID TTL (192h): never more than 7 days")
+    }
+
+// MARK: at file scope
+
+    @Test func theEntryMatcherIsRightByDefaultAndTheStubIsNotDone() {
+        // The helper the wrong solutions below are made from passes everything, so each wrong
+        // solution differs from a right one exactly where its name says.
+        let helper = grade("entry-matching", EntryMatchingCases.cases(entryMatcher()))
+        #expect(helper.outcome == .passed, "failed on \(helper.failedCase ?? "?")")
+        #expect(helper.count == 18)
+        let reference = grade("entry-matching", EntryMatchingCases.cases(Solutions.matchingIdentities))
+        #expect(reference.outcome == .passed, "failed on \(reference.failedCase ?? "?")")
+        let stub = grade("entry-matching", EntryMatchingCases.cases(matchingIdentities))
+        #expect(stub.outcome == .notDone)
+        #expect(stub.count == 1, "grading stops at the first case")
+    }
+
+    @Test func matchingByTheWrongRuleFailsOnItsCase() {
+        func failedCase(_ matcher: @escaping @Sendable (Set<String>, [CachedEntry]) throws(ExerciseError) -> [SpiffeID]) -> String? {
+            grade("entry-matching", EntryMatchingCases.cases(matcher)).failedCase
+        }
+        // OR inside an entry: one matching selector is taken for all of them.
+        #expect(failedCase(entryMatcher(anySelector: true))
+                == "AND: the uid matches but the gid does not, so the entry does not match")
+        // allSatisfy on an empty list is true: the entry without selectors goes to everyone.
+        #expect(failedCase(entryMatcher(emptyMatches: true))
+                == "an entry with no selectors matches nothing, not even this workload")
+        // One SVID per SPIFFE ID instead of one per entry (a Set of IDs, say).
+        #expect(failedCase(entryMatcher(dedupe: true))
+                == "two entries give the same SPIFFE ID and both match: two SVIDs")
+        // A workload selector that merely starts with the entry's counts as the entry's.
+        #expect(failedCase(entryMatcher(same: { workload, wanted in workload.hasPrefix(wanted) }))
+                == "a selector that only begins like one of the workload's (unix:uid:100) does not match")
+        // Selectors compared without regard to case.
+        #expect(failedCase(entryMatcher(same: { workload, wanted in workload.lowercased() == wanted.lowercased() }))
+                == "selectors are compared exactly: unix:user:Prov is not unix:user:prov")
+    }
+
+    @Test func orderingByTheWrongKeyFailsOnItsCase() {
+        func failedCase(_ order: MatcherOrder) -> String? {
+            grade("entry-matching", EntryMatchingCases.cases(entryMatcher(order: order))).failedCase
+        }
+        // The entries' own order, as the cache happened to hand them over.
+        #expect(failedCase(.asGiven) == "entries arrive in any order: the SVIDs come in entry-ID order")
+        // Sorted by SPIFFE ID: a natural guess, and not what SPIRE does.
+        #expect(failedCase(.spiffeID) == "ordered by entry ID, not by SPIFFE ID: the default is the entry with the lowest ID")
+        // Digits compared as numbers (prov-2 before prov-10).
+        #expect(failedCase(.numeric) == "entry IDs an operator chose are compared as text: prov-1, prov-10, prov-2")
+        // Compared ignoring case (alpha before Zeta).
+        #expect(failedCase(.ignoringCase) == "compared byte by byte: the entry ID Zeta comes before alpha")
+    }
+
+// MARK: at file scope
+
+    @Test func theLeafMatcherIsRightByDefaultAndTheReferencePasses() {
+        let reference = grade("leaf-matches-entry", LeafMatchesEntryCases.cases(Solutions.leafMismatch))
+        #expect(reference.outcome == .passed, "failed on \(reference.failedCase ?? "?")")
+        #expect(reference.count == 21)
+        // The helper the wrong solutions below are made from is right with its defaults, so each
+        // of them differs from a right solution in exactly the place its arguments say.
+        let helper = grade("leaf-matches-entry", LeafMatchesEntryCases.cases(leafMatcher()))
+        #expect(helper.outcome == .passed, "failed on \(helper.failedCase ?? "?")")
+        let stub = grade("leaf-matches-entry", LeafMatchesEntryCases.cases(leafMismatch))
+        #expect(stub.outcome == .notDone)
+        #expect(stub.count == 1, "grading stops at the first case")
+    }
+
+    @Test func leafMatchersWithTheWrongURIRuleFailOnTheirCase() {
+        func failedCase(_ matcher: @escaping @Sendable (Certificate, EntryIssuance) throws(ExerciseError) -> LeafMismatch?) -> String? {
+            grade("leaf-matches-entry", LeafMatchesEntryCases.cases(matcher)).failedCase
+        }
+        // Counting every SAN name, DNS names too, instead of the URI names.
+        #expect(failedCase(leafMatcher(countsEveryName: true)) == "no URI SAN at all, only a DNS name")
+        // Reading the first URI SAN and never asking whether there is a second.
+        #expect(failedCase(leafMatcher(onlyFirstURI: true))
+                == "two URI SANs, the entry's ID first and spiffe://example.org/service-b second")
+        // The ID compared as text by prefix, by its path alone, without case, or by host and path.
+        #expect(failedCase(leafMatcher(sameID: { uri, id in uri.hasPrefix(id.description) }))
+                == "the URI SAN is spiffe://example.org/service-ab, which only starts like the entry's ID")
+        #expect(failedCase(leafMatcher(sameID: { uri, id in (try? SpiffeID(uri))?.path == id.path }))
+                == "the entry's path in another trust domain: spiffe://example.com/service-a")
+        #expect(failedCase(leafMatcher(sameID: { uri, id in uri.lowercased() == id.description.lowercased() }))
+                == "spiffe://example.org/Service-A: a SPIFFE ID's path is case-sensitive")
+        #expect(failedCase(leafMatcher(sameID: { uri, id in
+            URL(string: uri).map { $0.host == id.trustDomain.name && $0.path == id.path } ?? false
+        })) == "an https URI with the entry's trust domain and path: https://example.org/service-a")
+    }
+
+    @Test func leafMatchersWithTheWrongLifetimeSubjectOrCARuleFailOnTheirCase() {
+        func failedCase(_ matcher: @escaping @Sendable (Certificate, EntryIssuance) throws(ExerciseError) -> LeafMismatch?) -> String? {
+            grade("leaf-matches-entry", LeafMatchesEntryCases.cases(matcher)).failedCase
+        }
+        // No 10 s backdate: notAfter expected at notBefore + TTL.
+        #expect(failedCase(leafMatcher(backdate: 0))
+                == "SPIRE's leaf for service-a: one URI SAN, notBefore 10 s back, 3610 s in all, C=US, O=SPIRE, cA false")
+        // The entry's TTL of 0 taken literally, or read as a fixed hour instead of the server's default.
+        #expect(failedCase(leafMatcher(ttlOf: { $0.x509SVIDTTL }))
+                == "an entry created without -x509SVIDTTL (0) on a server whose default_x509_svid_ttl is 1h: 3610 s")
+        #expect(failedCase(leafMatcher(ttlOf: { $0.x509SVIDTTL > 0 ? $0.x509SVIDTTL : 3600 }))
+                == "an entry created without -x509SVIDTTL (0) on a server whose default_x509_svid_ttl is 4h: 14410 s")
+        // TTL + 10 s always, as if no CA ever cut a leaf short.
+        #expect(failedCase(leafMatcher(capsAtCA: false))
+                == "cut back to its CA: a 3600 s entry whose CA had 30 min left gets 1810 s, ending with the CA")
+        // "No longer than the entry asked" instead of "exactly what the server computes".
+        #expect(failedCase(leafMatcher(lifetimeMatches: { notAfter, expected in notAfter <= expected }))
+                == "exactly 3600 s, notBefore at the moment of signing: the 10 s backdate is missing")
+        // The subject searched for its two parts instead of compared as a whole name.
+        #expect(failedCase(leafMatcher(subjectMatches: { name in
+            name.description.contains("C=US") && name.description.contains("O=SPIRE")
+        })) == "C=US, O=SPIRE plus CN=service-a: SPIRE adds a CN only for -dns names, and this entry has none")
+        // Only cA true refused, so a leaf without basic constraints passes.
+        #expect(failedCase(leafMatcher(caMatches: { constraints in
+            if case .isCertificateAuthority = constraints { return false }
+            return true
+        })) == "no basic constraints extension: SPIRE always writes one, with cA false")
+    }
+
+// At file scope, next to the suite:
 }
 
 /// A workload path checker built from parts: with the defaults it is right, and each wrong
@@ -722,4 +1079,171 @@ func chainBuilder(
         return extend([leaf])
     }
     return builder
+}
+
+/// A join-token decision that is right with its defaults; each argument makes one typical mistake.
+func tokenDecider(
+    matches: @escaping @Sendable (_ stored: String, _ presented: String) -> Bool = { $0 == $1 },
+    spends: Bool = true,
+    spendsExpired: Bool = true,
+    prunesExpired: Bool = false,
+    fixedTrustDomain: TrustDomain? = nil
+) -> @Sendable (String, [StoredJoinToken], TrustDomain, Date) throws(ExerciseError) -> JoinTokenDecision {
+    { presented, stored, trustDomain, now in
+        var remaining = stored
+        if prunesExpired { remaining.removeAll { $0.value != presented && $0.expiresAt <= now } }
+        guard let index = remaining.firstIndex(where: { matches($0.value, presented) }) else {
+            return JoinTokenDecision(outcome: .refused(.unknownOrUsed), remaining: remaining)
+        }
+        let token = remaining[index]
+        let expired = token.expiresAt <= now
+        if spends && (spendsExpired || !expired) { remaining.remove(at: index) }
+        if expired { return JoinTokenDecision(outcome: .refused(.expired), remaining: remaining) }
+        let id = try! SpiffeID(trustDomain: fixedTrustDomain ?? trustDomain, path: "/spire/agent/join_token/\(token.value)")
+        return JoinTokenDecision(outcome: .attested(id), remaining: remaining)
+    }
+}
+
+/// A decision in the reference order with one part swappable; right with its defaults.
+func iidDecider(
+    emptyListAdmitsAny: Bool = true,
+    accountMatches: @escaping @Sendable (_ account: String, _ allowed: String) -> Bool = { $0 == $1 },
+    trustDomainOf: @escaping @Sendable (TrustDomain) -> TrustDomain = { $0 },
+    refusesSlash: Bool = true,
+    alreadyAttested: @escaping @Sendable (SpiffeID, Set<SpiffeID>, IIDFields) -> Bool = { id, attested, _ in attested.contains(id) },
+    firstUseOnlyWithoutList: Bool = false
+) -> @Sendable (IIDFields, TrustDomain, Set<String>, Set<SpiffeID>) throws(ExerciseError) -> IIDDecision {
+    { document, trustDomain, allowed, attested in
+        let admitted = allowed.isEmpty ? emptyListAdmitsAny : allowed.contains { accountMatches(document.accountId, $0) }
+        if !admitted { return .refused(.accountNotAllowed) }
+        let fields = [document.accountId, document.region, document.instanceId]
+        if fields.contains(where: { $0.isEmpty || (refusesSlash && $0.contains("/")) }) { return .refused(.badField) }
+        guard let id = try? SpiffeID(trustDomain: trustDomainOf(trustDomain), path: "/spire/agent/aws_iid/" + fields.joined(separator: "/")) else {
+            return .refused(.badField)
+        }
+        let checksFirstUse = !(firstUseOnlyWithoutList && !allowed.isEmpty)
+        if checksFirstUse, alreadyAttested(id, attested, document) { return .refused(.alreadyAttested) }
+        return .agent(id)
+    }
+}
+
+/// A server.conf check that is right with its defaults; each argument makes one typical mistake.
+func configChecker(
+    emptyIsMissing: Bool = true,
+    unknownKeysFirst: Bool = false,
+    warningBeforeUnknownKeys: Bool = false,
+    caLongerThanSVIDRule: Bool = false,
+    atTheLimitWarns: Bool = false,
+    defaultSVIDTTLs: Bool = true,
+    sevenDayCap: Bool = true
+) -> @Sendable (ServerConfigBlock) throws(ExerciseError) -> ServerConfigProblem? {
+    { block in
+        func unknownKey() -> ServerConfigProblem? {
+            block.settings.keys.filter { !SpireServerSettings.knownKeys.contains($0) }.sorted().first.map { .unknownKey($0) }
+        }
+        if unknownKeysFirst, let problem = unknownKey() { return problem }
+        for key in ["trust_domain", "data_dir"] {
+            let value = block[key]
+            if value == nil || (emptyIsMissing && value == "") { return .missing(key) }
+        }
+        var parsed: [String: Double] = [:]
+        for key in ["agent_ttl", "default_x509_svid_ttl", "default_jwt_svid_ttl", "ca_ttl"] {
+            guard let text = block[key], !text.isEmpty else { continue }
+            guard let value = SpireServerSettings.durationSeconds(text) else { return .notADuration(key) }
+            parsed[key] = value
+        }
+        let seconds = parsed
+        func lifetimeWarning() -> ServerConfigProblem? {
+            let ca = seconds["ca_ttl"] ?? 86_400
+            if caLongerThanSVIDRule {
+                return ca > (seconds["default_x509_svid_ttl"] ?? 3600) ? nil : .tooLongForCATTL("default_x509_svid_ttl")
+            }
+            let limit = sevenDayCap ? min(ca / 6, 604_800) : ca / 6
+            func tooLong(_ ttl: Double) -> Bool { atTheLimitWarns ? ttl >= limit : ttl > limit }
+            for (key, fallback) in [("default_x509_svid_ttl", 3600.0), ("default_jwt_svid_ttl", 300.0)] {
+                if let ttl = seconds[key] ?? (defaultSVIDTTLs ? fallback : nil), tooLong(ttl) { return .tooLongForCATTL(key) }
+            }
+            if let agent = seconds["agent_ttl"], tooLong(agent) { return .tooLongForCATTL("agent_ttl") }
+            return nil
+        }
+        if warningBeforeUnknownKeys, let problem = lifetimeWarning() { return problem }
+        if let problem = unknownKey() { return problem }
+        return lifetimeWarning()
+    }
+}
+
+/// How a wrong solution might order the matching entries.
+enum MatcherOrder: Sendable {
+    case entryID, asGiven, spiffeID, numeric, ignoringCase
+}
+
+/// An entry matcher that is right with its defaults; each argument makes one typical mistake.
+/// `same(workloadSelector, entrySelector)` says whether the workload has the entry's selector.
+func entryMatcher(
+    anySelector: Bool = false,
+    emptyMatches: Bool = false,
+    order: MatcherOrder = .entryID,
+    dedupe: Bool = false,
+    same: @escaping @Sendable (String, String) -> Bool = { $0 == $1 }
+) -> @Sendable (Set<String>, [CachedEntry]) throws(ExerciseError) -> [SpiffeID] {
+    { workload, entries in
+        func has(_ wanted: String) -> Bool { workload.contains { same($0, wanted) } }
+        var matching = entries.filter { entry in
+            if entry.selectors.isEmpty { return emptyMatches }
+            return anySelector ? entry.selectors.contains(where: has) : entry.selectors.allSatisfy(has)
+        }
+        switch order {
+        case .entryID: matching.sort { $0.entryID.utf8.lexicographicallyPrecedes($1.entryID.utf8) }
+        case .asGiven: break
+        case .spiffeID: matching.sort { $0.spiffeID.description < $1.spiffeID.description }
+        case .numeric: matching.sort { $0.entryID.compare($1.entryID, options: .numeric) == .orderedAscending }
+        case .ignoringCase: matching.sort { $0.entryID.lowercased() < $1.entryID.lowercased() }
+        }
+        var ids = matching.map(\.spiffeID)
+        if dedupe {
+            var seen = Set<SpiffeID>()
+            ids = ids.filter { seen.insert($0).inserted }
+        }
+        return ids
+    }
+}
+
+/// credtemplate's DefaultX509SVIDSubject, C=US, O=SPIRE.
+let leafMatcherSPIRESubject = try! DistinguishedName {
+    CountryName("US")
+    OrganizationName("SPIRE")
+}
+
+/// A leaf matcher in the reference order with one part swappable; right with its defaults.
+func leafMatcher(
+    countsEveryName: Bool = false,
+    onlyFirstURI: Bool = false,
+    sameID: @escaping @Sendable (_ uri: String, _ id: SpiffeID) -> Bool = { uri, id in (try? SpiffeID(uri)) == id },
+    ttlOf: @escaping @Sendable (EntryIssuance) -> Int = { $0.x509SVIDTTL > 0 ? $0.x509SVIDTTL : $0.defaultX509SVIDTTL },
+    backdate: TimeInterval = 10,
+    capsAtCA: Bool = true,
+    lifetimeMatches: @escaping @Sendable (_ notAfter: Date, _ expected: Date) -> Bool = { $0 == $1 },
+    subjectMatches: @escaping @Sendable (DistinguishedName) -> Bool = { $0 == leafMatcherSPIRESubject },
+    caMatches: @escaping @Sendable (BasicConstraints?) -> Bool = { $0 == .notCertificateAuthority }
+) -> @Sendable (Certificate, EntryIssuance) throws(ExerciseError) -> LeafMismatch? {
+    { leaf, issuance in
+        let names = (try? leaf.extensions.subjectAlternativeNames) ?? SubjectAlternativeNames()
+        let uris = names.compactMap { name -> String? in
+            if case .uniformResourceIdentifier(let uri) = name { return uri }
+            return nil
+        }
+        if onlyFirstURI {
+            guard let first = uris.first else { return .uriSANCount }
+            guard sameID(first, issuance.spiffeID) else { return .spiffeID }
+        } else {
+            guard (countsEveryName ? names.count : uris.count) == 1 else { return .uriSANCount }
+            guard let uri = uris.first, sameID(uri, issuance.spiffeID) else { return .spiffeID }
+        }
+        var expected = leaf.notValidBefore + backdate + TimeInterval(ttlOf(issuance))
+        if capsAtCA { expected = min(expected, issuance.caNotAfter) }
+        guard lifetimeMatches(leaf.notValidAfter, expected) else { return .lifetime }
+        guard subjectMatches(leaf.subject) else { return .subject }
+        guard caMatches(try? leaf.extensions.basicConstraints) else { return .ca }
+        return nil
+    }
 }

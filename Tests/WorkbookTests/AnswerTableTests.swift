@@ -19,6 +19,56 @@ import Testing
         "4/rotation-interval": (
             right: ["30s", "about 30 seconds", "every 30 seconds", "~30s", "half a minute", "30 s (half of 60 s)"],
             wrong: ["60s", "30", "5m", "15s", "25s"]),
+        "8/ttl-cap": (
+            right: ["1810s", "30m10s", "30 min 10 s", "1810 seconds", "30 minutes 10 seconds", "30 minutes and 10 seconds", "1810 s", "0h30m10s"],
+            wrong: ["3610s", "1h", "30m", "1800s", "1800 seconds", "1h10s", "1810"]),
+        "8/bundle-roots": (
+            right: ["2", "two", "2 roots", "two roots", "Two.", "2 roots.", "2 CAs", "two CAs"],
+            wrong: ["1", "3", "one", "both", "3 roots", "1 root"]),
+        "9/agent-id-form": (
+            right: ["spiffe://prod.example.com/spire/agent/join_token/5d2a9e81-c47b-4f10-8e36-a9b0c2d4e7f5",
+                    "`spiffe://prod.example.com/spire/agent/join_token/5d2a9e81-c47b-4f10-8e36-a9b0c2d4e7f5`",
+                    "\"spiffe://prod.example.com/spire/agent/join_token/5d2a9e81-c47b-4f10-8e36-a9b0c2d4e7f5\"",
+                    "spiffe://prod.example.com/spire/agent/join_token/5d2a9e81-c47b-4f10-8e36-a9b0c2d4e7f5.",
+                    "the spiffe://prod.example.com/spire/agent/join_token/5d2a9e81-c47b-4f10-8e36-a9b0c2d4e7f5"],
+            wrong: ["spiffe://prod.example.com/spire/agent/join_token/",
+                    "spiffe://example.org/spire/agent/join_token/5d2a9e81-c47b-4f10-8e36-a9b0c2d4e7f5",
+                    "spiffe://prod.example.com/agent/join_token/5d2a9e81-c47b-4f10-8e36-a9b0c2d4e7f5",
+                    "spiffe://prod.example.com/spire/agent/join-token/5d2a9e81-c47b-4f10-8e36-a9b0c2d4e7f5",
+                    "spiffe://prod.example.com/spire/server"]),
+        "10/agent-id-format": (
+            right: ["spiffe://prod.example.com/spire/agent/aws_iid/210987654321/eu-west-1/i-0f1e2d3c4b5a69788",
+                    "`spiffe://prod.example.com/spire/agent/aws_iid/210987654321/eu-west-1/i-0f1e2d3c4b5a69788`",
+                    "\"spiffe://prod.example.com/spire/agent/aws_iid/210987654321/eu-west-1/i-0f1e2d3c4b5a69788\"",
+                    "spiffe://prod.example.com/spire/agent/aws_iid/210987654321/eu-west-1/i-0f1e2d3c4b5a69788.",
+                    "  spiffe://prod.example.com/spire/agent/aws_iid/210987654321/eu-west-1/i-0f1e2d3c4b5a69788  "],
+            wrong: ["spiffe://example.org/spire/agent/aws_iid/210987654321/eu-west-1/i-0f1e2d3c4b5a69788",
+                    "spiffe://prod.example.com/aws_iid/210987654321/eu-west-1/i-0f1e2d3c4b5a69788",
+                    "spiffe://prod.example.com/spire/agent/aws_iid/eu-west-1/210987654321/i-0f1e2d3c4b5a69788",
+                    "spiffe://prod.example.com/spire/agent/aws/210987654321/eu-west-1/i-0f1e2d3c4b5a69788",
+                    "spiffe://prod.example.com/spire/agent/aws_iid/210987654321/eu-west-1a/i-0f1e2d3c4b5a69788",
+                    "/spire/agent/aws_iid/210987654321/eu-west-1/i-0f1e2d3c4b5a69788"]),
+        "10/tofu-status": (
+            right: ["PERMISSION_DENIED", "7", "PermissionDenied", "codes.PermissionDenied", "permission denied", "StatusCode.PERMISSION_DENIED", "Permission denied."],
+            wrong: ["INVALID_ARGUMENT", "3", "UNAUTHENTICATED", "16", "ALREADY_EXISTS", "FAILED_PRECONDITION", "denied"]),
+        "11/default-identity": (
+            right: ["spiffe://example.org/ns/prod/sa/provisioning-admin", "`spiffe://example.org/ns/prod/sa/provisioning-admin`",
+                    "\"spiffe://example.org/ns/prod/sa/provisioning-admin\"", "spiffe://example.org/ns/prod/sa/provisioning-admin.",
+                    "provisioning-admin", "/ns/prod/sa/provisioning-admin"],
+            wrong: ["spiffe://example.org/ns/prod/sa/provisioning", "provisioning", "2b9a4d17", "f03c9b2e",
+                    "spiffe://example.org/ns/prod/sa/provisioning-admin/", "both"]),
+        "11/match-count": (
+            right: ["3", " 3 ", "3.", "\"3\"", "`3`", "three", "Three", "3 SVIDs", "three SVIDs"],
+            wrong: ["03", "2", "4", "5", "1", "E1, E2, E4", "not 3"]),
+        "12/ca-ttl-sixth": (
+            right: ["2h", "120m", "7200 s", "two hours", "2 hours (7200 s)", "7200 seconds", "120 minutes"],
+            wrong: ["12h", "4h", "1h", "6h", "20m", "2"]),
+        "13/lifetime-seconds": (
+            right: ["310", "310.", "`310`", " 310 ", "\"310\"", "310 s", "310s", "310 Seconds"],
+            wrong: ["300", "3610", "320", "305", "3600", "310 min", "3,610"]),
+        "13/no-match-status": (
+            right: ["PERMISSION_DENIED", "PermissionDenied", "7", "codes.PermissionDenied", "permission denied", "StatusCode.PERMISSION_DENIED"],
+            wrong: ["NotFound", "Unauthenticated", "InvalidArgument", "5", "16", "UNAVAILABLE"]),
         "14/no-identity": (
             right: ["PermissionDenied", "PERMISSION_DENIED", "permission denied", "7", "codes.PermissionDenied", "7 (PERMISSION_DENIED)"],
             wrong: ["UNAUTHENTICATED", "16", "NOT_FOUND", "UNAVAILABLE"]),

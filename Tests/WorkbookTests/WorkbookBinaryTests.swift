@@ -159,6 +159,39 @@ import WorkbookProtocol
         }
     }
 
+    /// Week 2 runs --live against the SPIRE model (server and agent tier as processes, the entry
+    /// on the server, parented by the attested agent), and Day 14 simulated too. Days 8-13's steps
+    /// run their own model in the kernel either way; Day 14's fetch asks the model's agent.
+    @Test func weekTwoRunsSimulatedAndLiveOnTheSpireModel() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let kernel = try TestSupport.product("workbook-kernel").path
+        let days = Array(8...14)
+        // Days 8-13's steps run their own model in the kernel whatever the mode, so their
+        // simulated run is the live run below (and the drift test runs them too): only Day 14,
+        // whose fetch has a live form, runs both ways.
+        for day in [14] {
+            let run = try scratch.workbook(["run", String(day), "--plain"], env: ["WORKBOOK_KERNEL": kernel])
+            #expect(run.status == 0, "day \(day): \(run)")
+            #expect(!run.stdout.contains("[FAIL]"), "day \(day): \(run.stdout)")
+        }
+        let spire = try SpireHarness()
+        try spire.startServer()
+        try spire.writeBundle()
+        let agent = try spire.startAgent(["--join-token", try spire.joinToken()])
+        try spire.createEntry("spiffe://example.org/service-a", parent: try spire.agentID(agent), uid: Int(getuid()))
+        for day in days {
+            let live = try scratch.workbook(["run", String(day), "--live", "--plain"],
+                                            env: ["WORKBOOK_KERNEL": kernel, "SPIFFE_ENDPOINT_SOCKET": spire.endpoint])
+            #expect(live.status == 0, "day \(day) live: \(live)\n\(agent.stderr)")
+            if day == 14 {
+                #expect(live.stdout.contains("[ok] fetch ran as expected [live]"), "day 14: \(live.stdout)")
+                #expect(live.stdout.contains("spiffe://example.org/service-a"), "day 14: \(live.stdout)")
+            }
+        }
+        #expect(agent.stderr.contains("workload attested: "), "the model's agent was asked")
+    }
+
     /// `check` grades the day's exercise, and trusts an earlier pass only while the file is the
     /// one that passed. The graders here are scripts that answer as exercise-grader does.
     @Test func checkGradesTheExerciseAndTrustsAPassOnlyForTheSameFile() throws {
