@@ -99,10 +99,14 @@ public struct SpireServer: Sendable {
             address: Self.address(config.attestationHost, config.attestationPort ?? (config.port == 0 ? 0 : config.port + 1)),
             transportSecurity: .tls(certificateChain: chain, privateKey: key),
             config: .defaults)
-        do {
-            try PrivateDirectory.create(URL(fileURLWithPath: (config.adminSocket as NSString).deletingLastPathComponent))
-        } catch {
-            throw ServerError.configuration("--socket \(config.adminSocket): \(error)")
+        // The admin socket's directory is made private if the server makes it (SPIRE's is
+        // private/); an existing one is left as it is, and the socket itself is made 0600 once
+        // it exists: whoever can connect to it administers the trust domain.
+        let socketDirectory = URL(fileURLWithPath: (config.adminSocket as NSString).deletingLastPathComponent)
+        if !FileManager.default.fileExists(atPath: socketDirectory.path) {
+            do { try PrivateDirectory.create(socketDirectory) } catch {
+                throw ServerError.configuration("--socket \(config.adminSocket): \(error)")
+            }
         }
         let adminTransport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: config.adminSocket), transportSecurity: .plaintext, config: .defaults)
@@ -123,11 +127,21 @@ public struct SpireServer: Sendable {
         // end-step
         try await withThrowingTaskGroup(of: Void.self) { group in
             for server in servers { group.addTask { try await server.serve() } }
-            // Ready means every listener accepts: the admin socket exists too.
-            _ = try await adminTransport.listeningAddress
+            // Ready means every listener accepts: the admin socket exists too. A listener that
+            // could not bind says only that it is stopped; name the address instead.
+            func listening(_ transport: HTTP2ServerTransport.Posix, _ option: String, _ address: String) async throws -> GRPCNIOTransportCore.SocketAddress {
+                do { return try await transport.listeningAddress } catch {
+                    throw ServerError.configuration("\(option) \(address): cannot listen there (in use, or not this machine's address)")
+                }
+            }
+            _ = try await listening(adminTransport, "--socket", config.adminSocket)
+            guard chmod(config.adminSocket, 0o600) == 0 else {
+                throw ServerError.configuration("--socket \(config.adminSocket): cannot make it private: \(String(cString: strerror(errno)))")
+            }
             let addresses = Addresses(
-                agent: Self.describe(try await agentTransport.listeningAddress),
-                attestation: Self.describe(try await attestationTransport.listeningAddress),
+                agent: Self.describe(try await listening(agentTransport, "--bind", "\(config.host):\(config.port)")),
+                attestation: Self.describe(try await listening(attestationTransport, "--attestation-bind",
+                                                               "\(config.attestationHost):\(config.attestationPort ?? config.port + 1)")),
                 admin: config.adminSocket)
             logger.info("agent API (mTLS) on \(addresses.agent), attestation (TLS) on \(addresses.attestation), admin API on unix://\(addresses.admin)")
             ready(addresses, state)

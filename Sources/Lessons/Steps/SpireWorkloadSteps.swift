@@ -147,7 +147,7 @@ enum SpireWorkloadLessons {
                 let lines = [
                     "server  agent API (mTLS, agent SVIDs only) on 127.0.0.1:\(server.agentPort)",
                     "server  attestation (TLS, the server's SVID only) on 127.0.0.1:\(server.attestationPort)",
-                    "server  admin API on unix://\(server.admin.socketPath) (its directory 0700: whoever can reach it administers the trust domain)",
+                    "server  admin API on unix://\(server.admin.socketPath) (mode 0600: whoever can connect to it administers the trust domain)",
                     "files   \(data.lastPathComponent)/  \(mode(data))",
                     "files   \(data.lastPathComponent)/\(ServerDataStore.fileName)  \(mode(datastore))  entries, agents, unused join tokens, bundle",
                     "files   \(data.lastPathComponent)/keys/\(CertificateAuthority.keyFileName)  \(mode(key))  the CA key (--key-manager disk)",
