@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
 import SpiffeAgent
@@ -103,30 +102,13 @@ struct AgentCommand: AsyncParsableCommand {
                                  connectionLimits: limits),
             logger: Logger(label: "spiffe-demo.agent")
         )
-        let task = Task {
+        // SIGINT/SIGTERM end the agent cleanly: streams close, the socket file is removed.
+        try await LogSetup.runUntilSignal(cleanup: { unlink(socketPath) }) {
             try await agent.run { _ in
                 // One line on stdout once the socket accepts connections, for scripts and tests.
                 print("ready: unix://\(socketPath)")
                 fflush(nil)
             }
-        }
-        // SIGINT/SIGTERM end the agent cleanly: streams close, the socket file is removed.
-        let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
-        }
-        defer {
-            signals.forEach { $0.cancel() }
-            unlink(socketPath)
-        }
-        do {
-            try await task.value
-        } catch is CancellationError {
-        } catch let error as AgentError {
-            throw CLIError(error.description)
         }
     }
 }

@@ -62,6 +62,11 @@ func withServer<T>(
 
 /// One exchange, with the typed failure kept for the test to inspect.
 func attempt(_ client: MTLSClient, port: Int) async -> Result<MTLSExchange, MTLSClientError> {
+    // A generous deadline: on a loaded 2-core machine running the whole suite, the server's
+    // verification task can wait tens of seconds for a thread, and a client that gives up first
+    // turns the server's verdict into "the client closed the connection".
+    var client = client
+    client.timeout = .seconds(120)
     do throws(MTLSClientError) {
         return .success(try await client.exchange(host: "127.0.0.1", port: port))
     } catch {

@@ -90,6 +90,17 @@ public final class BackgroundProcess: @unchecked Sendable {
         return onStderr ? err : out
     }
 
+    /// `waitFor`, awaited off Swift's cooperative pool (TestSupport.offPool).
+    @discardableResult
+    public func waitForAsync(_ text: String, onStderr: Bool = false, deadline: TimeInterval = 120) async throws -> String {
+        try await TestSupport.offPool { try self.waitFor(text, onStderr: onStderr, deadline: deadline) }
+    }
+
+    /// `waitForExit`, awaited off Swift's cooperative pool.
+    public func waitForExitAsync(deadline: TimeInterval = 120) async throws -> Int32 {
+        try await TestSupport.offPool { try self.waitForExit(deadline: deadline) }
+    }
+
     /// Waits for the process to exit by itself.
     public func waitForExit(deadline: TimeInterval = 120) throws -> Int32 {
         guard let status = child.wait(deadline: deadline) else {

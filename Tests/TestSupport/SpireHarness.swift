@@ -14,8 +14,8 @@ public final class SpireHarness: @unchecked Sendable {
     public let adminSocket: String
     public let agentSocket: String
     public let bundleFile: URL
-    public let port: Int
-    public let attestationPort: Int
+    public private(set) var port: Int
+    public private(set) var attestationPort: Int
     public private(set) var server: BackgroundProcess?
     public private(set) var agents: [BackgroundProcess] = []
 
@@ -39,33 +39,48 @@ public final class SpireHarness: @unchecked Sendable {
     }
 
     /// Starts the server and waits for its ready line. `ports` overrides where it listens.
-    public func startServer(_ extra: [String] = [], ports: (Int, Int)? = nil) throws {
+    public func startServer(_ extra: [String] = [], ports: (Int, Int)? = nil) async throws {
+        // freePort's ports may be taken by another test before the server binds them: before any
+        // agent knows the ports, a start that cannot listen is retried on new ones.
+        for attempt in 1...3 {
+            do {
+                try await startServerOnce(extra, ports: ports)
+                return
+            } catch let error as BackgroundProcess.WaitFailed where ports == nil && agents.isEmpty && attempt < 3
+                        && error.description.contains("cannot listen there") {
+                port = try freePort()
+                attestationPort = try freePort()
+            }
+        }
+    }
+
+    private func startServerOnce(_ extra: [String], ports: (Int, Int)?) async throws {
         let (agentPort, attestation) = ports ?? (port, attestationPort)
         let process = try BackgroundProcess("server", try binary, [
             "server", "--bind", "127.0.0.1:\(agentPort)", "--attestation-bind", "127.0.0.1:\(attestation)",
             "--data-dir", dataDirectory.path, "--socket", adminSocket, "--log-level", "debug",
         ] + extra, currentDirectory: root)
-        _ = try process.waitFor("ready: ")
+        _ = try await process.waitForAsync("ready: ")
         server = process
     }
 
-    public func stopServer() {
-        _ = server?.stop()
+    public func stopServer() async {
+        if let server { _ = try? await TestSupport.offPool { server.stop() } }
         server = nil
     }
 
     /// `spiffe-demo <args>` (as root), failing the test helper on a non-zero exit.
     @discardableResult
-    public func demo(_ args: [String]) throws -> String {
-        let result = try TestSupport.run(try binary, args, currentDirectory: root, deadline: 120)
+    public func demo(_ args: [String]) async throws -> String {
+        let result = try await TestSupport.runAsync(try binary, args, currentDirectory: root, deadline: 120)
         guard result.status == 0 else { throw HarnessError("spiffe-demo \(args.joined(separator: " ")) failed: \(result)") }
         return result.stdout
     }
 
     public var admin: [String] { ["-socketPath", adminSocket] }
 
-    public func joinToken(_ extra: [String] = []) throws -> String {
-        let out = try demo(["token", "generate"] + admin + extra)
+    public func joinToken(_ extra: [String] = []) async throws -> String {
+        let out = try await demo(["token", "generate"] + admin + extra)
         guard let line = out.split(separator: "\n").first(where: { $0.hasPrefix("Token: ") }) else {
             throw HarnessError("no token in: \(out)")
         }
@@ -74,16 +89,16 @@ public final class SpireHarness: @unchecked Sendable {
 
     /// `bundle show -socketPath` into the agent's trust bundle file; returns the PEM.
     @discardableResult
-    public func writeBundle() throws -> String {
-        let pem = try demo(["bundle", "show"] + admin)
+    public func writeBundle() async throws -> String {
+        let pem = try await demo(["bundle", "show"] + admin)
         try Data(pem.utf8).write(to: bundleFile)
         return pem
     }
 
     /// Starts an agent with these attestation arguments (`--join-token T` or `--iid DIR`).
-    public func startAgent(_ attestation: [String], syncInterval: String = "500ms") throws -> BackgroundProcess {
+    public func startAgent(_ attestation: [String], syncInterval: String = "500ms") async throws -> BackgroundProcess {
         let process = try agentProcess(attestation, socket: agentSocket, syncInterval: syncInterval)
-        _ = try process.waitFor("ready: ")
+        _ = try await process.waitForAsync("ready: ")
         agents.append(process)
         return process
     }
@@ -98,18 +113,18 @@ public final class SpireHarness: @unchecked Sendable {
     }
 
     /// The agent ID a started agent printed on its ready line.
-    public func agentID(_ agent: BackgroundProcess) throws -> String {
-        let out = try agent.waitFor("ready: ")
+    public func agentID(_ agent: BackgroundProcess) async throws -> String {
+        let out = try await agent.waitForAsync("ready: ")
         guard let range = out.range(of: "agent=") else { throw HarnessError("no agent ID in: \(out)") }
         return String(out[range.upperBound...].prefix { !$0.isWhitespace })
     }
 
     /// `entry create -socketPath … -parentID parent -spiffeID id -selector unix:uid:N`; returns the entry ID.
     @discardableResult
-    public func createEntry(_ spiffeID: String, parent: String, uid: Int, ttl: Int? = nil) throws -> String {
+    public func createEntry(_ spiffeID: String, parent: String, uid: Int, ttl: Int? = nil) async throws -> String {
         var args = ["entry", "create"] + admin + ["-parentID", parent, "-spiffeID", spiffeID, "-selector", "unix:uid:\(uid)"]
         if let ttl { args += ["-x509SVIDTTL", String(ttl)] }
-        let out = try demo(args)
+        let out = try await demo(args)
         guard let line = out.split(separator: "\n").first(where: { $0.hasPrefix("Entry ID") }),
               let id = line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) else {
             throw HarnessError("no entry ID in: \(out)")
@@ -118,8 +133,8 @@ public final class SpireHarness: @unchecked Sendable {
     }
 
     /// Runs a Python program with the interop venv as `uid`.
-    public func runPython(asUid uid: Int, _ program: String, _ args: [String]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run(
+    public func runPython(asUid uid: Int, _ program: String, _ args: [String]) async throws -> TestSupport.ProcessResult {
+        try await TestSupport.runAsync(
             "setpriv",
             ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", try TestSupport.python().path, "-c", program] + args,
             currentDirectory: root, deadline: 180)

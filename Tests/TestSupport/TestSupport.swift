@@ -138,6 +138,31 @@ public enum TestSupport {
     /// Built on `ChildProcess` rather than Foundation's `Process` (see there why): the child gets
     /// an empty signal mask and exactly stdin, stdout and stderr, and its pipes are close-on-exec
     /// so a sibling test's child cannot hold them open.
+    /// `run`, awaited without holding a thread of Swift's cooperative pool: the child is waited
+    /// for on a thread of its own. On a 2-core machine the pool has two threads, and a test that
+    /// blocks one in `waitpid` for seconds starves every async test (gRPC clients among them).
+    @discardableResult
+    public static func runAsync(
+        _ executable: String,
+        _ args: [String] = [],
+        env: [String: String] = [:],
+        unsetting: [String] = [],
+        stdin: String? = nil,
+        currentDirectory: URL? = nil,
+        deadline: TimeInterval = 300
+    ) async throws -> ProcessResult {
+        try await offPool {
+            try run(executable, args, env: env, unsetting: unsetting, stdin: stdin, currentDirectory: currentDirectory, deadline: deadline)
+        }
+    }
+
+    /// Runs blocking `work` on a new thread and awaits its result.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     @discardableResult
     public static func run(
         _ executable: String,

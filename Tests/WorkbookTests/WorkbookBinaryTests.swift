@@ -31,6 +31,11 @@ import WorkbookProtocol
             try TestSupport.run(TestSupport.product("workbook").path, args, env: env.merging(extra) { $1 },
                                 unsetting: unsetting, stdin: stdin, currentDirectory: directory)
         }
+        /// `workbook`, awaited off Swift's cooperative pool (TestSupport.offPool).
+        func workbookAsync(_ args: [String], env extra: [String: String] = [:]) async throws -> TestSupport.ProcessResult {
+            try await TestSupport.runAsync(TestSupport.product("workbook").path, args, env: env.merging(extra) { $1 },
+                                           unsetting: unsetting, currentDirectory: directory)
+        }
         func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
@@ -159,29 +164,26 @@ import WorkbookProtocol
         }
     }
 
-    /// Week 2 runs --live against the SPIRE model (server and agent tier as processes, the entry
-    /// on the server, parented by the attested agent), and Day 14 simulated too. Days 8-13's steps
-    /// run their own model in the kernel either way; Day 14's fetch asks the model's agent.
-    @Test func weekTwoRunsSimulatedAndLiveOnTheSpireModel() throws {
+    /// Week 2 runs simulated, and --live against the SPIRE model (server and agent tier as
+    /// processes, the entry on the server, parented by the attested agent). Days 8-13's steps run
+    /// their own model in the kernel either way; Day 14's fetch asks the model's agent.
+    @Test func weekTwoRunsSimulatedAndLiveOnTheSpireModel() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let kernel = try TestSupport.product("workbook-kernel").path
         let days = Array(8...14)
-        // Days 8-13's steps run their own model in the kernel whatever the mode, so their
-        // simulated run is the live run below (and the drift test runs them too): only Day 14,
-        // whose fetch has a live form, runs both ways.
-        for day in [14] {
-            let run = try scratch.workbook(["run", String(day), "--plain"], env: ["WORKBOOK_KERNEL": kernel])
+        for day in days {
+            let run = try await scratch.workbookAsync(["run", String(day), "--plain"], env: ["WORKBOOK_KERNEL": kernel])
             #expect(run.status == 0, "day \(day): \(run)")
             #expect(!run.stdout.contains("[FAIL]"), "day \(day): \(run.stdout)")
         }
         let spire = try SpireHarness()
-        try spire.startServer()
-        try spire.writeBundle()
-        let agent = try spire.startAgent(["--join-token", try spire.joinToken()])
-        try spire.createEntry("spiffe://example.org/service-a", parent: try spire.agentID(agent), uid: Int(getuid()))
+        try await spire.startServer()
+        try await spire.writeBundle()
+        let agent = try await spire.startAgent(["--join-token", try await spire.joinToken()])
+        try await spire.createEntry("spiffe://example.org/service-a", parent: try await spire.agentID(agent), uid: Int(getuid()))
         for day in days {
-            let live = try scratch.workbook(["run", String(day), "--live", "--plain"],
+            let live = try await scratch.workbookAsync(["run", String(day), "--live", "--plain"],
                                             env: ["WORKBOOK_KERNEL": kernel, "SPIFFE_ENDPOINT_SOCKET": spire.endpoint])
             #expect(live.status == 0, "day \(day) live: \(live)\n\(agent.stderr)")
             if day == 14 {

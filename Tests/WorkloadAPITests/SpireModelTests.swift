@@ -46,8 +46,8 @@ print(json.dumps({
     }
 
     /// py-spiffe's view of what the agent gives `uid`: nil when the answer is PermissionDenied.
-    func fetch(_ spire: SpireHarness, uid: Int) throws -> Fetched? {
-        let result = try spire.runPython(asUid: uid, Self.fetch, [spire.endpoint])
+    func fetch(_ spire: SpireHarness, uid: Int) async throws -> Fetched? {
+        let result = try await spire.runPython(asUid: uid, Self.fetch, [spire.endpoint])
         let line = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
         if line == "DENIED" { return nil }
         guard result.status == 0, line.hasPrefix("{") else { throw HarnessError("python as uid \(uid): \(result)") }
@@ -57,17 +57,17 @@ print(json.dumps({
     /// Polls until `uid` is given the ID, for changes that arrive with the next sync, then
     /// returns py-spiffe's view. The polling is done by `spiffe-demo fetch --live` (a fraction of
     /// a Python start-up's CPU, which matters on a 2-core machine running the whole suite).
-    func waitFor(_ spire: SpireHarness, uid: Int, id: String, deadline: TimeInterval = 60) throws -> Fetched? {
+    func waitFor(_ spire: SpireHarness, uid: Int, id: String, deadline: TimeInterval = 60) async throws -> Fetched? {
         let end = Date().addingTimeInterval(deadline)
         var last = ""
         repeat {
-            let result = try TestSupport.run(
+            let result = try await TestSupport.runAsync(
                 "setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", try spire.binary,
                             "fetch", "--live", "--socket", spire.endpoint, "--timeout", "1"],
                 currentDirectory: spire.root, deadline: 60)
             last = result.stdout + result.stderr
-            if result.status == 0, result.stdout.contains("SPIFFE ID:\t\t\(id)\n") { return try fetch(spire, uid: uid) }
-            usleep(300_000)
+            if result.status == 0, result.stdout.contains("SPIFFE ID:\t\t\(id)\n") { return try await fetch(spire, uid: uid) }
+            try await Task.sleep(for: .milliseconds(300))
         } while Date() < end
         throw HarnessError("uid \(uid) never got \(id); last: \(last)")
     }
@@ -88,31 +88,31 @@ print(json.dumps({
     }
 
     @Test("Two workloads get their IDs, signed by the server's CA, under the agent that attested with a join token")
-    func workloadsGetServerSignedSVIDs() throws {
+    func workloadsGetServerSignedSVIDs() async throws {
         let spire = try SpireHarness()
-        try spire.startServer(["--key-manager", "disk"])
-        let roots = try fingerprints(try spire.writeBundle())
+        try await spire.startServer(["--key-manager", "disk"])
+        let roots = try fingerprints(try await spire.writeBundle())
         #expect(roots.count == 1)
-        let token = try spire.joinToken()
-        let agent = try spire.startAgent(["--join-token", token])
-        let agentID = try spire.agentID(agent)
+        let token = try await spire.joinToken()
+        let agent = try await spire.startAgent(["--join-token", token])
+        let agentID = try await spire.agentID(agent)
         #expect(agentID == "spiffe://example.org/spire/agent/join_token/\(token)")
 
-        try spire.createEntry("spiffe://example.org/service-a", parent: agentID, uid: 1000)
-        try spire.createEntry("spiffe://example.org/service-b", parent: agentID, uid: 1001)
-        let a = try #require(try waitFor(spire, uid: 1000, id: "spiffe://example.org/service-a"))
-        let b = try #require(try waitFor(spire, uid: 1001, id: "spiffe://example.org/service-b"))
+        try await spire.createEntry("spiffe://example.org/service-a", parent: agentID, uid: 1000)
+        try await spire.createEntry("spiffe://example.org/service-b", parent: agentID, uid: 1001)
+        let a = try #require(try await waitFor(spire, uid: 1000, id: "spiffe://example.org/service-a"))
+        let b = try #require(try await waitFor(spire, uid: 1001, id: "spiffe://example.org/service-b"))
         // Signed directly by the server's self-signed CA, shaped as SPIRE shapes leaves.
         #expect(a.signer == roots[0])
         #expect(b.signer == roots[0])
         #expect(a.subject == "O=SPIRE,C=US")
-        #expect(try fetch(spire, uid: 1002) == nil)   // no entry: PermissionDenied
+        #expect(try await fetch(spire, uid: 1002) == nil)   // no entry: PermissionDenied
 
         // The entries name the agent as their parent; the agent is on the server's list.
-        let entries = try spire.demo(["entry", "show"] + spire.admin + ["-parentID", agentID])
+        let entries = try await spire.demo(["entry", "show"] + spire.admin + ["-parentID", agentID])
         #expect(entries.hasPrefix("Found 2 entries"), "\(entries)")
         #expect(entries.components(separatedBy: "Parent ID        : \(agentID)").count - 1 == 2, "\(entries)")
-        let agents = try spire.demo(["agent", "list"] + spire.admin)
+        let agents = try await spire.demo(["agent", "list"] + spire.admin)
         #expect(agents.contains(agentID) && agents.contains("join_token"))
         // The issuance, traced in the two logs (Day 8's exercise).
         let server = spire.server!.stderr, agentLog = agent.stderr
@@ -123,14 +123,14 @@ print(json.dumps({
     }
 
     @Test("A spent join token is refused: the second agent exits non-zero with the server's reason")
-    func spentJoinTokenIsRefused() throws {
+    func spentJoinTokenIsRefused() async throws {
         let spire = try SpireHarness()
-        try spire.startServer()
-        try spire.writeBundle()
-        let token = try spire.joinToken()
-        _ = try spire.startAgent(["--join-token", token])
+        try await spire.startServer()
+        try await spire.writeBundle()
+        let token = try await spire.joinToken()
+        _ = try await spire.startAgent(["--join-token", token])
         let second = try spire.agentProcess(["--join-token", token])
-        #expect(try second.waitForExit(deadline: 60) != 0)
+        #expect(try await second.waitForExitAsync(deadline: 60) != 0)
         let lines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" debug ") }
         #expect(lines.count == 1, "\(second.stderr)")
         #expect(second.stderr.contains("join token does not exist or has already been used"), "\(second.stderr)")
@@ -138,98 +138,98 @@ print(json.dumps({
     }
 
     @Test("aws_iid: a document attests once; a replay and a forgery (another key) are refused")
-    func instanceIdentityDocuments() throws {
+    func instanceIdentityDocuments() async throws {
         let spire = try SpireHarness()
         let iid = spire.root.appendingPathComponent("iid").path
-        try spire.demo(["iid", "make", "--account", "123456789012", "--region", "us-east-1", "--instance", "i-0abc", "--out", iid])
-        try spire.startServer(["--aws-iid-cert", iid + "/aws-stand-in.pem", "--aws-iid-account", "123456789012"])
-        try spire.writeBundle()
-        let agent = try spire.startAgent(["--iid", iid])
-        #expect(try spire.agentID(agent) == "spiffe://example.org/spire/agent/aws_iid/123456789012/us-east-1/i-0abc")
+        try await spire.demo(["iid", "make", "--account", "123456789012", "--region", "us-east-1", "--instance", "i-0abc", "--out", iid])
+        try await spire.startServer(["--aws-iid-cert", iid + "/aws-stand-in.pem", "--aws-iid-account", "123456789012"])
+        try await spire.writeBundle()
+        let agent = try await spire.startAgent(["--iid", iid])
+        #expect(try await spire.agentID(agent) == "spiffe://example.org/spire/agent/aws_iid/123456789012/us-east-1/i-0abc")
 
         let replay = try spire.agentProcess(["--iid", iid])
-        #expect(try replay.waitForExit(deadline: 60) != 0)
+        #expect(try await replay.waitForExitAsync(deadline: 60) != 0)
         #expect(replay.stderr.contains("has already attested"), "\(replay.stderr)")
 
         // Same fields, another instance, signed with a key that is not the stand-in's.
         let forged = spire.root.appendingPathComponent("forged").path
-        try spire.demo(["iid", "make", "--account", "123456789012", "--region", "us-east-1", "--instance", "i-0def", "--out", forged])
+        try await spire.demo(["iid", "make", "--account", "123456789012", "--region", "us-east-1", "--instance", "i-0def", "--out", forged])
         let forgery = try spire.agentProcess(["--iid", forged])
-        #expect(try forgery.waitForExit(deadline: 60) != 0)
+        #expect(try await forgery.waitForExitAsync(deadline: 60) != 0)
         #expect(forgery.stderr.contains("signature does not verify"), "\(forgery.stderr)")
 
         // An account outside the allow-list, even with a valid signature.
         let other = spire.root.appendingPathComponent("iid").path
-        try spire.demo(["iid", "make", "--account", "999999999999", "--region", "us-east-1", "--instance", "i-0xyz", "--out", other])
+        try await spire.demo(["iid", "make", "--account", "999999999999", "--region", "us-east-1", "--instance", "i-0xyz", "--out", other])
         let outsider = try spire.agentProcess(["--iid", other])
-        #expect(try outsider.waitForExit(deadline: 60) != 0)
+        #expect(try await outsider.waitForExitAsync(deadline: 60) != 0)
         #expect(outsider.stderr.contains("account 999999999999 is not one this server accepts"), "\(outsider.stderr)")
     }
 
     @Test("Server down: cached SVIDs still served to a new caller, new entries only once it is back; a disk restart keeps the CA and entries")
-    func serverDownAndDiskRestart() throws {
+    func serverDownAndDiskRestart() async throws {
         let spire = try SpireHarness()
-        try spire.startServer(["--key-manager", "disk"])
-        let bundleBefore = try spire.writeBundle()
-        let agent = try spire.startAgent(["--join-token", try spire.joinToken()])
-        let agentID = try spire.agentID(agent)
-        let entryA = try spire.createEntry("spiffe://example.org/service-a", parent: agentID, uid: 1000)
-        _ = try waitFor(spire, uid: 1000, id: "spiffe://example.org/service-a")
+        try await spire.startServer(["--key-manager", "disk"])
+        let bundleBefore = try await spire.writeBundle()
+        let agent = try await spire.startAgent(["--join-token", try await spire.joinToken()])
+        let agentID = try await spire.agentID(agent)
+        let entryA = try await spire.createEntry("spiffe://example.org/service-a", parent: agentID, uid: 1000)
+        _ = try await waitFor(spire, uid: 1000, id: "spiffe://example.org/service-a")
 
-        spire.stopServer()
-        _ = try agent.waitFor("server unreachable", onStderr: true, deadline: 30)
+        await spire.stopServer()
+        _ = try await agent.waitForAsync("server unreachable", onStderr: true, deadline: 30)
         // A process that never fetched before still gets the cached SVID.
-        #expect(try fetch(spire, uid: 1000)?.spiffe_id == "spiffe://example.org/service-a")
+        #expect(try await fetch(spire, uid: 1000)?.spiffe_id == "spiffe://example.org/service-a")
 
         // The server back on other ports, so the agent still cannot reach it: an entry created
         // there is unknown to the agent.
-        try spire.startServer(["--key-manager", "disk"], ports: (try freePort(), try freePort()))
-        let entryB = try spire.createEntry("spiffe://example.org/service-b", parent: agentID, uid: 1001)
-        usleep(1_500_000)   // several sync intervals
-        #expect(try fetch(spire, uid: 1001) == nil)
+        try await spire.startServer(["--key-manager", "disk"], ports: (try freePort(), try freePort()))
+        let entryB = try await spire.createEntry("spiffe://example.org/service-b", parent: agentID, uid: 1001)
+        try await Task.sleep(for: .milliseconds(1_500))   // several sync intervals
+        #expect(try await fetch(spire, uid: 1001) == nil)
 
         // Back where the agent expects it: the next sync brings the new entry.
-        spire.stopServer()
-        try spire.startServer(["--key-manager", "disk"])
-        _ = try agent.waitFor("server reachable again", onStderr: true, deadline: 30)
-        #expect(try waitFor(spire, uid: 1001, id: "spiffe://example.org/service-b")?.spiffe_id == "spiffe://example.org/service-b")
+        await spire.stopServer()
+        try await spire.startServer(["--key-manager", "disk"])
+        _ = try await agent.waitForAsync("server reachable again", onStderr: true, deadline: 30)
+        #expect(try await waitFor(spire, uid: 1001, id: "spiffe://example.org/service-b")?.spiffe_id == "spiffe://example.org/service-b")
 
         // disk: same CA, same bundle, same entries after the restarts.
-        #expect(try spire.writeBundle() == bundleBefore)
-        let entries = try spire.demo(["entry", "show"] + spire.admin)
+        #expect(try await spire.writeBundle() == bundleBefore)
+        let entries = try await spire.demo(["entry", "show"] + spire.admin)
         #expect(entries.contains(entryA) && entries.contains(entryB))
         #expect(spire.server!.stderr.contains("CA loaded from disk"))
     }
 
     @Test("memory restart: a new CA, the old root kept beside it, and agents given the new bundle pass it to workloads")
-    func memoryRestartMakesANewCA() throws {
+    func memoryRestartMakesANewCA() async throws {
         let spire = try SpireHarness()
-        try spire.startServer(["--key-manager", "memory"])
-        let first = try fingerprints(try spire.writeBundle())
-        let agent = try spire.startAgent(["--join-token", try spire.joinToken()])
-        let agentID = try spire.agentID(agent)
-        try spire.createEntry("spiffe://example.org/service-a", parent: agentID, uid: 1000)
-        let before = try #require(try waitFor(spire, uid: 1000, id: "spiffe://example.org/service-a"))
+        try await spire.startServer(["--key-manager", "memory"])
+        let first = try fingerprints(try await spire.writeBundle())
+        let agent = try await spire.startAgent(["--join-token", try await spire.joinToken()])
+        let agentID = try await spire.agentID(agent)
+        try await spire.createEntry("spiffe://example.org/service-a", parent: agentID, uid: 1000)
+        let before = try #require(try await waitFor(spire, uid: 1000, id: "spiffe://example.org/service-a"))
         #expect(before.roots == 1)
 
-        spire.stopServer()
-        try spire.startServer(["--key-manager", "memory"])
+        await spire.stopServer()
+        try await spire.startServer(["--key-manager", "memory"])
         #expect(spire.server!.stderr.contains("new CA"))
-        let second = try fingerprints(try spire.demo(["bundle", "show"] + spire.admin))
+        let second = try fingerprints(try await spire.demo(["bundle", "show"] + spire.admin))
         #expect(second.count == 2)
         #expect(second.first == first.first)   // the old root stays until it expires
         #expect(second.last != first.first)
 
         // The agent knows only the old root, so the restarted server's certificate does not
         // verify: the agent keeps serving its cache and reports the server unreachable.
-        _ = try agent.waitFor("server unreachable", onStderr: true, deadline: 30)
-        #expect(try fetch(spire, uid: 1000)?.roots == 1)
+        _ = try await agent.waitForAsync("server unreachable", onStderr: true, deadline: 30)
+        #expect(try await fetch(spire, uid: 1000)?.roots == 1)
 
         // The operator hands the agent the new bundle (its --trust-bundle file); the next sync
         // verifies the server and brings the bundle to the workloads.
-        try spire.writeBundle()
-        _ = try agent.waitFor("updated: 2 roots", onStderr: true, deadline: 30)
-        let after = try #require(try fetch(spire, uid: 1000))
+        try await spire.writeBundle()
+        _ = try await agent.waitForAsync("updated: 2 roots", onStderr: true, deadline: 30)
+        let after = try #require(try await fetch(spire, uid: 1000))
         #expect(after.roots == 2)
         #expect(after.signer == first.first)   // its SVID is still the old CA's until it renews
     }

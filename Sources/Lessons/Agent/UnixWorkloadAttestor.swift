@@ -20,8 +20,10 @@ import Glibc
 /// agent running unprivileged simply produces no path selectors for other users' processes.
 public final class UnixWorkloadAttestor: Sendable {
     /// Hashing an executable is the expensive part (a debug Swift binary is ~100 MB), so hashes
-    /// are cached by the file's identity: device, inode, size and modification time.
-    private let hashes = Mutex<[String: String]>([:])
+    /// are cached by the file's identity: device, inode, size and modification time. The cache
+    /// is the process's, not one attestor's: an agent restarted in the same process (as the
+    /// workbook's steps do, several times a lesson) does not hash the same file again.
+    private static let hashes = Mutex<[String: String]>([:])
 
     public init() {}
 
@@ -91,7 +93,7 @@ public final class UnixWorkloadAttestor: Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return nil }
         let key = "\(info.st_dev)-\(info.st_ino)-\(info.st_size)-\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
-        if let cached = hashes.withLock({ $0[key] }) { return cached }
+        if let cached = Self.hashes.withLock({ $0[key] }) { return cached }
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
@@ -101,7 +103,7 @@ public final class UnixWorkloadAttestor: Sendable {
             hasher.update(data: buffer[..<count])
         }
         let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        hashes.withLock { $0[key] = hex }
+        Self.hashes.withLock { $0[key] = hex }
         return hex
     }
 
