@@ -21,6 +21,21 @@ struct AgentJWTTests {
         try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.seconds(10)))
     }
 
+    /// Waits (up to 60 s) until the agent answers this process at all: its first answer needs a
+    /// connection and the agent's hash of this test binary, and a loaded 2-core machine can take
+    /// longer than any one call's budget for both.
+    static func waitUntilAnswered(_ client: WorkloadAPIClient) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                _ = try await client.fetchJWTBundles()
+                return
+            } catch WorkloadAPIError.unavailable where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
     /// A call expected to fail with a status clients retry (PermissionDenied): made with a 300 ms
     /// retry budget, and made again while the only failure is a connection not up yet.
     static func quickly<T: Sendable>(_ agent: AgentHarness, _ call: (WorkloadAPIClient) async throws -> T) async throws -> T {
@@ -108,6 +123,7 @@ struct AgentJWTTests {
         defer { agent.stop() }
         let client = try Self.client(agent)
         defer { client.close() }
+        try await Self.waitUntilAnswered(client)
 
         let all = try await client.fetchJWTSVID(audience: ["bob"])
         #expect(all.map(\.spiffeID.description) == ["spiffe://example.org/first", "spiffe://example.org/second"])
