@@ -111,10 +111,9 @@ enum SpireWorkloadLessons {
                     created.append(stored)
                     lines.append("admin   entry \(stored.entryID)  \(stored.spiffeID)  \(selectors.map(\.description).joined(separator: " AND "))")
                 }
-                let fetched = try await SpireLessons.fetch(agent, until: try SpiffeID("spiffe://example.org/day11/d"))
-                try await Task.sleep(for: .milliseconds(300))   // a few more syncs: nothing else arrives
+                _ = try await SpireLessons.fetch(agent, until: try SpiffeID("spiffe://example.org/day11/d"))
+                try await Task.sleep(for: .milliseconds(300))   // a few more syncs: C must still not arrive
                 let final = try await SpireLessons.fetch(agent, until: try SpiffeID("spiffe://example.org/day11/d"))
-                _ = fetched
                 let served = final.svids.map(\.spiffeID)
                 let byEntryID = created.filter { served.contains($0.spiffeID) }.sorted { $0.entryID < $1.entryID }.map(\.spiffeID)
                 lines.append("client  FetchX509SVID -> \(served.count) SVIDs, in this order: \(served.map(\.description).joined(separator: ", "))")
