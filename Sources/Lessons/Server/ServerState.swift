@@ -8,6 +8,7 @@ import SpiffeFormats
 import SpiffeIdentity
 import SpiffeX509
 import SpireAPIProto
+import Synchronization
 import X509
 
 /// What every API of the server shares: the datastore, the CA, the settings, the clock.
@@ -17,6 +18,18 @@ public struct ServerState: Sendable {
     public let defaultX509SVIDTTL: TimeInterval
     public let logger: Logger
     public let now: @Sendable () -> Date
+    /// The bundle as parsed certificates, parsed again only when the datastore's roots change:
+    /// every agent handshake and every GetBundle asks for it.
+    private let parsedBundle = ParsedBundle()
+
+    public init(dataStore: ServerDataStore, ca: ServerCA, defaultX509SVIDTTL: TimeInterval, logger: Logger,
+                now: @escaping @Sendable () -> Date) {
+        self.dataStore = dataStore
+        self.ca = ca
+        self.defaultX509SVIDTTL = defaultX509SVIDTTL
+        self.logger = logger
+        self.now = now
+    }
 
     public var trustDomain: TrustDomain { ca.trustDomain }
 
@@ -43,8 +56,23 @@ public struct ServerState: Sendable {
 
     /// The bundle: every root in the datastore.
     public func bundle() throws -> X509Bundle {
-        let roots = try dataStore.snapshot.bundleRoots.flatMap { try PEM.certificates(fromPEM: $0, source: "datastore bundle") }
-        return X509Bundle(trustDomain: trustDomain, authorities: roots)
+        let pems = dataStore.snapshot.bundleRoots
+        return try parsedBundle.bundle(for: pems) {
+            let roots = try pems.flatMap { try PEM.certificates(fromPEM: $0, source: "datastore bundle") }
+            return X509Bundle(trustDomain: trustDomain, authorities: roots)
+        }
+    }
+
+    /// The last bundle parsed, with the PEM it was parsed from.
+    final class ParsedBundle: Sendable {
+        private let last = Mutex<(pems: [String], bundle: X509Bundle)?>(nil)
+
+        func bundle(for pems: [String], parse: () throws -> X509Bundle) throws -> X509Bundle {
+            if let cached = last.withLock({ $0 }), cached.pems == pems { return cached.bundle }
+            let bundle = try parse()
+            last.withLock { $0 = (pems, bundle) }
+            return bundle
+        }
     }
 
     // step: server-authenticate-agent
