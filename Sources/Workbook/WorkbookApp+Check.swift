@@ -81,7 +81,7 @@ extension WorkbookApp {
                 let evaluator = ConditionEvaluator(directory: paths.dayDirectory(day), now: now, decideEvidence: runner.evidenceDecider, runStep: { [runner, paths] id in
                     let pending = lesson.steps.first { $0.id == id }?.pending
                     return await runner.run(id, mode: mode, directory: paths.dayDirectory(day), pendingReason: pending)
-                })
+                }, judgeAnalysis: { [self] claim in analysisClaim(claim) })
                 let results = await evaluator.evaluate(conditions)
                 for result in results {
                     let mark = result.passed ? paint(glyphs.ok, .good) : paint(glyphs.fail, .bad)

@@ -17,6 +17,7 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
     case stepCatalogUnreadable(String)
     case noExercises(day: Int)
     case sourcesNotFound
+    case unknownAnalysisPart(String, known: [String])
     case cancelled
 
     public var description: String {
@@ -56,6 +57,8 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the step registry the workbook reads cannot be used: \(problem) (scripts/generate-step-registry writes it)"
         case .liveEndpointUnavailable(let reason):
             return reason
+        case .unknownAnalysisPart(let name, let known):
+            return "the analysis has no part '\(name)' (its parts: \(known.joined(separator: ", ")))"
         case .cancelled:
             return "cancelled; nothing was changed"
         }

@@ -20,7 +20,7 @@ struct WorkbookCommand: AsyncParsableCommand {
             exercises write live in ./workspace (or $WORKBOOK_HOME).
             """,
         subcommands: [Resume.self, List.self, Show.self, Run.self, Check.self, Exercise.self, Watch.self,
-                      Solution.self, Hint.self, Status.self, Reset.self, Next.self],
+                      Solution.self, Hint.self, Status.self, Reset.self, Next.self, Analysis.self],
         defaultSubcommand: Resume.self
     )
 
@@ -216,5 +216,105 @@ struct Next: AsyncParsableCommand {
 
     func run() async throws {
         try await withApp(display) { app throws(WorkbookError) in try app.next() }
+    }
+}
+
+struct Analysis: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write spiffe-analysis.md for your service: edit its parts, see what is missing, assemble it.",
+        discussion: """
+            The analysis has a cover, six sections (§1 credential inventory … §6 recommendation), the \
+            SPIRE internals notes of Day 8, the week summaries and the reflection. Each part is a \
+            draft in workspace/analysis/, started from its template in days/analysis/ (whose README \
+            explains the fields). Name a part by number (1-6), §N or id (cover, internals, summaries, \
+            reflection, …).
+            """,
+        subcommands: [AnalysisStatus.self, AnalysisEdit.self, AnalysisBuild.self, AnalysisCheck.self],
+        defaultSubcommand: AnalysisStatus.self
+    )
+}
+
+/// Where the drafts are, for every analysis command.
+struct DraftsOption: ParsableArguments {
+    @Option(help: "Read the drafts from this folder instead of workspace/analysis.")
+    var drafts: String?
+
+    var url: URL? { drafts.map { URL(fileURLWithPath: $0) } }
+}
+
+struct AnalysisStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Each part: blank, draft or complete, with what is still missing.",
+        discussion: "Exit status 0 when every part is complete, 1 otherwise."
+    )
+    @OptionGroup var display: Display
+    @OptionGroup var drafts: DraftsOption
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func run() async throws {
+        let complete = try await withApp(display) { app throws(WorkbookError) in try app.analysisStatus(drafts: drafts.url, json: json) }
+        if !complete { throw ExitCode(1) }
+    }
+}
+
+struct AnalysisEdit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit",
+        abstract: "Open a part's draft in $VISUAL or $EDITOR (created from its template the first time; never replaced).",
+        discussion: "Fields written {{from dayNN/check-id: …}} are filled with your answer to that record check when the draft is created."
+    )
+    @OptionGroup var display: Display
+    @OptionGroup var drafts: DraftsOption
+    @Argument(help: "The part: 1-6, §N, or an id such as cover, internals, summaries, reflection.") var part: String
+    @Flag(name: .customLong("no-editor"), help: "Only create the draft if needed and print its path.") var noEditor = false
+
+    func run() async throws {
+        try await withApp(display) { app throws(WorkbookError) in
+            try await app.analysisEdit(part: part, drafts: drafts.url, openEditor: !noEditor)
+        }
+    }
+}
+
+struct AnalysisBuild: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Assemble spiffe-analysis.md from the drafts, with evidence from your workspace.",
+        discussion: """
+            Writes workspace/spiffe-analysis.md (or --out). If that file was edited by hand since the \
+            last build, your version is kept as spiffe-analysis.<time>.md first. The same drafts \
+            build the same bytes. Exit status 0 when every part is complete, 1 when the document \
+            was written with parts still incomplete.
+            """
+    )
+    @OptionGroup var display: Display
+    @OptionGroup var drafts: DraftsOption
+    @Option(help: "Write the document here instead of workspace/spiffe-analysis.md.") var out: String?
+    @Option(help: "The document's date, YYYY-MM-DD (default: the cover's Date: line).") var date: String?
+    @Flag(name: .customLong("no-evidence"), help: "Quote nothing from the workspace (for the worked example).") var noEvidence = false
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func run() async throws {
+        let complete = try await withApp(display) { app throws(WorkbookError) in
+            try app.analysisBuild(drafts: drafts.url, output: out.map { URL(fileURLWithPath: $0) }, date: date,
+                                  evidence: !noEvidence, json: json)
+        }
+        if !complete { throw ExitCode(1) }
+    }
+}
+
+struct AnalysisCheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "List every blank part, empty field, placeholder row, bad rating and length problem.",
+        discussion: "Exit status 0 when nothing is missing, 1 otherwise."
+    )
+    @OptionGroup var display: Display
+    @OptionGroup var drafts: DraftsOption
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func run() async throws {
+        let complete = try await withApp(display) { app throws(WorkbookError) in try app.analysisCheck(drafts: drafts.url, json: json) }
+        if !complete { throw ExitCode(1) }
     }
 }

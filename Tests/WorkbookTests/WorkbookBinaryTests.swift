@@ -136,6 +136,36 @@ import WorkbookProtocol
         #expect(plainList.stdout.contains("[~] Day 3   Anatomy of an X509-SVID"))
     }
 
+    /// `workbook analysis` through the binary: exit statuses, JSON, a draft made from its
+    /// template, and the assembled file, all without a kernel.
+    @Test func analysisCommandsExitHonestlyAndNeedNoKernel() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let noKernel = ["WORKBOOK_KERNEL": scratch.directory.appendingPathComponent("no-kernel").path]
+        let check = try await scratch.workbookAsync(["analysis", "check", "--plain"], env: noKernel)
+        #expect(check.status == 1, "\(check)")
+        #expect(check.stdout.contains("01-inventory.md: §1 inventory is blank"), "\(check.stdout)")
+        #expect(check.stderr.contains("0 of 10 parts complete"), "\(check.stderr)")
+
+        let edit = try await scratch.workbookAsync(["analysis", "edit", "§2", "--no-editor", "--plain"], env: noKernel)
+        #expect(edit.status == 0, "\(edit)")
+        let draft = scratch.home.appendingPathComponent("analysis/02-ids.md")
+        #expect(edit.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == draft.path)
+        #expect(try String(contentsOf: draft, encoding: .utf8).contains("{{"))
+
+        let status = try await scratch.workbookAsync(["analysis", "status", "--json"], env: noKernel)
+        #expect(status.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let parts = try #require(object["parts"] as? [[String: Any]])
+        #expect(parts.count == 10 && parts[2]["id"] as? String == "ids" && parts[2]["has_draft"] as? Bool == true)
+
+        let build = try await scratch.workbookAsync(["analysis", "build", "--date", "2026-12-01", "--plain"], env: noKernel)
+        #expect(build.status == 1, "written, but incomplete: \(build)")
+        #expect(FileManager.default.fileExists(atPath: scratch.home.appendingPathComponent("spiffe-analysis.md").path))
+        let unknown = try await scratch.workbookAsync(["analysis", "edit", "7x", "--no-editor"], env: noKernel)
+        #expect(unknown.status == 2 && unknown.stderr.contains("the analysis has no part '7x'"), "\(unknown)")
+    }
+
     /// The front end and its kernel: `run` goes through workbook-kernel (found beside the
     /// workbook, as a plain `swift build` leaves them) in both modes; `show` needs no kernel at all.
     /// Weeks 1 and 3 end to end through the binaries: every day runs simulated, and with --live

@@ -15,6 +15,9 @@
 ///     fact <name> present              the step reported this fact (any value)
 ///     output contains <text>           a line the step printed contains this text
 ///     step <id> fact <name> = <value>  (evidence only) running step <id> now reports this fact
+///     analysis complete                (evidence only) every part of the analysis is complete
+///     analysis built                   (evidence only) workspace/spiffe-analysis.md is what
+///                                      `workbook analysis build` makes of the current drafts
 ///
 /// Paths are relative to the day's workspace directory and may not leave it.
 public enum Condition: Sendable, Equatable, CustomStringConvertible {
@@ -28,6 +31,13 @@ public enum Condition: Sendable, Equatable, CustomStringConvertible {
     case factPresent(String)
     case outputContains(String)
     case stepFact(step: String, name: String, value: String)
+    case analysis(AnalysisClaim)
+
+    /// What an `analysis` condition claims about the learner's spiffe-analysis.md.
+    public enum AnalysisClaim: String, Sendable, Equatable, CaseIterable {
+        case complete
+        case built
+    }
 
     public struct ParseError: Error, Equatable {
         public var reason: String
@@ -89,8 +99,13 @@ public enum Condition: Sendable, Equatable, CustomStringConvertible {
                 throw ParseError(reason: "`step <id> fact <name> = <value>`")
             }
             self = .stepFact(step: words[1], name: words[3], value: words[5...].joined(separator: " "))
+        case "analysis":
+            guard words.count == 2, let claim = AnalysisClaim(rawValue: words[1]) else {
+                throw ParseError(reason: "`analysis complete` or `analysis built`")
+            }
+            self = .analysis(claim)
         default:
-            throw ParseError(reason: "unknown condition `\(kind)` (known: file, mode, svid, chain, ids, breaks, fact, output, step)")
+            throw ParseError(reason: "unknown condition `\(kind)` (known: file, mode, svid, chain, ids, breaks, fact, output, step, analysis)")
         }
     }
 
@@ -124,6 +139,8 @@ public enum Condition: Sendable, Equatable, CustomStringConvertible {
         case .factPresent(let name): return "the step reports \(name)"
         case .outputContains(let text): return "the output mentions \"\(text)\""
         case .stepFact(let step, let name, let value): return "step \(step) reports \(name) = \(value)"
+        case .analysis(.complete): return "every part of your analysis is complete"
+        case .analysis(.built): return "spiffe-analysis.md is built from your current drafts"
         }
     }
 }

@@ -16,12 +16,17 @@ public struct ConditionEvaluator: Sendable {
     public var runStep: (@Sendable (String) async -> StepRun)?
     /// Decides `svid` and `chain`, which need X.509: the kernel's job (`StepRunner.evaluate`).
     public var decideEvidence: (@Sendable (Evidence, URL, Date) async -> EvidenceResult)?
+    /// Decides `analysis complete|built` from the learner's drafts (`WorkbookApp.analysisClaim`):
+    /// whether it holds, and what was found.
+    public var judgeAnalysis: (@Sendable (Condition.AnalysisClaim) -> (Bool, String))?
 
     public init(
         directory: URL, now: @escaping @Sendable () -> Date, output: StepOutput? = nil,
         decideEvidence: (@Sendable (Evidence, URL, Date) async -> EvidenceResult)?,
-        runStep: (@Sendable (String) async -> StepRun)? = nil
+        runStep: (@Sendable (String) async -> StepRun)? = nil,
+        judgeAnalysis: (@Sendable (Condition.AnalysisClaim) -> (Bool, String))? = nil
     ) {
+        self.judgeAnalysis = judgeAnalysis
         self.directory = directory
         self.now = now
         self.output = output
@@ -105,6 +110,11 @@ public struct ConditionEvaluator: Sendable {
                     ? result(true, "step \(step) (\(run.mode.rawValue)) reports \(name) = \(actual)")
                     : result(false, "step \(step) (\(run.mode.rawValue)) reports \(name) = \(actual), expected \(value)")
             }
+
+        case .analysis(let claim):
+            guard let judgeAnalysis else { return result(false, "the analysis cannot be checked here") }
+            let (passed, detail) = judgeAnalysis(claim)
+            return result(passed, detail)
         }
     }
 

@@ -173,3 +173,7 @@ extension String {
         return replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
 }
+
+extension Substring {
+    var trimmed: String { String(self).trimmed }
+}

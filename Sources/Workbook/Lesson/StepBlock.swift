@@ -52,8 +52,11 @@ public struct StepBlock: Sendable, Equatable {
                 } catch {
                     throw ParseError(line: number, reason: "expect: \(error.reason)")
                 }
-                if case .stepFact = condition {
-                    throw ParseError(line: number, reason: "expect: `step …` conditions belong in evidence checks")
+                switch condition {
+                case .stepFact, .analysis:
+                    throw ParseError(line: number, reason: "expect: `step …` and `analysis …` conditions belong in evidence checks")
+                default:
+                    break
                 }
                 expectations.append(condition)
             } else if line.hasPrefix("pending:") {

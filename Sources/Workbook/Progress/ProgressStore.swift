@@ -138,31 +138,38 @@ enum AtomicWrite {
     static func writeNew(
         _ data: Data, in directory: URL, mode: mode_t = 0o644, name: (String) -> String
     ) throws(WorkbookError) -> URL {
-        let staging = directory.appendingPathComponent(".\(name("")).\(getpid()).\(UInt32.random(in: 0 ... .max)).new")
-        try write(data, to: staging, mode: mode)
-        defer { unlink(staging.path) }
         for suffix in uniqueSuffixes() {
             let url = directory.appendingPathComponent(name(suffix))
-            if link(staging.path, url.path) == 0 { return url }
-            switch errno {
-            case EEXIST:
-                continue
-            case EPERM, ENOTSUP, EOPNOTSUPP, EXDEV:
-                // A file system without hard links (some shared folders): claim the name with
-                // O_EXCL and write into it, which is still never a replacement.
-                let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, mode)
-                if fd < 0 {
-                    if errno == EEXIST { continue }
-                    throw .fileProblem(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
-                }
-                close(fd)
-                try write(data, to: url, mode: mode)
-                return url
-            default:
-                throw .fileProblem(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
-            }
+            if try create(data, at: url, mode: mode) { return url }
         }
         throw .fileProblem(path: directory.appendingPathComponent(name("")).path, reason: "a thousand backups of the same second exist; remove some")
+    }
+
+    /// Writes `data` to `url` only if no file is there; false when one is (it is left alone).
+    /// The complete file is linked into place, so the name never holds a torn file.
+    static func create(_ data: Data, at url: URL, mode: mode_t = 0o644) throws(WorkbookError) -> Bool {
+        let staging = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).new")
+        try write(data, to: staging, mode: mode)
+        defer { unlink(staging.path) }
+        if link(staging.path, url.path) == 0 { return true }
+        switch errno {
+        case EEXIST:
+            return false
+        case EPERM, ENOTSUP, EOPNOTSUPP, EXDEV:
+            // A file system without hard links (some shared folders): claim the name with
+            // O_EXCL and write into it, which is still never a replacement.
+            let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, mode)
+            if fd < 0 {
+                if errno == EEXIST { return false }
+                throw .fileProblem(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
+            }
+            close(fd)
+            try write(data, to: url, mode: mode)
+            return true
+        default:
+            throw .fileProblem(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
+        }
     }
 
     static func write(_ data: Data, to url: URL, mode: mode_t = 0o644) throws(WorkbookError) {
