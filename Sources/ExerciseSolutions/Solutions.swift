@@ -399,4 +399,38 @@ public enum Solutions {
         return nil
     }
     // end-solution
+
+    // solution: credential-risk
+    public static func credentialRisk(_ credential: InventoryCredential) throws(ExerciseError) -> CredentialRisk {
+        // Each factor on a scale of 1 (low) to 3 (high).
+        let lifetime: Int
+        switch credential.lifetime {
+        case nil: lifetime = 3                                   // no expiry is the longest band
+        case let seconds? where seconds <= 86_400: lifetime = 1  // each band includes its upper end
+        case let seconds? where seconds <= 7_776_000: lifetime = 2
+        case _?: lifetime = 3
+        }
+        let use = credential.use == .bearer ? 2 : 1
+        let readers: Int
+        switch credential.readers {
+        case .nobody, .oneWorkload: readers = 1
+        case .host: readers = 2
+        case .people: readers = 3
+        }
+        let rotation = credential.rotationAutomated ? 1 : 3
+
+        // A signing key: at least high, and critical once anyone beyond its holder can read it.
+        if credential.signsCredentials {
+            return readers > 1 ? .critical : .high
+        }
+        // Critical when no factor is low; otherwise the worst factor decides.
+        let factors = [lifetime, use, readers, rotation]
+        if factors.allSatisfy({ $0 > 1 }) { return .critical }
+        switch factors.max() ?? 1 {
+        case 3: return .high
+        case 2: return .medium
+        default: return .low
+        }
+    }
+    // end-solution
 }

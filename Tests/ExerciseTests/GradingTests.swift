@@ -34,10 +34,13 @@ import X509
         #expect(ServerConfigCheckCases.cases(Solutions.serverConfigProblem).count >= 6)
         #expect(EntryMatchingCases.cases(Solutions.matchingIdentities).count >= 6)
         #expect(LeafMatchesEntryCases.cases(Solutions.leafMismatch).count >= 6)
-        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle", "join-token-decision", "aws-iid-decision", "agent-sync-plan", "server-config-check", "entry-matching", "leaf-matches-entry"])
+        #expect(CredentialRiskCases.cases(Solutions.credentialRisk).count >= 6)
+        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle", "join-token-decision", "aws-iid-decision", "agent-sync-plan", "server-config-check", "entry-matching", "leaf-matches-entry", "credential-risk"])
     }
 
     @Test func theReferenceSolutionsPassEveryCase() {
+        let risk = grade("credential-risk", CredentialRiskCases.cases(Solutions.credentialRisk))
+        #expect(risk.outcome == .passed, "failed on \(risk.failedCase ?? "?")")
         let keyUsage = grade("leaf-key-usage", LeafKeyUsageCases.cases(Solutions.leafKeyUsageProblem))
         #expect(keyUsage.outcome == .passed, "failed on \(keyUsage.failedCase ?? "?")")
         #expect(keyUsage.count == 8)
@@ -989,6 +992,57 @@ import X509
     }
 
 // At file scope, next to the suite:
+
+    @Test func theRiskRaterIsRightByDefaultAndLifetimeMistakesFailOnTheirEdge() {
+        // The helper the wrong solutions are made from passes every case, so each wrong solution
+        // differs from a right one exactly where its arguments say.
+        let helper = grade("credential-risk", CredentialRiskCases.cases(riskRater()))
+        #expect(helper.outcome == .passed, "failed on \(helper.failedCase ?? "?")")
+        #expect(helper.count == 22)
+        // No expiry read as the shortest band.
+        let noExpiryIsShort = grade("credential-risk", CredentialRiskCases.cases(riskRater(noExpiryLevel: 1)))
+        #expect(noExpiryIsShort.outcome == .failed(got: "medium"))
+        #expect(noExpiryIsShort.failedCase
+                == "an API key with no expiry, read only by its workload, replaced by a job: no expiry is the longest band")
+        // Bands that leave out their upper end (`<` where the rubric says "up to").
+        let strict = grade("credential-risk", CredentialRiskCases.cases(riskRater(bandIncludesEnd: false)))
+        #expect(strict.outcome == .failed(got: "critical"))
+        #expect(strict.failedCase
+                == "a session token in a CI variable, refreshed by hand, living exactly one day (86400 s): up to one day includes the day")
+    }
+
+    @Test func aCriticalRuleThatSkipsAFactorOrAWideAudienceScoredMediumFails() {
+        // Critical for any long-lived bearer secret rotated by hand, whoever can read it.
+        let ignoresReaders = grade("credential-risk", CredentialRiskCases.cases(riskRater(critical: .ignoringReaders)))
+        #expect(ignoresReaders.outcome == .failed(got: "critical"))
+        #expect(ignoresReaders.failedCase
+                == "an API key with no expiry, rotated by hand, but read only by its workload: one factor is low")
+        // Critical for any bearer secret people handle by hand, however briefly it lives.
+        let ignoresLifetime = grade("credential-risk", CredentialRiskCases.cases(riskRater(critical: .ignoringLifetime)))
+        #expect(ignoresLifetime.outcome == .failed(got: "critical"))
+        #expect(ignoresLifetime.failedCase
+                == "a join token an operator pastes: 10 minutes, a bearer secret, made by hand for each agent")
+        // People who can read it scored like the host's processes.
+        let peopleLikeHost = grade("credential-risk", CredentialRiskCases.cases(riskRater(peopleLevel: 2)))
+        #expect(peopleLikeHost.outcome == .failed(got: "medium"))
+        #expect(peopleLikeHost.failedCase == "a webhook secret that a partner's staff can read, replaced by a job every 12 hours")
+    }
+
+    @Test func aMissingOrHalfSigningKeyRuleFails() {
+        // No rule for signing keys: SPIRE's own CA key rates low on its factors alone.
+        let noRule = grade("credential-risk", CredentialRiskCases.cases(riskRater(signing: .ignored)))
+        #expect(noRule.outcome == .failed(got: "low"))
+        #expect(noRule.failedCase
+                == "SPIRE's CA key with the disk KeyManager: ca_ttl 24 h, held by the server, rotated by SPIRE; every factor low, but it signs SVIDs")
+        // The floor without its second half: a CA key readable on its host stays high.
+        let floorOnly = grade("credential-risk", CredentialRiskCases.cases(riskRater(signing: .floorOnly)))
+        #expect(floorOnly.outcome == .failed(got: "high"))
+        #expect(floorOnly.failedCase
+                == "SPIRE's CA key in a file any process on the server can read: ca_ttl 24 h, rotated by SPIRE")
+        #expect(floorOnly.count == 21, "every case before it passes")
+    }
+
+// Below `struct GradingTests`:
 }
 
 /// A workload path checker built from parts: with the defaults it is right, and each wrong
@@ -1245,5 +1299,50 @@ func leafMatcher(
         guard subjectMatches(leaf.subject) else { return .subject }
         guard caMatches(try? leaf.extensions.basicConstraints) else { return .ca }
         return nil
+    }
+}
+
+/// How a wrong `credential-risk` applies the critical rule.
+enum RiskCriticalRule: Sendable { case allFactors, ignoringReaders, ignoringLifetime }
+/// How a wrong `credential-risk` treats a key that signs credentials.
+enum RiskSigningRule: Sendable { case full, floorOnly, ignored }
+
+/// A rating by the Day 21 rubric that is right with its defaults; each argument makes one typical
+/// mistake of `credential-risk`. Levels: 1 low, 2 medium, 3 high.
+func riskRater(
+    noExpiryLevel: Int = 3,
+    bandIncludesEnd: Bool = true,
+    critical: RiskCriticalRule = .allFactors,
+    peopleLevel: Int = 3,
+    signing: RiskSigningRule = .full
+) -> @Sendable (InventoryCredential) throws(ExerciseError) -> CredentialRisk {
+    { credential in
+        let lifetime: Int
+        if let seconds = credential.lifetime {
+            let within: (Double, Double) -> Bool = bandIncludesEnd ? { $0 <= $1 } : { $0 < $1 }
+            lifetime = within(seconds, 86_400) ? 1 : within(seconds, 7_776_000) ? 2 : 3
+        } else {
+            lifetime = noExpiryLevel
+        }
+        let use = credential.use == .bearer ? 2 : 1
+        let readers: Int
+        switch credential.readers {
+        case .nobody, .oneWorkload: readers = 1
+        case .host: readers = 2
+        case .people: readers = peopleLevel
+        }
+        let rotation = credential.rotationAutomated ? 1 : 3
+        if credential.signsCredentials && signing == .full { return readers > 1 ? .critical : .high }
+
+        let isCritical: Bool
+        switch critical {
+        case .allFactors: isCritical = [lifetime, use, readers, rotation].allSatisfy { $0 > 1 }
+        case .ignoringReaders: isCritical = lifetime > 1 && use > 1 && rotation > 1
+        case .ignoringLifetime: isCritical = use > 1 && readers > 1 && rotation > 1
+        }
+        let worst = max(lifetime, use, readers, rotation)
+        var rating: CredentialRisk = isCritical ? .critical : worst == 3 ? .high : worst == 2 ? .medium : .low
+        if credential.signsCredentials && signing == .floorOnly && (rating == .medium || rating == .low) { rating = .high }
+        return rating
     }
 }

@@ -105,6 +105,9 @@ import Testing
         "6/refresh-hint": (
             right: ["5m", "300s", "five minutes", "300 seconds", "5 minutes (300 s)"],
             wrong: ["300", "5h", "30s", "1m"]),
+        "21/ca-key-rating": (
+            right: ["high", "High", "HIGH", "`high`", "high.", "high risk", "it is high", "rated high", "\"high\"", "It's high", "must be high"],
+            wrong: ["low", "medium", "critical", "very high", "medium-high", "high or critical", "not high"]),
     ]
 
     static let lessons: [Lesson] = DriftTests.days.compactMap { try? DriftTests.lesson($0) }
