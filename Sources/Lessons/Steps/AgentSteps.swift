@@ -52,7 +52,7 @@ let agentSteps: [Step] = [
             lines.append("client  FetchX509SVID again -> \(fetched.svids.count) SVID after \(millis) ms")
             try await Task.sleep(for: .milliseconds(50))   // the agent logs its reload just after making it
             lines += agent.log.drain()
-            guard let svid = fetched.defaultSVID else { throw AgentStepError("the response held no SVID") }
+            guard let svid = fetched.defaultSVID else { throw StepFailure("the response held no SVID") }
             let bundle = fetched.bundle(for: svid.spiffeID.trustDomain)
             lines.append("svid    \(svid.spiffeID), serial \(CertificateNames.hex(svid.leaf.serialNumber.bytes)), valid until \(TimeText.iso(svid.leaf.notValidAfter))")
             lines.append("key     its private key came in the same message (PKCS#8); this process made no key and sent no CSR")
@@ -146,7 +146,7 @@ struct InProcessAgent: Sendable {
         guard await iterator.next() != nil else {
             // It stopped before listening: report why.
             try await task.value
-            throw AgentStepError("the agent stopped before it was listening")
+            throw StepFailure("the agent stopped before it was listening")
         }
         _ = log.drain()   // the start-up lines (trust domain, limits, listening)
         do {
@@ -227,7 +227,7 @@ final class StreamMessages: Sendable {
             if let found = received.withLock({ $0.count >= number ? $0[number - 1] : nil }) { return found }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw AgentStepError("message \(number) of the FetchX509SVID stream did not arrive within 30 s")
+        throw StepFailure("message \(number) of the FetchX509SVID stream did not arrive within 30 s")
     }
 }
 
@@ -244,7 +244,7 @@ enum AgentStepFetch {
             defer { once.close() }
             do {
                 let unexpected = try await once.fetchX509Context()
-                throw AgentStepError("the agent issued \(unexpected.svids.count) SVID(s) to a caller no entry names")
+                throw StepFailure("the agent issued \(unexpected.svids.count) SVID(s) to a caller no entry names")
             } catch WorkloadAPIError.permissionDenied(let message) {
                 return message
             } catch WorkloadAPIError.unavailable where ContinuousClock.now < deadline {
@@ -255,11 +255,6 @@ enum AgentStepFetch {
 }
 
 /// A step that found the agent doing something the lesson says it does not.
-struct AgentStepError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// What `agent-stream` does: one stream, three changes, three complete messages.
 enum AgentStreamLesson {
     static func run(_ agent: InProcessAgent, clock: StepClock) async throws -> StepOutput {

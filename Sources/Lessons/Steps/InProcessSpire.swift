@@ -77,7 +77,7 @@ struct InProcessSpire: Sendable {
         var iterator = ready.makeAsyncIterator()
         guard let (addresses, state) = await iterator.next() else {
             try await task.value
-            throw AgentStepError("the server stopped before it was listening")
+            throw StepFailure("the server stopped before it was listening")
         }
         let bundleFile = directory.appendingPathComponent("\(name)-bundle.pem")
         try AtomicFile.write(Data(try state.bundle().pem().utf8), to: bundleFile)
@@ -123,7 +123,7 @@ struct InProcessSpire: Sendable {
         var iterator = ready.makeAsyncIterator()
         guard let cache = await iterator.next() else {
             try await task.value
-            throw AgentStepError("the agent stopped before it was listening")
+            throw StepFailure("the agent stopped before it was listening")
         }
         return RunningAgent(cache: cache, socketPath: socket, task: task)
     }
@@ -147,7 +147,7 @@ struct InProcessSpire: Sendable {
             if log.peek().contains(where: { $0.contains(text) }) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw AgentStepError("no log line with \"\(text)\" within \(seconds) s")
+        throw StepFailure("no log line with \"\(text)\" within \(seconds) s")
     }
 
     static func port(_ address: String) -> Int {

@@ -71,7 +71,7 @@ enum SpireLessons {
             if let context = try? await client.fetchX509Context(), context.svids.contains(where: { $0.spiffeID == id }) {
                 return context
             }
-            guard ContinuousClock.now < deadline else { throw AgentStepError("the agent did not serve \(id) within \(seconds) s") }
+            guard ContinuousClock.now < deadline else { throw StepFailure("the agent did not serve \(id) within \(seconds) s") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -356,7 +356,7 @@ enum SpireLessons {
 extension Optional {
     /// The value, or a step error naming what was missing.
     func unwrap(_ what: String) throws -> Wrapped {
-        guard let self else { throw AgentStepError("\(what) is missing") }
+        guard let self else { throw StepFailure("\(what) is missing") }
         return self
     }
 }

@@ -70,3 +70,9 @@ public struct StepUnavailable: Error, Equatable, CustomStringConvertible {
     }
     public var description: String { "step \(stepID) is not available yet: \(reason)" }
 }
+
+/// A step that ran and found something wrong, in one sentence for the learner.
+struct StepFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
