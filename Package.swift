@@ -188,6 +188,19 @@ let package = Package(
         ),
         // A trust domain kept on this machine (CA, JWT keys, sequence number), several side by
         // side: what plays the SPIRE server's CA in simulated mode and the local agent's.
+        // Post-quantum sizes for Day 19: ML-DSA certificates made with swift-asn1 (swift-certificates
+        // has no ML-DSA), ML-KEM shares, measured rather than quoted.
+        .target(
+            name: "SpiffePQC",
+            dependencies: [
+                "SpiffeIdentity", "SpiffeX509",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Sources/Lessons/PQC",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SpiffeLocalTrustDomain",
             dependencies: [
@@ -236,7 +249,7 @@ let package = Package(
             name: "Lessons",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "WorkbookProtocol",
+                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "SpiffePQC", "WorkbookProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -286,7 +299,7 @@ let package = Package(
             name: "spiffe-demo",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "SpireAPIProto", "CommandLineMain",
+                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "SpiffePQC", "SpireAPIProto", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -420,7 +433,7 @@ let package = Package(
         .testTarget(
             name: "TLSTests",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "Lessons", "TestSupport", "WorkbookProtocol",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "SpiffePQC", "Lessons", "TestSupport", "WorkbookProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -40,6 +40,7 @@ struct TLSClientCommand: AsyncParsableCommand {
         valueName: "dir"))
     var writePeer: String?
 
+    @OptionGroup var handshake: TLSHandshakeOptions
     @OptionGroup var source: TLSSourceOptions
 
     func run() async throws {
@@ -55,7 +56,8 @@ struct TLSClientCommand: AsyncParsableCommand {
             let authorizer = try expected ?? .memberOf(opened.source.x509SVID().spiffeID.trustDomain)
             TLSCLI.printLine("tls-client: SVIDs from \(opened.mode); servers accepted: \(authorizer)", to: .standardError)
 
-            let client = MTLSClient(svids: opened.source, bundles: opened.source, authorizer: authorizer)
+            var client = MTLSClient(svids: opened.source, bundles: opened.source, authorizer: authorizer)
+            client.groups = try handshake.parsedGroups()
             var failures = 0
             for attempt in 1...count {
                 if attempt > 1 { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }
@@ -65,8 +67,18 @@ struct TLSClientCommand: AsyncParsableCommand {
                     let exchange = try await client.exchange(host: host, port: port)
                     served = exchange.server
                     let expiry = exchange.server.leaf.notValidAfter.formatted(.iso8601)
-                    TLSCLI.printLine("\(prefix)server \(exchange.server.spiffeID) (certificate serial \(exchange.server.serialNumber), expires \(expiry)); I am \(exchange.clientID)")
-                    TLSCLI.printLine("\(prefix)reply: \(exchange.reply)")
+                    if handshake.json {
+                        var record = TLSConnectionRecord(event: "connected", handshake: exchange.handshake)
+                        record.peerID = exchange.server.spiffeID.description
+                        record.ownID = exchange.clientID.description
+                        record.serial = exchange.server.serialNumber
+                        record.reply = exchange.reply
+                        record.print()
+                    } else {
+                        TLSCLI.printLine("\(prefix)server \(exchange.server.spiffeID) (certificate serial \(exchange.server.serialNumber), expires \(expiry)); I am \(exchange.clientID)")
+                        if let parameters = exchange.handshake { TLSCLI.printLine("\(prefix)handshake: \(parameters.summary)") }
+                        TLSCLI.printLine("\(prefix)reply: \(exchange.reply)")
+                    }
                 } catch {
                     if count == 1 { throw CLIError(error.description) }
                     failures += 1

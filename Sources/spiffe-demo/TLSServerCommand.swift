@@ -34,6 +34,7 @@ struct TLSServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-any"), help: "Allow any authenticated client (exercises only).")
     var allowAny = false
 
+    @OptionGroup var handshake: TLSHandshakeOptions
     @OptionGroup var source: TLSSourceOptions
 
     func run() async throws {
@@ -47,17 +48,44 @@ struct TLSServerCommand: AsyncParsableCommand {
             let ownID = try opened.source.x509SVID().spiffeID
             let authorizer = allowed ?? .memberOf(ownID.trustDomain)
 
+            let groups = try handshake.parsedGroups()
+            let json = handshake.json
             let server = try await MTLSServer.bind(
-                host: host, port: port, svids: opened.source, bundles: opened.source, authorizer: authorizer
+                host: host, port: port, svids: opened.source, bundles: opened.source, authorizer: authorizer, groups: groups
             ) { event in
                 switch event {
-                case .accepted: TLSCLI.printLine(event.description)
+                case .accepted(let client, let serial, let from, let parameters):
+                    if json {
+                        var record = TLSConnectionRecord(event: "accepted", handshake: parameters)
+                        record.peerID = client.description
+                        record.serial = serial
+                        record.from = from
+                        record.print()
+                    } else {
+                        TLSCLI.printLine(event.description)
+                        if let parameters { TLSCLI.printLine("  handshake: \(parameters.summary)") }
+                    }
                 case .answered: break
-                case .refused: TLSCLI.printLine("tls-server: \(event)", to: .standardError)
+                case .refused(let from, let reason):
+                    if json {
+                        var record = TLSConnectionRecord(event: "refused")
+                        record.from = from
+                        record.reason = reason
+                        record.print()
+                    } else {
+                        TLSCLI.printLine("tls-server: \(event)", to: .standardError)
+                    }
                 }
             }
             let bound = server.localAddress
-            TLSCLI.printLine("listening on \(bound.ipAddress ?? host):\(bound.port ?? port) as \(ownID)")
+            if json {
+                var record = TLSConnectionRecord(event: "listening")
+                record.ownID = ownID.description
+                record.from = "\(bound.ipAddress ?? host):\(bound.port ?? port)"
+                record.print()
+            } else {
+                TLSCLI.printLine("listening on \(bound.ipAddress ?? host):\(bound.port ?? port) as \(ownID)")
+            }
             TLSCLI.printLine("tls-server: SVIDs from \(opened.mode); clients allowed: \(authorizer)", to: .standardError)
 
             // SIGINT/SIGTERM stop accepting; connections in flight finish; then we exit 0.

@@ -2,9 +2,11 @@ import ArgumentParser
 import CommandLineMain
 import Foundation
 import SpiffeBundles
+import SpiffeFormats
 import SpiffeLocalTrustDomain
 import SpiffeIdentity
 import SpiffeWorkloadAPI
+import SpiffeTLS
 import SpiffeX509
 
 /// Where tls-server, tls-client and svid-exchange get their SVIDs: the Workload API (`--live`)
@@ -70,6 +72,60 @@ struct TLSSourceOptions: ParsableArguments {
 
 /// Helpers shared by tls-server, tls-client and svid-exchange (namespaced so they cannot clash
 /// with other commands' helpers in this executable).
+/// `--groups` and `--json`, shared by tls-server and tls-client.
+struct TLSHandshakeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Key-exchange groups to offer (client) or accept (server), in order: a comma list of X25519MLKEM768, X25519, secp256r1, secp384r1, secp521r1 (default: swift-nio-ssl's, X25519MLKEM768 first).",
+        valueName: "list"))
+    var groups: String?
+
+    @Flag(help: "Print one JSON object per line for each connection (with tls_version, cipher_suite, group, client_hello_bytes).")
+    var json = false
+
+    func parsedGroups() throws(CLIError) -> [TLSGroup]? {
+        do {
+            return try groups.map(TLSCodePoints.parseGroups)
+        } catch {
+            throw CLIError("--groups: \(error)")
+        }
+    }
+}
+
+/// One connection as a line of JSON: what was said, plus the handshake's parameters.
+struct TLSConnectionRecord: Encodable {
+    var event: String
+    var peerID: String?
+    var ownID: String?
+    var from: String?
+    var serial: String?
+    var reply: String?
+    var reason: String?
+    var tlsVersion: String?
+    var cipherSuite: String?
+    var group: String?
+    var clientHelloBytes: Int?
+    var helloRetry: Bool?
+
+    init(event: String, handshake: HandshakeParameters? = nil) {
+        self.event = event
+        tlsVersion = handshake?.version
+        cipherSuite = handshake?.cipherSuite
+        group = handshake?.group
+        clientHelloBytes = handshake?.clientHelloBytes
+        helloRetry = handshake?.helloRetry
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case event, from, serial, reply, reason, group
+        case peerID = "peer_id", ownID = "own_id", tlsVersion = "tls_version", cipherSuite = "cipher_suite"
+        case clientHelloBytes = "client_hello_bytes", helloRetry = "hello_retry"
+    }
+
+    func print() {
+        TLSCLI.printLine(String(decoding: JSONValue.encode(self, pretty: false), as: UTF8.self))
+    }
+}
+
 enum TLSCLI {
     /// Prints one line and flushes at once, so a test or a `| tee` sees it while the process runs.
     static func printLine(_ line: String, to handle: FileHandle = .standardOutput) {

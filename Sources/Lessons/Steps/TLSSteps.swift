@@ -53,6 +53,13 @@ let tlsSteps: [Step] = [
         try await TLSLesson.rotation(context)
     },
     Step(
+        id: "tls-handshake-groups",
+        title: "Which key exchange a handshake settles on: the hybrid X25519MLKEM768 by default",
+        sourceFile: "Sources/Lessons/TLS/HandshakeRecorder.swift"
+    ) { context in
+        try await TLSLesson.handshakeGroups(context)
+    },
+    Step(
         id: "tls-whole-chain",
         title: "Under an UpstreamAuthority: send the whole chain, or the peer finds no path",
         sourceFile: "Sources/Lessons/TLS/SpiffeTLSConfiguration.swift"
@@ -141,6 +148,49 @@ enum TLSLesson {
             "client_id": exchange.clientID.description,
             "reply": exchange.reply,
             "server_serial": exchange.server.serialNumber,
+        ])
+    }
+
+    /// Day 19: three handshakes between the same two SVIDs, the client offering swift-nio-ssl's
+    /// default groups, then only X25519, then only secp256r1; what each settled on, read from
+    /// the ServerHello on the wire.
+    static func handshakeGroups(_ context: StepContext) async throws -> StepOutput {
+        let ca = try authority(context)
+        let serverSource = try SimulatedX509Source(authority: ca, spiffeID: serverID, now: context.now)
+        let clientSource = try SimulatedX509Source(authority: ca, spiffeID: clientID, now: context.now)
+        let server = try await MTLSServer.bind(
+            host: "127.0.0.1", port: 0, svids: serverSource, bundles: serverSource,
+            authorizer: .id(clientID), now: context.now) { _ in }
+        let serving = Task { try await server.serve() }
+        defer { server.close() }
+        var lines: [String] = []
+        var settled: [String: HandshakeParameters] = [:]
+        for (label, groups) in [("default", nil), ("x25519", [TLSGroup.x25519]), ("p256", [TLSGroup.secp256r1])] as [(String, [TLSGroup]?)] {
+            var client = MTLSClient(svids: clientSource, bundles: clientSource, authorizer: .id(serverID), now: context.now)
+            client.groups = groups
+            let exchange = try await client.exchange(host: "127.0.0.1", port: server.localAddress.port ?? 0)
+            guard let parameters = exchange.handshake else {
+                throw StepFailure("the \(label) handshake's ServerHello was not read")
+            }
+            settled[label] = parameters
+            lines.append("\(label): \(parameters.version), \(parameters.cipherSuite), \(parameters.group ?? "no group"), "
+                         + "ClientHello \(parameters.clientHelloBytes.formatted()) bytes, key shares sent: "
+                         + parameters.keyShareGroups.joined(separator: " + "))
+        }
+        server.close()
+        try await serving.value
+        let hybrid = settled["default"]!, classic = settled["x25519"]!, p256 = settled["p256"]!
+        lines.append("the hybrid share makes the ClientHello \((hybrid.clientHelloBytes - classic.clientHelloBytes).formatted()) bytes larger")
+        return StepOutput(lines: lines, facts: [
+            "default_group": hybrid.group ?? "",
+            "default_version": hybrid.version,
+            "default_cipher_suite": hybrid.cipherSuite,
+            "default_key_shares": hybrid.keyShareGroups.joined(separator: ","),
+            "x25519_group": classic.group ?? "",
+            "p256_group": p256.group ?? "",
+            "client_hello_hybrid_bytes": String(hybrid.clientHelloBytes),
+            "client_hello_x25519_bytes": String(classic.clientHelloBytes),
+            "client_hello_growth_bytes": String(hybrid.clientHelloBytes - classic.clientHelloBytes),
         ])
     }
 

@@ -39,6 +39,8 @@ public struct MTLSExchange: Sendable {
     public let clientID: SpiffeID
     /// The server's answer (one line, without the newline).
     public let reply: String
+    /// What the handshake settled on: version, cipher suite, key-exchange group.
+    public let handshake: HandshakeParameters?
 }
 
 /// A small mTLS client: presents its current SVID, verifies the server's, sends
@@ -49,6 +51,8 @@ public struct MTLSClient: Sendable {
     public let group: any EventLoopGroup
     /// Gives up on a silent server after this long (a safety net, not a measurement).
     public var timeout: TimeAmount = .seconds(15)
+    /// The key-exchange groups to offer, in order; nil for swift-nio-ssl's defaults.
+    public var groups: [NIOTLSCurve]?
 
     public init(
         svids: any X509SVIDSource,
@@ -74,11 +78,12 @@ public struct MTLSClient: Sendable {
         let context: NIOSSLContext
         do {
             svid = try svids.x509SVID()
-            context = try NIOSSLContext(configuration: try SpiffeTLSConfiguration.client(svid: svid))
+            context = try NIOSSLContext(configuration: try SpiffeTLSConfiguration.client(svid: svid, groups: groups))
         } catch {
             throw .noSVID(String(describing: error))
         }
         let verification = PeerVerification(verifier: verifier)
+        let recorder = HandshakeRecorder()
 
         let connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
@@ -91,6 +96,8 @@ public struct MTLSClient: Sendable {
                         let tls = try NIOSSLClientHandler(
                             context: context, serverHostname: nil,
                             customVerificationCallbackWithMetadata: verification.callback)
+                        // Before the TLS handler: it reads the plaintext hellos as they pass.
+                        try channel.pipeline.syncOperations.addHandler(recorder)
                         try channel.pipeline.syncOperations.addHandler(tls)
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
@@ -122,7 +129,7 @@ public struct MTLSClient: Sendable {
         guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first, !text.isEmpty else {
             throw .noReply("the server closed the connection without answering")
         }
-        return MTLSExchange(server: server, clientID: svid.spiffeID, reply: String(line))
+        return MTLSExchange(server: server, clientID: svid.spiffeID, reply: String(line), handshake: recorder.parameters)
     }
     // end-step
 }

@@ -11,7 +11,8 @@ import X509
 /// What the server reports about each connection.
 public enum MTLSServerEvent: Sendable, CustomStringConvertible {
     /// The handshake completed: the client is authenticated and authorized.
-    case accepted(client: SpiffeID, serial: String, from: String)
+    /// `handshake`: what the handshake settled on, read from its hello messages.
+    case accepted(client: SpiffeID, serial: String, from: String, handshake: HandshakeParameters?)
     /// The server answered the client's request.
     case answered(client: SpiffeID, reply: String)
     /// The connection was refused or failed before a verified handshake, and why.
@@ -19,7 +20,7 @@ public enum MTLSServerEvent: Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .accepted(let client, let serial, let from):
+        case .accepted(let client, let serial, let from, _):
             return "client \(client) connected from \(from) (certificate serial \(serial))"
         case .answered(let client, let reply):
             return "answered \(client): \(reply)"
@@ -67,13 +68,14 @@ public final class MTLSServer: Sendable {
         svids: any X509SVIDSource,
         bundles: any X509BundleSource,
         authorizer: Authorizer,
+        groups: [NIOTLSCurve]? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         log: @escaping @Sendable (MTLSServerEvent) -> Void
     ) async throws -> MTLSServer {
         // One context for the server's lifetime: the certificate inside it is replaced per
         // handshake by the configuration's sslContextCallback.
-        let context = try NIOSSLContext(configuration: try SpiffeTLSConfiguration.server(svids: svids))
+        let context = try NIOSSLContext(configuration: try SpiffeTLSConfiguration.server(svids: svids, groups: groups))
         let verifier = SVIDPeerVerifier(bundles: bundles, authorizer: authorizer, now: now)
 
         let channel = try await ServerBootstrap(group: group)
@@ -85,9 +87,12 @@ public final class MTLSServer: Sendable {
                     let verification = PeerVerification(verifier: verifier)
                     let tls = NIOSSLServerHandler(
                         context: context, customVerificationCallbackWithMetadata: verification.callback)
+                    // Before the TLS handler: it reads the plaintext hellos as they pass.
+                    let recorder = HandshakeRecorder()
+                    try child.pipeline.syncOperations.addHandler(recorder)
                     try child.pipeline.syncOperations.addHandler(tls)
                     try child.pipeline.syncOperations.addHandler(
-                        HandshakeObserver(verification: verification, remote: child.remoteAddress, log: log))
+                        HandshakeObserver(verification: verification, recorder: recorder, remote: child.remoteAddress, log: log))
                     let deadline = child.eventLoop.scheduleTask(in: requestTimeout) { child.close(promise: nil) }
                     child.closeFuture.whenComplete { _ in deadline.cancel() }
                     return try Connection(wrappingChannelSynchronously: child)
@@ -146,12 +151,15 @@ final class HandshakeObserver: ChannelInboundHandler, RemovableChannelHandler, @
     typealias InboundOut = ByteBuffer
 
     let verification: PeerVerification
+    private let recorder: HandshakeRecorder
     private let remote: String
     private let log: @Sendable (MTLSServerEvent) -> Void
     private var reported = false
 
-    init(verification: PeerVerification, remote: SocketAddress?, log: @escaping @Sendable (MTLSServerEvent) -> Void) {
+    init(verification: PeerVerification, recorder: HandshakeRecorder, remote: SocketAddress?,
+         log: @escaping @Sendable (MTLSServerEvent) -> Void) {
         self.verification = verification
+        self.recorder = recorder
         self.remote = remote.map(HandshakeObserver.format) ?? "unknown peer"
         self.log = log
     }
@@ -160,7 +168,7 @@ final class HandshakeObserver: ChannelInboundHandler, RemovableChannelHandler, @
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls, !reported {
             reported = true
             if case .success(let peer) = verification.outcome {
-                log(.accepted(client: peer.spiffeID, serial: peer.serialNumber, from: remote))
+                log(.accepted(client: peer.spiffeID, serial: peer.serialNumber, from: remote, handshake: recorder.parameters))
             } else {
                 // A handshake without a verified certificate (e.g. a resumed session) is not
                 // enough: identity is established by verification on this connection only.

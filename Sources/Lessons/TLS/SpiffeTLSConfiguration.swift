@@ -22,8 +22,9 @@ import X509
 public enum SpiffeTLSConfiguration {
 
     // step: tls-server-config
-    /// The server side: every ClientHello asks `svids` for the current SVID.
-    public static func server(svids: any X509SVIDSource) throws -> TLSConfiguration {
+    /// The server side: every ClientHello asks `svids` for the current SVID. `groups` (nil:
+    /// swift-nio-ssl's defaults, X25519MLKEM768 first) are the key-exchange groups accepted.
+    public static func server(svids: any X509SVIDSource, groups: [NIOTLSCurve]? = nil) throws -> TLSConfiguration {
         let identities = NIOSSLIdentityCache()
         // The SVID at start-up only fills the required initial fields (and fails early if the
         // source has nothing); each handshake replaces it in the callback below.
@@ -31,6 +32,7 @@ public enum SpiffeTLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: initial.chain, privateKey: initial.key)
         configuration.minimumTLSVersion = .tlsv12
+        configuration.curves = groups
         // On a server, any verification mode other than .none *requires* a client certificate
         // (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT). The checks themselves run in the
         // custom verification callback; hostname verification never applies to a server.
@@ -56,10 +58,12 @@ public enum SpiffeTLSConfiguration {
     // step: tls-client-config
     /// The client side, for one connection: built from the SVID that is current *now*, so each
     /// new connection presents the latest SVID.
-    public static func client(svid: X509SVID) throws -> TLSConfiguration {
+    /// `groups` (nil: the defaults) are offered in this order, the first with a key share.
+    public static func client(svid: X509SVID, groups: [NIOTLSCurve]? = nil) throws -> TLSConfiguration {
         let identity = try NIOSSLIdentity(svid)
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
+        configuration.curves = groups
         configuration.certificateChain = identity.chain
         configuration.privateKey = identity.key
         // The server's certificate is checked by SVIDPeerVerifier; no hostname is compared
