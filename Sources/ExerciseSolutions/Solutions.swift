@@ -433,4 +433,25 @@ public enum Solutions {
         }
     }
     // end-solution
+
+    // solution: group-choice
+    public static func chooseGroup(_ offer: ClientGroupOffer, server: [NamedGroup], preference: GroupPreference) throws(ExerciseError) -> GroupChoice {
+        // RFC 8701: GREASE values are there to be ignored, and a server never negotiates one,
+        // even when its own list carries one too.
+        let offered = offer.supportedGroups.filter { !$0.isGREASE }
+        let accepted = server.filter { !$0.isGREASE }
+        // Only supported_groups is an offer (RFC 8446 §4.2.7). Whose order ranks the common
+        // groups: BoringSSL's default is the client's, with server preference the server's own.
+        // first(where:) keeps a group listed twice at its first place.
+        let (ranked, other) = preference == .client ? (offered, accepted) : (accepted, offered)
+        guard let chosen = ranked.first(where: { other.contains($0) }) else { return .noCommonGroup }
+        // The choice is made; now the shares of that one group (§4.2.8). No share costs a round
+        // trip (§4.1.4); two are a protocol violation that BoringSSL refuses.
+        switch offer.keyShares.filter({ $0 == chosen }).count {
+        case 0: return .helloRetryRequest(chosen)
+        case 1: return .serverHello(chosen)
+        default: return .duplicateKeyShare(chosen)
+        }
+    }
+    // end-solution
 }

@@ -35,10 +35,13 @@ import X509
         #expect(EntryMatchingCases.cases(Solutions.matchingIdentities).count >= 6)
         #expect(LeafMatchesEntryCases.cases(Solutions.leafMismatch).count >= 6)
         #expect(CredentialRiskCases.cases(Solutions.credentialRisk).count >= 6)
-        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle", "join-token-decision", "aws-iid-decision", "agent-sync-plan", "server-config-check", "entry-matching", "leaf-matches-entry", "credential-risk"])
+        #expect(GroupChoiceCases.cases(Solutions.chooseGroup).count >= 6)
+        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle", "join-token-decision", "aws-iid-decision", "agent-sync-plan", "server-config-check", "entry-matching", "leaf-matches-entry", "credential-risk", "group-choice"])
     }
 
     @Test func theReferenceSolutionsPassEveryCase() {
+        let groups = grade("group-choice", GroupChoiceCases.cases(Solutions.chooseGroup))
+        #expect(groups.outcome == .passed, "failed on \(groups.failedCase ?? "?")")
         let risk = grade("credential-risk", CredentialRiskCases.cases(Solutions.credentialRisk))
         #expect(risk.outcome == .passed, "failed on \(risk.failedCase ?? "?")")
         let keyUsage = grade("leaf-key-usage", LeafKeyUsageCases.cases(Solutions.leafKeyUsageProblem))
@@ -1043,6 +1046,57 @@ import X509
     }
 
 // Below `struct GradingTests`:
+
+    @Test func aGroupChooserThatMisreadsTheKeySharesFails() {
+        // Only the client's first share is compared: the second share, X25519, is what an old server needs.
+        let firstShareOnly = grade("group-choice", GroupChoiceCases.cases(groupChooser(shares: .firstOnly)))
+        #expect(firstShareOnly.outcome == .failed(got: GroupChoice.helloRetryRequest(.x25519).description))
+        #expect(firstShareOnly.failedCase
+                == "a server without ML-KEM (OpenSSL 3.0's groups): the client's second share, X25519, saves a round trip")
+        // A share is assumed: no HelloRetryRequest, ever.
+        let neverRetries = grade("group-choice", GroupChoiceCases.cases(groupChooser(shares: .assumed)))
+        #expect(neverRetries.outcome == .failed(got: GroupChoice.serverHello(.x25519).description))
+        #expect(neverRetries.failedCase
+                == "the client's favourite has a share but the server lacks it; the second has none (openssl -groups X448:X25519)")
+        // Shares of the chosen group are not counted: a duplicate goes through.
+        #expect(grade("group-choice", GroupChoiceCases.cases(groupChooser(shares: .atLeastOne))).failedCase
+                == "two shares of the chosen group: the client broke RFC 8446 §4.2.8")
+        // Any duplicate share refused, even of a group nobody chose.
+        #expect(grade("group-choice", GroupChoiceCases.cases(groupChooser(shares: .anyDuplicateRefused))).failedCase
+                == "two shares of a group the server does not choose: only the chosen group's share is looked at")
+    }
+
+    @Test func aGroupChooserWithTheWrongOrderFails() {
+        // A group with a share is preferred to the client's favourite: saves a round trip, breaks the rule.
+        let prefersShares = grade("group-choice", GroupChoiceCases.cases(groupChooser(prefersShares: true)))
+        #expect(prefersShares.outcome == .failed(got: GroupChoice.serverHello(.x25519).description))
+        #expect(prefersShares.failedCase
+                == "three hybrids before X25519, shares of X25519MLKEM768 and X25519, a server with SecP256r1MLKEM768 and X25519: the client's order wins over the share")
+        // `preference` ignored: always the client's order.
+        #expect(grade("group-choice", GroupChoiceCases.cases(groupChooser(ignoresPreference: true))).failedCase
+                == "server preference: the server's first group wins, and the client sent no share of it")
+        // Server preference read as "the server's first group", offered or not.
+        let serverFirst = grade("group-choice", GroupChoiceCases.cases(groupChooser(serverTakesItsFirst: true)))
+        #expect(serverFirst.outcome == .failed(got: GroupChoice.helloRetryRequest(.secp384r1MLKEM1024).description))
+        #expect(serverFirst.failedCase == "server preference: the server's first group is one the client never listed")
+        // Ranks built in a dictionary, so a group listed twice takes its last place.
+        #expect(grade("group-choice", GroupChoiceCases.cases(groupChooser(lastPlaceCounts: true))).failedCase
+                == "X25519 listed twice in supported_groups: its first place counts")
+    }
+
+    @Test func aGroupChooserThatTakesSharesAsOffersOrNegotiatesGREASEFails() {
+        // Key shares counted as offers of their own.
+        let sharesAsOffers = grade("group-choice", GroupChoiceCases.cases(groupChooser(sharesAreOffers: true)))
+        #expect(sharesAsOffers.outcome == .failed(got: GroupChoice.serverHello(.secp384r1).description))
+        #expect(sharesAsOffers.failedCase == "a key share of secp384r1, which the client left out of supported_groups: not an offer")
+        // GREASE compared like any group: harmless until the server's list carries one too.
+        let negotiatesGREASE = grade("group-choice", GroupChoiceCases.cases(groupChooser(skipsGREASE: false)))
+        #expect(negotiatesGREASE.outcome == .failed(got: GroupChoice.serverHello(NamedGroup(0x2A2A)).description))
+        #expect(negotiatesGREASE.failedCase
+                == "a server list copied from a packet capture, GREASE value included: still never negotiated")
+    }
+
+// Below `struct GradingTests`:
 }
 
 /// A workload path checker built from parts: with the defaults it is right, and each wrong
@@ -1345,4 +1399,73 @@ func riskRater(
         if credential.signsCredentials && signing == .floorOnly && (rating == .medium || rating == .low) { rating = .high }
         return rating
     }
+}
+
+/// How a wrong `group-choice` solution reads the key shares of the chosen group.
+enum ShareReading: Sendable {
+    /// Counted: none, one, more than one (right).
+    case counted
+    /// Only the first share is compared with the chosen group.
+    case firstOnly
+    /// Never looked at: always a ServerHello.
+    case assumed
+    /// One or more: a ServerHello; duplicates never noticed.
+    case atLeastOne
+    /// Any group with two shares makes the handshake fail.
+    case anyDuplicateRefused
+}
+
+/// A group chooser with one rule switched off at a time: the typical wrong solutions of
+/// `group-choice`. With its defaults it behaves like the reference solution.
+func groupChooser(
+    skipsGREASE: Bool = true, sharesAreOffers: Bool = false, ignoresPreference: Bool = false,
+    serverTakesItsFirst: Bool = false, prefersShares: Bool = false, lastPlaceCounts: Bool = false,
+    shares reading: ShareReading = .counted
+) -> @Sendable (ClientGroupOffer, [NamedGroup], GroupPreference) throws(ExerciseError) -> GroupChoice {
+    let chooser: @Sendable (ClientGroupOffer, [NamedGroup], GroupPreference) throws(ExerciseError) -> GroupChoice = { offer, server, preference in
+        var offered = offer.supportedGroups.filter { !skipsGREASE || !$0.isGREASE }
+        if sharesAreOffers {
+            let listed = offered
+            offered += offer.keyShares.filter { !listed.contains($0) && (!skipsGREASE || !$0.isGREASE) }
+        }
+        let accepted = server.filter { !skipsGREASE || !$0.isGREASE }
+        let byServer = preference == .server && !ignoresPreference
+        let (ranked, other) = byServer ? (accepted, offered) : (offered, accepted)
+
+        let chosen: NamedGroup
+        if byServer && serverTakesItsFirst {
+            guard let first = accepted.first else { return .noCommonGroup }
+            chosen = first
+        } else {
+            var common: [NamedGroup]
+            if lastPlaceCounts {
+                var place: [NamedGroup: Int] = [:]
+                for (index, group) in ranked.enumerated() { place[group] = index }
+                common = place.keys.filter { other.contains($0) }.sorted { place[$0]! < place[$1]! }
+            } else {
+                common = ranked.filter { other.contains($0) }
+            }
+            if prefersShares, let withShare = common.first(where: { offer.keyShares.contains($0) }) {
+                common = [withShare]
+            }
+            guard let first = common.first else { return .noCommonGroup }
+            chosen = first
+        }
+
+        let count = offer.keyShares.filter { $0 == chosen }.count
+        switch reading {
+        case .counted:
+            return count == 0 ? .helloRetryRequest(chosen) : count == 1 ? .serverHello(chosen) : .duplicateKeyShare(chosen)
+        case .firstOnly:
+            return offer.keyShares.first == chosen ? .serverHello(chosen) : .helloRetryRequest(chosen)
+        case .assumed:
+            return .serverHello(chosen)
+        case .atLeastOne:
+            return count == 0 ? .helloRetryRequest(chosen) : .serverHello(chosen)
+        case .anyDuplicateRefused:
+            if Set(offer.keyShares).count != offer.keyShares.count { return .duplicateKeyShare(chosen) }
+            return count == 0 ? .helloRetryRequest(chosen) : .serverHello(chosen)
+        }
+    }
+    return chooser
 }

@@ -105,6 +105,13 @@ import Testing
         "6/refresh-hint": (
             right: ["5m", "300s", "five minutes", "300 seconds", "5 minutes (300 s)"],
             wrong: ["300", "5h", "30s", "1m"]),
+        "19/hybrid-share-size": (
+            right: ["1216", "1,216", "1216 bytes", "1,216 bytes", "1216 B", "1216 b", "1,216.", "`1216`"],
+            wrong: ["1184", "1184 bytes", "1120", "1226", "32", "1216 kB"]),
+        "19/retry-message": (
+            right: ["HelloRetryRequest", "Hello Retry Request", "hello_retry_request", "HRR", "a HelloRetryRequest",
+                    "the HelloRetryRequest", "HelloRetryRequest message", "helloretryrequest"],
+            wrong: ["ServerHello", "ClientHello", "handshake_failure", "alert", "Hello Request"]),
         "21/ca-key-rating": (
             right: ["high", "High", "HIGH", "`high`", "high.", "high risk", "it is high", "rated high", "\"high\"", "It's high", "must be high"],
             wrong: ["low", "medium", "critical", "very high", "medium-high", "high or critical", "not high"]),
