@@ -201,6 +201,23 @@ let package = Package(
             path: "Sources/Lessons/PQC",
             swiftSettings: swiftSettings
         ),
+        // SPIFFE federation: bundle endpoints (SPIFFE_Federation.md), served and fetched over
+        // both profiles.
+        .target(
+            name: "SpiffeFederation",
+            dependencies: [
+                "SpiffeBundles", "SpiffeFormats", "SpiffeIdentity", "SpiffeOIDC", "SpiffeTLS", "SpiffeX509",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Sources/Lessons/Federation",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SpiffeLocalTrustDomain",
             dependencies: [
@@ -299,7 +316,7 @@ let package = Package(
             name: "spiffe-demo",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "SpiffePQC", "SpireAPIProto", "CommandLineMain",
+                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "SpiffePQC", "SpiffeFederation", "SpireAPIProto", "CommandLineMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -433,7 +450,7 @@ let package = Package(
         .testTarget(
             name: "TLSTests",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "SpiffePQC", "Lessons", "TestSupport", "WorkbookProtocol",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "SpiffePQC", "SpiffeFederation", "Lessons", "TestSupport", "WorkbookProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

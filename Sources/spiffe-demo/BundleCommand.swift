@@ -12,7 +12,7 @@ struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bundle",
         abstract: "Trust bundles: the keys that vouch for a trust domain's SVIDs.",
-        subcommands: [BundleShowCommand.self]
+        subcommands: [BundleShowCommand.self, BundleServeCommand.self, BundleFetchCommand.self]
     )
 }
 

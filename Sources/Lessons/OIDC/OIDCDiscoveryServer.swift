@@ -40,6 +40,11 @@ public final class OIDCDiscoveryServer: Sendable {
             configuration.minimumTLSVersion = .tlsv12
             context = try NIOSSLContext(configuration: configuration)
         }
+
+        /// Any server configuration, e.g. one that presents an X509-SVID per handshake.
+        public init(configuration: TLSConfiguration) throws {
+            context = try NIOSSLContext(configuration: configuration)
+        }
     }
 
     // step: oidc-serve

@@ -13,19 +13,19 @@ import X509
 /// authenticate, authorize, and on success report the *validated* chain
 /// (leaf to trust anchor), never the presented one. One instance serves one connection, so the
 /// outcome it records is that connection's, ready for the log line after the handshake.
-final class PeerVerification: Sendable {
-    let verifier: SVIDPeerVerifier
+public final class PeerVerification: Sendable {
+    public let verifier: SVIDPeerVerifier
     private let recorded = Mutex<Result<VerifiedPeer, PeerRejection>?>(nil)
 
-    init(verifier: SVIDPeerVerifier) {
+    public init(verifier: SVIDPeerVerifier) {
         self.verifier = verifier
     }
 
     /// What the callback decided, once it has run.
-    var outcome: Result<VerifiedPeer, PeerRejection>? { recorded.withLock { $0 } }
+    public var outcome: Result<VerifiedPeer, PeerRejection>? { recorded.withLock { $0 } }
 
     /// The callback for `NIOSSLServerHandler`/`NIOSSLClientHandler(…customVerificationCallbackWithMetadata:)`.
-    func callback(
+    public func callback(
         _ presented: [NIOSSLCertificate],
         _ promise: EventLoopPromise<NIOSSLVerificationResultWithMetadata>
     ) {

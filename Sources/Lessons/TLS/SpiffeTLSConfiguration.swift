@@ -24,7 +24,10 @@ public enum SpiffeTLSConfiguration {
     // step: tls-server-config
     /// The server side: every ClientHello asks `svids` for the current SVID. `groups` (nil:
     /// swift-nio-ssl's defaults, X25519MLKEM768 first) are the key-exchange groups accepted.
-    public static func server(svids: any X509SVIDSource, groups: [NIOTLSCurve]? = nil) throws -> TLSConfiguration {
+    /// `requireClientCertificate` false is for servers that must not ask for one, as a SPIFFE
+    /// bundle endpoint (SPIFFE_Federation §5.2.2.3): they present the SVID and verify nobody.
+    public static func server(svids: any X509SVIDSource, groups: [NIOTLSCurve]? = nil,
+                              requireClientCertificate: Bool = true) throws -> TLSConfiguration {
         let identities = NIOSSLIdentityCache()
         // The SVID at start-up only fills the required initial fields (and fails early if the
         // source has nothing); each handshake replaces it in the callback below.
@@ -36,7 +39,7 @@ public enum SpiffeTLSConfiguration {
         // On a server, any verification mode other than .none *requires* a client certificate
         // (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT). The checks themselves run in the
         // custom verification callback; hostname verification never applies to a server.
-        configuration.certificateVerification = .noHostnameVerification
+        configuration.certificateVerification = requireClientCertificate ? .noHostnameVerification : .none
         // No system CAs: a SPIFFE peer is trusted through its trust domain's bundle only.
         configuration.trustRoots = .certificates([])
         configuration.sslContextCallback = { _, promise in

@@ -9,8 +9,8 @@ import NIOSSL
 /// - 46 `certificate_unknown`, 42 `bad_certificate`, 48 `unknown_ca`: the peer did not accept
 ///   our certificate (wrong trust domain, expired, not authorized…). Under TLS 1.3 a client
 ///   only learns this on its first read after a handshake that looked complete.
-enum TLSFailure {
-    static func describe(_ error: any Error, rejection: PeerRejection? = nil) -> String {
+public enum TLSFailure {
+    public static func describe(_ error: any Error, rejection: PeerRejection? = nil) -> String {
         if let rejection { return rejection.description }
         let text = String(describing: error)
         let reasons: [(String, String)] = [
