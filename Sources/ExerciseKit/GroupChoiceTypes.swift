@@ -1,4 +1,4 @@
-// Sources/ExerciseKit/KeyExchangeGroups.swift
+// Sources/ExerciseKit/GroupChoiceTypes.swift
 //
 // The input and answer types of the Day 19 exercise `group-choice`: what a TLS 1.3 ClientHello
 // says about key exchange, which side's order the server follows, and what the server answers.

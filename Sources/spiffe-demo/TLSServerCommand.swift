@@ -81,7 +81,7 @@ struct TLSServerCommand: AsyncParsableCommand {
             if json {
                 var record = TLSConnectionRecord(event: "listening")
                 record.ownID = ownID.description
-                record.from = "\(bound.ipAddress ?? host):\(bound.port ?? port)"
+                record.address = "\(bound.ipAddress ?? host):\(bound.port ?? port)"
                 record.print()
             } else {
                 TLSCLI.printLine("listening on \(bound.ipAddress ?? host):\(bound.port ?? port) as \(ownID)")

@@ -79,7 +79,7 @@ struct TLSHandshakeOptions: ParsableArguments {
         valueName: "list"))
     var groups: String?
 
-    @Flag(help: "Print one JSON object per line for each connection (with tls_version, cipher_suite, group, client_hello_bytes).")
+    @Flag(help: "One JSON object per line: the server's `listening` event (address, own_id), then per connection `accepted`/`connected` (peer_id, serial, tls_version, cipher_suite, group, client_hello_bytes of the first ClientHello, hello_retry) or `refused` (from, reason).")
     var json = false
 
     func parsedGroups() throws(CLIError) -> [TLSGroup]? {
@@ -94,6 +94,7 @@ struct TLSHandshakeOptions: ParsableArguments {
 /// One connection as a line of JSON: what was said, plus the handshake's parameters.
 struct TLSConnectionRecord: Encodable {
     var event: String
+    var address: String?
     var peerID: String?
     var ownID: String?
     var from: String?
@@ -116,7 +117,7 @@ struct TLSConnectionRecord: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case event, from, serial, reply, reason, group
+        case event, address, from, serial, reply, reason, group
         case peerID = "peer_id", ownID = "own_id", tlsVersion = "tls_version", cipherSuite = "cipher_suite"
         case clientHelloBytes = "client_hello_bytes", helloRetry = "hello_retry"
     }

@@ -68,7 +68,7 @@ struct KeyExchangeGroupTests {
         let out = try await server.waitForAsync("\"event\":\"listening\"")
         let listening = try #require(out.split(separator: "\n").first { $0.contains("listening") })
         let object = try #require(try JSONSerialization.jsonObject(with: Data(listening.utf8)) as? [String: Any])
-        let port = try #require((object["from"] as? String)?.split(separator: ":").last.flatMap { Int($0) })
+        let port = try #require((object["address"] as? String)?.split(separator: ":").last.flatMap { Int($0) })
 
         let cases: [(args: [String], group: String, openssl: String, version: String)] = [
             (["-tls1_3"], "X25519", "X25519", "TLS 1.3"),

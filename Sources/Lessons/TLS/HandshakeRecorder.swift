@@ -18,7 +18,7 @@ public struct HandshakeParameters: Sendable, Equatable, Codable {
     /// The server asked for a share of another group first (HelloRetryRequest, RFC 8446 §4.1.4).
     public var helloRetry: Bool
 
-    /// One line for people: `TLS 1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768 (ClientHello 1,514 bytes)`.
+    /// One line for people: `TLS 1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768 (ClientHello 1,450 bytes)`.
     public var summary: String {
         var text = "\(version), \(cipherSuite), \(group ?? "no key-exchange group")"
         text += " (ClientHello \(clientHelloBytes.formatted()) bytes"
