@@ -155,7 +155,7 @@ let package = Package(
             name: "SpiffeAgent",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "WorkloadAPIProto",
-                "SpiffeTLS", "SpireAPIProto",
+                "SpiffeTLS", "SpiffeFederation", "SpireAPIProto",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

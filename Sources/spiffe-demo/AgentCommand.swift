@@ -61,6 +61,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Connections one uid may hold; at the limit its oldest idle one is closed (default 1024).", valueName: "n"))
     var maxConnectionsPerUid: Int = ConnectionLimits.Policy.default.maximumPerCaller
 
+    @Option(name: .customLong("bundle-endpoint"), help: ArgumentHelp(
+        "Also serve the trust domain's bundle over https_spiffe here, presenting spiffe://<td>/spire/server (as SPIRE server's federation.bundle_endpoint), for other trust domains to federate with.",
+        valueName: "host:port"))
+    var bundleEndpoint: String?
+
     @Option(help: ArgumentHelp("The SPIRE model's server (its --bind address): run as its agent tier.", valueName: "host:port"))
     var server: String?
 
@@ -81,7 +86,10 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap(try LogSetup.handler(level: logLevel))
-        if let server { return try await runAsServerTier(server) }
+        if let server {
+            guard bundleEndpoint == nil else { throw CLIError("--bundle-endpoint is served by the local agent; in SPIRE (and its model) the server serves it") }
+            return try await runAsServerTier(server)
+        }
         guard joinToken == nil, iid == nil, trustBundle == nil, attestationServer == nil else {
             throw CLIError("--join-token, --iid, --trust-bundle and --attestation-server need --server")
         }
@@ -97,18 +105,22 @@ struct AgentCommand: AsyncParsableCommand {
             throw CLIError("--max-connections-per-uid must be from 1 to 100000")
         }
         let limits = ConnectionLimits.Policy(idleTimeout: .milliseconds(Int64(idle * 1_000)), maximumPerCaller: maxConnectionsPerUid)
+        let endpoint = try bundleEndpoint.map { try TLSCLI.parseHostPort($0, option: "--bundle-endpoint") }
         let agent = WorkloadAgent(
             configuration: .init(socketPath: socketPath, dataDirectory: URL(fileURLWithPath: dataDir), trustDomain: trustDomain,
-                                 connectionLimits: limits),
+                                 connectionLimits: limits, bundleEndpoint: endpoint),
             logger: Logger(label: "spiffe-demo.agent")
         )
         // SIGINT/SIGTERM end the agent cleanly: streams close, the socket file is removed.
         try await LogSetup.runUntilSignal(cleanup: { unlink(socketPath) }) {
-            try await agent.run { _ in
+            try await agent.run(ready: { _ in
                 // One line on stdout once the socket accepts connections, for scripts and tests.
                 print("ready: unix://\(socketPath)")
                 fflush(nil)
-            }
+            }, bundleEndpointReady: { port in
+                print("bundle endpoint: https://\(endpoint?.host ?? "127.0.0.1"):\(port)/")
+                fflush(nil)
+            })
         }
     }
 }

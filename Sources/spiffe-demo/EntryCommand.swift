@@ -59,6 +59,11 @@ struct EntryCreateCommand: AsyncParsableCommand {
     @Option(name: .customLong("hint", withSingleDash: true), help: "A hint passed to the workload with the SVID.")
     var hint: String = ""
 
+    @Option(name: .customLong("federatesWith", withSingleDash: true), help: ArgumentHelp(
+        "A foreign trust domain (spiffe://partner.example) whose bundle this entry's workloads receive; repeatable. Local agent only: needs a federation relationship (federation create).",
+        valueName: "trust-domain"))
+    var federatesWith: [String] = []
+
     @OptionGroup var data: EntryDataDirectoryOption
 
     @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: create the entry there.", valueName: "path"))
@@ -84,10 +89,17 @@ struct EntryCreateCommand: AsyncParsableCommand {
         let entry: RegistrationEntry
         do {
             let parsed = try selectors.map { (text: String) throws(AgentError) -> Selector in try Selector(text) }
+            let foreign = try federatesWith.map { (text: String) throws(AgentError) -> TrustDomain in
+                do { return try TrustDomain(text) } catch { throw .badEntry("-federatesWith \(text): \(error)") }
+            }
             entry = try RegistrationEntry(
                 spiffeID: id, parentID: parent, selectors: parsed,
-                x509SVIDTTL: x509SVIDTTL, jwtSVIDTTL: jwtSVIDTTL, hint: hint)
+                x509SVIDTTL: x509SVIDTTL, jwtSVIDTTL: jwtSVIDTTL, hint: hint, federatesWith: foreign)
+            let known = Set(try directory.federation.relationships().map(\.trustDomain))
             try directory.entries.create(entry)
+            for trustDomain in foreign where !known.contains(trustDomain) {
+                FileHandle.standardError.write(Data("warning: no federation relationship with \(trustDomain) yet: its workloads get its bundle once one exists (spiffe-demo federation create)\n".utf8))
+            }
         } catch {
             throw CLIError(error.description)
         }
@@ -101,6 +113,7 @@ struct EntryCreateCommand: AsyncParsableCommand {
 
 extension EntryCreateCommand {
     func createOnServer(_ id: SpiffeID, socketPath: String) async throws {
+        guard federatesWith.isEmpty else { throw CLIError("-federatesWith is for the local agent: the SPIRE model's server does not federate yet") }
         guard let parentID else { throw CLIError("-parentID is required with -socketPath: the agent (or alias) the entry is for") }
         let parent: SpiffeID
         do { parent = try SpiffeID(parentID) } catch { throw CLIError("-parentID \"\(parentID)\": \(error)") }
@@ -237,6 +250,7 @@ enum EntryPrinter {
             "JWT-SVID TTL     : \(entry.jwtSVIDTTL)",
         ]
         lines += entry.selectors.map { "Selector         : \($0)" }
+        lines += entry.federatesWith.map { "FederatesWith    : \($0.name)" }
         if !entry.hint.isEmpty { lines.append("Hint             : \(entry.hint)") }
         return lines
     }

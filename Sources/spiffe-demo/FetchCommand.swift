@@ -160,8 +160,17 @@ enum FetchOutput {
                     lines.append("CA #\(index + 1) Valid Until:\t\(TimeText.iso(ca.notValidAfter))")
                 }
             }
+            // Federated bundles as SPIRE prints them: each CA prefixed with its trust domain.
+            let federated = context.bundles.values.filter { $0.trustDomain != svid.spiffeID.trustDomain }.sorted { $0.trustDomain < $1.trustDomain }
+            for bundle in federated {
+                for (index, ca) in bundle.authorities.enumerated() {
+                    lines.append("[\(bundle.trustDomain.idString)] CA #\(index + 1) Valid After:\t\(TimeText.iso(ca.notValidBefore))")
+                    lines.append("[\(bundle.trustDomain.idString)] CA #\(index + 1) Valid Until:\t\(TimeText.iso(ca.notValidAfter))")
+                }
+            }
             if let directory {
-                lines.append("Written:\t\t\(directory)/svid.\(n).pem, svid.\(n).key, bundle.\(n).pem")
+                let extra = federated.indices.map { ", federated_bundle.\(n).\($0).pem" }.joined()
+                lines.append("Written:\t\t\(directory)/svid.\(n).pem, svid.\(n).key, bundle.\(n).pem\(extra)")
             }
         }
         return lines.joined(separator: "\n")

@@ -10,7 +10,7 @@ struct SpiffeDemo: AsyncParsableCommand {
             TLSServerCommand.self, TLSClientCommand.self, SVIDExchangeCommand.self,
             AgentCommand.self, EntryCommand.self, FetchCommand.self,
             JWTSVIDCommand.self, JWTParseCommand.self, BundleCommand.self, OIDCDiscoveryCommand.self,
-            IDCommand.self, ServerCommand.self, TokenCommand.self, IIDCommand.self, PQCCommand.self,
+            IDCommand.self, ServerCommand.self, TokenCommand.self, IIDCommand.self, PQCCommand.self, FederationCommand.self,
         ]
     )
 

@@ -69,6 +69,9 @@ public final class AgentHarness: @unchecked Sendable {
         throw HarnessError("the agent did not become ready: \(log)")
     }
 
+    /// What the agent printed on stdout (`ready: …`, `bundle endpoint: …`).
+    public var stdout: String { (try? String(contentsOf: outFile, encoding: .utf8)) ?? "" }
+
     /// Kills the agent with SIGKILL, as a crash would: no cleanup, the socket file stays.
     public func kill() {
         guard let process else { return }

@@ -15,6 +15,8 @@ import SpiffeX509
 public struct AgentDataDirectory: Sendable {
     public let url: URL
     public var entries: EntryStore { EntryStore(directory: url) }
+    /// Federation relationships and the foreign bundles fetched for them.
+    public var federation: FederationStore { FederationStore(directory: url) }
     /// The CA and JWT signing key, kept the way simulated mode keeps a trust domain.
     public var authorities: TrustDomainDirectory { TrustDomainDirectory(url) }
 

@@ -19,6 +19,9 @@ public struct RegistrationEntry: Sendable, Hashable, Codable {
     public var jwtSVIDTTL: Int
     /// An operator-chosen label passed to the workload with the SVID.
     public var hint: String
+    /// Foreign trust domains whose bundles this entry's workloads receive (`-federatesWith`):
+    /// only they may authenticate peers of those trust domains.
+    public var federatesWith: [TrustDomain]
     public var createdAt: Date
 
     public static let defaultX509SVIDTTL = 3600
@@ -32,6 +35,7 @@ public struct RegistrationEntry: Sendable, Hashable, Codable {
         x509SVIDTTL: Int = RegistrationEntry.defaultX509SVIDTTL,
         jwtSVIDTTL: Int = RegistrationEntry.defaultJWTSVIDTTL,
         hint: String = "",
+        federatesWith: [TrustDomain] = [],
         createdAt: Date = Date()
     ) throws(AgentError) {
         // SPIRE refuses entries without selectors: an entry that matches every workload would
@@ -39,6 +43,10 @@ public struct RegistrationEntry: Sendable, Hashable, Codable {
         guard !selectors.isEmpty else { throw .badEntry("at least one -selector is required") }
         guard !spiffeID.isTrustDomainRoot else { throw .badEntry("the SPIFFE ID \(spiffeID) has no path; a workload ID needs one") }
         guard x509SVIDTTL > 0, jwtSVIDTTL > 0 else { throw .badEntry("TTLs must be positive numbers of seconds") }
+        // Federating with one's own trust domain means nothing: its bundle is always delivered.
+        guard !federatesWith.contains(spiffeID.trustDomain) else {
+            throw .badEntry("-federatesWith \(spiffeID.trustDomain.idString) is the entry's own trust domain")
+        }
         self.entryID = entryID
         self.spiffeID = spiffeID
         self.parentID = parentID
@@ -46,7 +54,26 @@ public struct RegistrationEntry: Sendable, Hashable, Codable {
         self.x509SVIDTTL = x509SVIDTTL
         self.jwtSVIDTTL = jwtSVIDTTL
         self.hint = hint
+        self.federatesWith = Array(Set(federatesWith)).sorted()
         self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case entryID, spiffeID, parentID, selectors, x509SVIDTTL, jwtSVIDTTL, hint, federatesWith, createdAt
+    }
+
+    /// Entries saved before federation have no `federatesWith`: they federate with nobody.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        entryID = try container.decode(String.self, forKey: .entryID)
+        spiffeID = try container.decode(SpiffeID.self, forKey: .spiffeID)
+        parentID = try container.decode(SpiffeID.self, forKey: .parentID)
+        selectors = try container.decode([Selector].self, forKey: .selectors)
+        x509SVIDTTL = try container.decode(Int.self, forKey: .x509SVIDTTL)
+        jwtSVIDTTL = try container.decode(Int.self, forKey: .jwtSVIDTTL)
+        hint = try container.decode(String.self, forKey: .hint)
+        federatesWith = try container.decodeIfPresent([TrustDomain].self, forKey: .federatesWith) ?? []
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
     }
 
     // step: entry-matches

@@ -31,6 +31,8 @@ public final class SVIDCache: Sendable {
         var bundle: X509Bundle
         var entries: [RegistrationEntry] = []
         var issued: [String: Issued] = [:]
+        /// Foreign trust domains' bundles, each under the trust domain it was fetched for.
+        var federated: [TrustDomain: SpiffeBundle] = [:]
         var version = 0
         var changedAt: ContinuousClock.Instant?
         var subscribers: [UUID: AsyncStream<Int>.Continuation] = [:]
@@ -53,6 +55,24 @@ public final class SVIDCache: Sendable {
     public var trustDomain: TrustDomain { state.withLock { $0.bundle.trustDomain } }
     public var bundle: X509Bundle { state.withLock { $0.bundle } }
     public var version: Int { state.withLock { $0.version } }
+    public var federatedBundles: [TrustDomain: SpiffeBundle] { state.withLock { $0.federated } }
+
+    /// Replaces the foreign bundles; when they changed, every stream sends again (a workload
+    /// that federates with a trust domain sees its new bundle at once). Returns whether they did.
+    @discardableResult
+    public func setFederatedBundles(_ bundles: [TrustDomain: SpiffeBundle]) -> Bool {
+        let subscribers: [AsyncStream<Int>.Continuation]? = state.withLock { state in
+            guard state.federated != bundles else { return nil }
+            state.federated = bundles
+            state.version += 1
+            state.changedAt = .now
+            return Array(state.subscribers.values)
+        }
+        guard let subscribers else { return false }
+        let version = self.version
+        subscribers.forEach { $0.yield(version) }
+        return true
+    }
     /// The version and when it began (for measuring how fast a change reaches the streams).
     public var lastChange: (version: Int, at: ContinuousClock.Instant?) { state.withLock { ($0.version, $0.changedAt) } }
 

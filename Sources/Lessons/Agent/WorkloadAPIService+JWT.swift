@@ -79,9 +79,12 @@ extension WorkloadAPIService {
             try await self.stream(context: context) { () throws -> Workload_JWTBundlesResponse in
                 // Re-checked on every change: a workload whose entry was deleted loses the
                 // stream with PermissionDenied, as with the X.509 streams.
-                _ = try self.identities(of: caller)
+                let identities = try self.identities(of: caller)
                 var response = Workload_JWTBundlesResponse()
                 response.bundles = [jwtAuthority.trustDomain.idString: jwtAuthority.bundle.jwksJSON()]
+                for (trustDomain, foreign) in self.federatedBundles(for: identities) where !foreign.jwtAuthorities.isEmpty {
+                    response.bundles[trustDomain.idString] = foreign.jwksJSON()
+                }
                 return response
             } send: { response in
                 try await writer.write(response)

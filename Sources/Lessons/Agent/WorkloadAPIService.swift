@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import Logging
+import SpiffeBundles
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeWorkloadAPI
@@ -112,10 +113,13 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
         _ = try identities(of: caller)
         return StreamingServerResponse { writer in
             try await self.stream(context: context) { () throws -> Workload_X509BundlesResponse in
-                _ = try self.identities(of: caller)
+                let identities = try self.identities(of: caller)
                 var response = Workload_X509BundlesResponse()
                 let bundle = self.cache.bundle
                 response.bundles = [bundle.trustDomain.idString: Data(try bundle.der())]
+                for (trustDomain, foreign) in self.federatedBundles(for: identities) {
+                    response.bundles[trustDomain.idString] = Data(try foreign.x509Bundle.der())
+                }
                 return response
             } send: { response in
                 try await writer.write(response)
@@ -138,8 +142,22 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
             svid.hint = issued.entry.hint
             return svid
         }
-        // No federation in the local agent: federated_bundles stays empty.
+        for (trustDomain, foreign) in federatedBundles(for: identities) where !foreign.x509Authorities.isEmpty {
+            response.federatedBundles[trustDomain.idString] = Data(try foreign.x509Bundle.der())
+        }
         return response
+    }
+    // end-step
+
+    // step: federated-bundles
+    /// The foreign bundles a caller receives: those of the trust domains its entries federate
+    /// with (`-federatesWith`), and only those the agent holds. A workload whose entries name
+    /// no foreign trust domain gets none, so it cannot authenticate a peer from outside its own
+    /// trust domain even if it wanted to. Each bundle stays keyed by the trust domain it was
+    /// fetched for: the Workload API sends a map, never a merged list of roots.
+    func federatedBundles(for identities: [SVIDCache.Issued]) -> [TrustDomain: SpiffeBundle] {
+        let wanted = Set(identities.flatMap(\.entry.federatesWith))
+        return cache.federatedBundles.filter { wanted.contains($0.key) }
     }
     // end-step
 

@@ -2,6 +2,8 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import SpiffeBundles
+import SpiffeFederation
 import SpiffeIdentity
 import SpiffeLocalTrustDomain
 import SpiffeWorkloadAPI
@@ -28,6 +30,9 @@ public struct WorkloadAgent: Sendable {
         public var pollInterval: Duration
         /// What one caller may hold open (idle timeout, connections per uid).
         public var connectionLimits: ConnectionLimits.Policy
+        /// Where to serve the trust domain's bundle over https_spiffe (as SPIRE server's
+        /// `federation.bundle_endpoint`), presenting spiffe://<td>/spire/server; nil: not served.
+        public var bundleEndpoint: (host: String, port: Int)?
         public var now: @Sendable () -> Date
 
         public init(
@@ -36,9 +41,11 @@ public struct WorkloadAgent: Sendable {
             trustDomain: TrustDomain? = nil,
             pollInterval: Duration = .milliseconds(200),
             connectionLimits: ConnectionLimits.Policy = .default,
+            bundleEndpoint: (host: String, port: Int)? = nil,
             now: @escaping @Sendable () -> Date = { Date() }
         ) {
             self.connectionLimits = connectionLimits
+            self.bundleEndpoint = bundleEndpoint
             self.socketPath = socketPath
             self.dataDirectory = dataDirectory
             self.trustDomain = trustDomain
@@ -57,6 +64,11 @@ public struct WorkloadAgent: Sendable {
 
     /// Serves until the task is cancelled. `ready` is called once the socket accepts connections.
     public func run(ready: @escaping @Sendable (SVIDCache) -> Void = { _ in }) async throws {
+        try await run(ready: ready, bundleEndpointReady: { _ in })
+    }
+
+    /// As `run(ready:)`; `bundleEndpointReady` gets the port the bundle endpoint listens on.
+    public func run(ready: @escaping @Sendable (SVIDCache) -> Void, bundleEndpointReady: @escaping @Sendable (Int) -> Void) async throws {
         let directory = AgentDataDirectory(configuration.dataDirectory)
         let now = configuration.now
         let authorities = try directory.loadOrCreateAuthorities(trustDomain: configuration.trustDomain, now: now())
@@ -73,10 +85,34 @@ public struct WorkloadAgent: Sendable {
         for change in try cache.refresh(entries: try entries.load(), now: now()) { logger.info("\(change)") }
 
         let service = WorkloadAPIService(cache: cache, jwtAuthority: jwtAuthority, dataDirectory: directory, logger: logger, now: now)
+        let federation = FederationRefresher(store: directory.federation, cache: cache, logger: logger, now: now)
+        var endpoint: BundleEndpointServer?
+        if let (host, port) = configuration.bundleEndpoint {
+            let serverID = try SpiffeID(trustDomain: ca.trustDomain, path: "/spire/server")
+            let jwtKeys = authorities.jwt.mapValues(\.publicKey)
+            // One more for every root that joined since start (a renewed CA), as the bundle
+            // format asks of spiffe_sequence (§4.1.1).
+            let (baseSequence, baseRoots) = (authorities.sequenceNumber, cache.bundle.authorities.count)
+            let server = try await BundleEndpointServer.bind(
+                host: host, port: port, authentication: .spiffe(try SimulatedX509Source(authority: ca, spiffeID: serverID, now: now))
+            ) {
+                // The bundle as it is now: the cache's roots (a new CA joins them), the JWT keys.
+                SpiffeBundle(trustDomain: cache.trustDomain, x509Authorities: cache.bundle.authorities, jwtAuthorities: jwtKeys,
+                             sequenceNumber: baseSequence + UInt64(max(0, cache.bundle.authorities.count - baseRoots)), refreshHint: SpiffeBundle.defaultRefreshHint)
+            }
+            logger.info("bundle endpoint (https_spiffe) listening on https://\(host):\(server.port)/ as \(serverID)")
+            bundleEndpointReady(server.port)
+            endpoint = server
+        }
+        defer { endpoint?.close() }
         try await Self.serveWorkloadAPI(
             socketPath: configuration.socketPath, limits: configuration.connectionLimits, service: service, logger: logger,
             ready: { ready(cache) }
         ) {
+            // Foreign bundles are fetched beside the refresh loop, so a slow endpoint never
+            // delays a rotation.
+            let refreshing = Task { try await federation.run(pollInterval: configuration.pollInterval) }
+            defer { refreshing.cancel() }
             // The refresh loop: reload entries when their file changed, renew SVIDs when due.
             var stamp = initialStamp
             while !Task.isCancelled {

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import SpiffeBundles
+import SpiffeFederation
+import SpiffeIdentity
+import Synchronization
+
+/// Keeps the foreign bundles of the agent's federation relationships current, as SPIRE's server
+/// does for its federated trust domains: each is fetched when the agent starts, when the
+/// relationships change, and again after the refresh hint of the bundle last fetched
+/// (SPIFFE_Trust_Domain_and_Bundle §4.1.2). A failed fetch keeps the bundle held, and is retried
+/// sooner; the cache then hands each bundle only to workloads whose entries federate with its
+/// trust domain (`WorkloadAPIService.federatedBundles`).
+public final class FederationRefresher: Sendable {
+    let store: FederationStore
+    let cache: SVIDCache
+    let client: BundleEndpointClient
+    let logger: Logger
+    let now: @Sendable () -> Date
+    /// How soon a failed fetch is tried again (never later than the hint).
+    public static let retryAfterFailure: TimeInterval = 10
+
+    private struct State {
+        var stamp = ""
+        var relationships: [FederationRelationship] = []
+        var nextFetch: [TrustDomain: Date] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init(store: FederationStore, cache: SVIDCache, client: BundleEndpointClient = BundleEndpointClient(),
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.cache = cache
+        self.client = client
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Polls until cancelled.
+    public func run(pollInterval: Duration) async throws {
+        while !Task.isCancelled {
+            await refreshDue()
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+
+    // step: federation-refresh
+    /// Fetches every bundle that is due, then hands the cache what the store holds.
+    public func refreshDue() async {
+        let due = reloadIfChanged()
+        for relationship in due {
+            let next: TimeInterval
+            do {
+                let endpoint = try relationship.endpoint()
+                let fetched = try await client.fetch(endpoint, endpointBundle: endpointBundle(for: endpoint))
+                try store.saveBundle(fetched)
+                next = TimeInterval(max(1, fetched.refreshHint ?? SpiffeBundle.defaultRefreshHint))
+                logger.info("federation: fetched the bundle of \(relationship.trustDomain) from \(relationship.bundleEndpointURL) (\(relationship.bundleEndpointProfile)): \(fetched.x509Authorities.count) X.509 authorit\(fetched.x509Authorities.count == 1 ? "y" : "ies"), spiffe_sequence \(fetched.sequenceNumber.map(String.init) ?? "none"); next refresh in \(Int(next)) s")
+            } catch {
+                next = Self.retryAfterFailure
+                logger.warning("federation: cannot refresh the bundle of \(relationship.trustDomain): \(error); keeping the one held, trying again in \(Int(next)) s")
+            }
+            let at = now().addingTimeInterval(next)
+            state.withLock { $0.nextFetch[relationship.trustDomain] = at }
+        }
+        let held = state.withLock { $0.relationships }.compactMap { store.bundle(for: $0.trustDomain) }
+        if cache.setFederatedBundles(Dictionary(held.map { ($0.trustDomain, $0) }, uniquingKeysWith: { first, _ in first })) {
+            logger.info("federation: serving the bundles of \(held.map(\.trustDomain.name).sorted().joined(separator: ", ")) to workloads that federate with them")
+        }
+    }
+    // end-step
+
+    /// The relationships whose bundle is due, after re-reading federation.json if it changed
+    /// (a new or changed relationship is due at once; a removed one is forgotten).
+    private func reloadIfChanged() -> [FederationRelationship] {
+        let stamp = store.stamp()
+        let fresh: [FederationRelationship]?
+        if stamp != state.withLock({ $0.stamp }) {
+            do {
+                fresh = try store.relationships()
+            } catch {
+                logger.error("\(error)")
+                fresh = nil
+            }
+        } else {
+            fresh = nil
+        }
+        let time = now()
+        return state.withLock { state in
+            if let fresh {
+                state.stamp = stamp
+                let old = state.relationships
+                state.relationships = fresh
+                state.nextFetch = state.nextFetch.filter { entry in fresh.contains { $0.trustDomain == entry.key } }
+                for relationship in fresh where !old.contains(relationship) { state.nextFetch[relationship.trustDomain] = time }
+            }
+            return state.relationships.filter { (state.nextFetch[$0.trustDomain] ?? time) <= time }
+        }
+    }
+
+    /// https_spiffe: the bundle that authenticates the endpoint's SPIFFE ID: our own trust
+    /// domain's, or the latest held for the endpoint ID's trust domain (for a self-serving
+    /// endpoint, the bootstrap bundle at first, then the last one fetched).
+    private func endpointBundle(for endpoint: BundleEndpoint) -> X509Bundle? {
+        guard case .httpsSPIFFE(let id) = endpoint.profile else { return nil }
+        if id.trustDomain == cache.trustDomain { return cache.bundle }
+        return store.bundle(for: id.trustDomain)?.x509Bundle
+    }
+}
