@@ -266,7 +266,7 @@ let package = Package(
             name: "Lessons",
             dependencies: [
                 "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeJWT", "SpiffeLocalTrustDomain", "SpiffeWorkloadAPI", "SpiffeAgent",
-                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "SpiffePQC", "WorkbookProtocol",
+                "SpiffeTLS", "SpiffeExchange", "SpiffeOIDC", "SpiffeServer", "SpiffePQC", "SpiffeFederation", "WorkbookProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
