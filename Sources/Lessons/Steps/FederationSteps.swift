@@ -21,7 +21,8 @@ let federationSteps: [Step] = [
     Step(
         id: "federated-mtls",
         title: "mTLS across two trust domains, each side checked with its own trust domain's bundle",
-        sourceFile: "Sources/Lessons/Agent/WorkloadAPIService.swift"
+        sourceFile: "Sources/Lessons/Agent/WorkloadAPIService.swift",
+        anchor: "federated-bundles"
     ) { context in
         try await FederationLesson.mtls(context)
     },
