@@ -90,6 +90,16 @@ with WorkloadApiClient(socket_path=sys.argv[1]) as client:
         #expect(call.stdout.contains("reply: hello from spiffe://partner.example/service-b"))
         _ = try await server.waitForAsync("client spiffe://example.org/service-a connected")
 
+        // svid-exchange across: each side validates the other against that side's trust domain's bundle.
+        let shared = try a.sharedDirectory("exchange")
+        async let sideA = TestSupport.runAsync(demo, ["svid-exchange", "--name", "a", "--dir", shared.path, "--live", "--socket", a.endpoint,
+                                                      "--expect-td", "partner.example", "--timeout", "60"], deadline: 120)
+        async let sideB = TestSupport.runAsync(demo, ["svid-exchange", "--name", "b", "--dir", shared.path, "--live", "--socket", b.endpoint,
+                                                      "--expect-td", "example.org", "--timeout", "60"], deadline: 120)
+        let (exchangedA, exchangedB) = try await (sideA, sideB)
+        #expect(exchangedA.status == 0 && exchangedA.stdout.contains("peer b is spiffe://partner.example/service-b: valid"), "\(exchangedA)")
+        #expect(exchangedB.status == 0 && exchangedB.stdout.contains("peer a is spiffe://example.org/service-a: valid"), "\(exchangedB)")
+
         // other.org: nobody federates with it. openssl presents its SVID; the server has no bundle to check it by.
         let scratch = try TestSupport.makeTempDirectory(prefix: "fed-other")
         defer { try? FileManager.default.removeItem(at: scratch) }
