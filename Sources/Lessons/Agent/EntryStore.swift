@@ -95,7 +95,10 @@ public struct EntryStore: Sendable {
 
     /// Something that changes whenever entries.json is replaced or modified: its inode, size and
     /// modification time. Cheap enough to poll every few hundred milliseconds.
-    public func stamp() -> String {
+    public func stamp() -> String { Self.stamp(of: file) }
+
+    /// The identity, size and modification time of `file`, or "missing".
+    static func stamp(of file: URL) -> String {
         var info = stat()
         guard stat(file.path, &info) == 0 else { return "missing" }
         return "\(info.st_ino)-\(info.st_size)-\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"

@@ -3,9 +3,6 @@ import SpiffeBundles
 import SpiffeFederation
 import SpiffeFormats
 import SpiffeIdentity
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One federation relationship, as `spire-server federation create` records it: which trust
 /// domain, where its bundle endpoint is, and how to authenticate it.
@@ -110,11 +107,7 @@ public struct FederationStore: Sendable {
     }
 
     /// Changes whenever federation.json is replaced (as EntryStore.stamp).
-    public func stamp() -> String {
-        var info = stat()
-        guard stat(file.path, &info) == 0 else { return "missing" }
-        return "\(info.st_ino)-\(info.st_size)-\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
-    }
+    public func stamp() -> String { EntryStore.stamp(of: file) }
 
     func bundleFile(_ trustDomain: TrustDomain) -> URL { bundles.appendingPathComponent("\(trustDomain.name).json") }
 
