@@ -46,6 +46,7 @@ case "grade" where arguments.count == 2:
     case LeafMatchesEntryCases.exercise.id: cases = LeafMatchesEntryCases.cases(leafMismatch)
     case CredentialRiskCases.exercise.id: cases = CredentialRiskCases.cases(credentialRisk)
     case GroupChoiceCases.exercise.id: cases = GroupChoiceCases.cases(chooseGroup)
+    case FederationTrustCases.exercise.id: cases = FederationTrustCases.cases(peerBundle)
     case PeerAuthorizationCases.exercise.id: cases = PeerAuthorizationCases.cases(isAuthorized)
     default:
         FileHandle.standardError.write(Data("exercise-grader: no exercise '\(arguments[1])' (known: \(ExerciseCatalog.all.map(\.id).joined(separator: ", ")))\n".utf8))

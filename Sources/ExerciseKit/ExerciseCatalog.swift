@@ -3,7 +3,7 @@ public enum ExerciseCatalog {
     public static let all: [Exercise] = [
         LeafKeyUsageCases.exercise, EndpointSocketCases.exercise, JWTSVIDRulesCases.exercise, BundleChoiceCases.exercise,
         WorkloadIDPathCases.exercise, PeerAuthorizationCases.exercise, RoleTrustPolicyCases.exercise,
-        RenewalDueCases.exercise, PublishedChainCases.exercise, ChainToBundleCases.exercise, JoinTokenDecisionCases.exercise, AWSIIDDecisionCases.exercise, AgentSyncPlanCases.exercise, ServerConfigCheckCases.exercise, EntryMatchingCases.exercise, LeafMatchesEntryCases.exercise, CredentialRiskCases.exercise, GroupChoiceCases.exercise,
+        RenewalDueCases.exercise, PublishedChainCases.exercise, ChainToBundleCases.exercise, JoinTokenDecisionCases.exercise, AWSIIDDecisionCases.exercise, AgentSyncPlanCases.exercise, ServerConfigCheckCases.exercise, EntryMatchingCases.exercise, LeafMatchesEntryCases.exercise, CredentialRiskCases.exercise, GroupChoiceCases.exercise, FederationTrustCases.exercise,
     ]
 
     public static func exercise(_ id: String) -> Exercise? {

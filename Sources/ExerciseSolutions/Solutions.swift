@@ -454,4 +454,27 @@ public enum Solutions {
         }
     }
     // end-solution
+
+    // solution: federation-trust
+    public static func peerBundle(
+        for peer: SpiffeID, ownTrustDomain: TrustDomain, federatesWith: [TrustDomain], held: [HeldBundle]
+    ) throws(ExerciseError) -> PeerBundle {
+        // The peer's trust domain, as a value: partner.example.evil.com is not partner.example.
+        let trustDomain = peer.trustDomain
+        // Delivery: your own bundle comes with every SVID; a foreign one only to entries that
+        // federate with it, whatever else the agent holds.
+        guard trustDomain == ownTrustDomain || federatesWith.contains(trustDomain) else {
+            return .notFederated(trustDomain)
+        }
+        // The name a bundle is held under is the only thing that binds it to a trust domain
+        // (SPIFFE_Federation §7.3); its certificates' own names play no part.
+        let candidates = held.filter { $0.trustDomain == trustDomain }
+        guard let bundle = candidates.first else { return .noBundle(trustDomain) }
+        guard candidates.count == 1 else { return .ambiguous(trustDomain) }
+        // keys: [] means the trust domain withdrew every key; JWT keys cannot anchor an X.509 path.
+        guard !bundle.x509Authorities.isEmpty else { return .trustsNothing(trustDomain) }
+        // The held bundle itself: never merged with another trust domain's keys (§4.2).
+        return .validateWith(bundle)
+    }
+    // end-solution
 }

@@ -36,10 +36,13 @@ import X509
         #expect(LeafMatchesEntryCases.cases(Solutions.leafMismatch).count >= 6)
         #expect(CredentialRiskCases.cases(Solutions.credentialRisk).count >= 6)
         #expect(GroupChoiceCases.cases(Solutions.chooseGroup).count >= 6)
-        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle", "join-token-decision", "aws-iid-decision", "agent-sync-plan", "server-config-check", "entry-matching", "leaf-matches-entry", "credential-risk", "group-choice"])
+        #expect(FederationTrustCases.cases(Solutions.peerBundle).count >= 6)
+        #expect(ExerciseCatalog.all.map(\.id) == ["leaf-key-usage", "endpoint-socket", "jwt-svid-rules", "bundle-choice", "workload-id-path", "peer-authorization", "role-trust-policy", "renewal-due", "published-chain", "chain-to-bundle", "join-token-decision", "aws-iid-decision", "agent-sync-plan", "server-config-check", "entry-matching", "leaf-matches-entry", "credential-risk", "group-choice", "federation-trust"])
     }
 
     @Test func theReferenceSolutionsPassEveryCase() {
+        let trust = grade("federation-trust", FederationTrustCases.cases(Solutions.peerBundle))
+        #expect(trust.outcome == .passed, "failed on \(trust.failedCase ?? "?")")
         let groups = grade("group-choice", GroupChoiceCases.cases(Solutions.chooseGroup))
         #expect(groups.outcome == .passed, "failed on \(groups.failedCase ?? "?")")
         let risk = grade("credential-risk", CredentialRiskCases.cases(Solutions.credentialRisk))
@@ -1097,6 +1100,56 @@ import X509
     }
 
 // Below `struct GradingTests`:
+
+    @Test func aFederationTrusterThatGetsDeliveryWrongFails() {
+        func failedCase(_ truster: @escaping @Sendable (SpiffeID, TrustDomain, [TrustDomain], [HeldBundle]) throws(ExerciseError) -> PeerBundle) -> String? {
+            grade("federation-trust", FederationTrustCases.cases(truster)).failedCase
+        }
+        // Every bundle the agent holds is used, federatesWith or not.
+        let ignoresEntry = grade("federation-trust", FederationTrustCases.cases(federationTruster(ignoresFederatesWith: true)))
+        #expect(ignoresEntry.outcome == .failed(got: "validate with the bundle held for partner.example [partner.example CA; JWT partner-jwt]"))
+        #expect(ignoresEntry.failedCase == "the agent holds partner.example's bundle, but this entry does not federate with partner.example")
+        // Your own trust domain treated like a foreign one: it would need -federatesWith too.
+        #expect(failedCase(federationTruster(ownNeedsFederatesWith: true))
+                == "a peer of your own trust domain: your own bundle, which comes with every SVID")
+        // The held bundles asked before the entry: "no bundle" where the answer is "not federated".
+        #expect(failedCase(federationTruster(looksUpBeforeDelivery: true)) == "a peer of other.org, a trust domain nobody federates with")
+        // Trust domains compared as string prefixes.
+        #expect(failedCase(federationTruster(comparesPrefixes: true))
+                == "a peer of partner.example.evil.com: not partner.example, however it starts")
+    }
+
+    @Test func aFederationTrusterThatReadsTheCertificatesOrMergesFails() {
+        // The bundle picked by the URI SAN its CA carries, the held name only as a fallback.
+        let byClaim = grade("federation-trust", FederationTrustCases.cases(federationTruster(keysByCertificate: true)))
+        #expect(byClaim.outcome == .failed(got: "validate with the bundle held for partner.example [a CA naming spiffe://other.org]"))
+        #expect(byClaim.failedCase
+                == "partner.example's bundle holds a CA whose URI SAN says spiffe://other.org: an other.org peer still has no bundle")
+        // Every delivered bundle pooled into one (a single trust store, as Web PKI has).
+        #expect(grade("federation-trust", FederationTrustCases.cases(federationTruster(poolsEverything: true))).failedCase
+                == "a peer of your own trust domain: your own bundle, which comes with every SVID")
+        // "The first bundle is always mine."
+        #expect(grade("federation-trust", FederationTrustCases.cases(federationTruster(ownIsFirst: true))).failedCase
+                == "partner.example's bundle, listed first, also carries a copy of your own CA: your own peers still use your own bundle")
+    }
+
+    @Test func aFederationTrusterThatAcceptsEmptyOrDuplicateBundlesFails() {
+        func failedCase(_ truster: @escaping @Sendable (SpiffeID, TrustDomain, [TrustDomain], [HeldBundle]) throws(ExerciseError) -> PeerBundle) -> String? {
+            grade("federation-trust", FederationTrustCases.cases(truster)).failedCase
+        }
+        // An empty bundle handed back as if it could validate something.
+        #expect(failedCase(federationTruster(emptyIsUsable: true)) == "partner.example published \"keys\": [], withdrawing every key")
+        // A JWT key counted as a key an X509-SVID could chain to.
+        #expect(failedCase(federationTruster(jwtKeysCount: true))
+                == "partner.example's bundle holds a JWT key only: nothing an X509-SVID could chain to")
+        // The first of two bundles under one name taken; or the two merged.
+        let first = grade("federation-trust", FederationTrustCases.cases(federationTruster(duplicates: .first)))
+        #expect(first.outcome == .failed(got: "validate with the bundle held for partner.example [partner.example CA; JWT partner-jwt]"))
+        #expect(first.failedCase == "partner.example appears twice in the bundle map, with different CAs")
+        #expect(failedCase(federationTruster(duplicates: .merged)) == "partner.example appears twice in the bundle map, with different CAs")
+    }
+
+// Below `struct GradingTests`:
 }
 
 /// A workload path checker built from parts: with the defaults it is right, and each wrong
@@ -1468,4 +1521,64 @@ func groupChooser(
         }
     }
     return chooser
+}
+
+/// What a wrong `federation-trust` solution does with two bundles held under one name.
+enum DuplicateBundles: Sendable {
+    /// Refuses them (right).
+    case refused
+    /// Takes the first.
+    case first
+    /// Merges their keys into one bundle.
+    case merged
+}
+
+/// A federation truster with one rule switched off at a time: the typical wrong solutions of
+/// `federation-trust`. With its defaults it behaves like the reference solution.
+func federationTruster(
+    ignoresFederatesWith: Bool = false, ownNeedsFederatesWith: Bool = false, looksUpBeforeDelivery: Bool = false,
+    comparesPrefixes: Bool = false, keysByCertificate: Bool = false, poolsEverything: Bool = false,
+    ownIsFirst: Bool = false, emptyIsUsable: Bool = false, jwtKeysCount: Bool = false,
+    duplicates: DuplicateBundles = .refused
+) -> @Sendable (SpiffeID, TrustDomain, [TrustDomain], [HeldBundle]) throws(ExerciseError) -> PeerBundle {
+    let truster: @Sendable (SpiffeID, TrustDomain, [TrustDomain], [HeldBundle]) throws(ExerciseError) -> PeerBundle = { peer, own, federatesWith, held in
+        let wanted = peer.trustDomain
+        func same(_ a: TrustDomain, _ b: TrustDomain) -> Bool {
+            comparesPrefixes ? a.name.hasPrefix(b.name) : a == b
+        }
+        func claimed(_ certificate: Certificate) -> TrustDomain? {
+            guard let names = try? certificate.extensions.subjectAlternativeNames else { return nil }
+            for case .uniformResourceIdentifier(let uri) in names { return try? TrustDomain(uri) }
+            return nil
+        }
+        let delivered = ignoresFederatesWith
+            || (same(wanted, own) && !ownNeedsFederatesWith)
+            || federatesWith.contains { same(wanted, $0) }
+        var candidates = held.filter { same(wanted, $0.trustDomain) }
+        if keysByCertificate {
+            let byClaim = held.filter { $0.x509Authorities.contains { claimed($0) == wanted } }
+            if !byClaim.isEmpty { candidates = byClaim }
+        }
+        if ownIsFirst, wanted == own, let first = held.first { candidates = [first] }
+        if looksUpBeforeDelivery, candidates.isEmpty { return .noBundle(wanted) }
+        guard delivered else { return .notFederated(wanted) }
+        if poolsEverything {
+            let pool = held.filter { $0.trustDomain == own || ignoresFederatesWith || federatesWith.contains($0.trustDomain) }
+            candidates = [HeldBundle(trustDomain: wanted, x509Authorities: pool.flatMap(\.x509Authorities), jwtKeyIDs: pool.flatMap(\.jwtKeyIDs))]
+        }
+        guard var bundle = candidates.first else { return .noBundle(wanted) }
+        if candidates.count > 1 {
+            switch duplicates {
+            case .refused: return .ambiguous(wanted)
+            case .first: break
+            case .merged:
+                bundle = HeldBundle(trustDomain: wanted, x509Authorities: candidates.flatMap(\.x509Authorities),
+                                    jwtKeyIDs: candidates.flatMap(\.jwtKeyIDs))
+            }
+        }
+        let usable = emptyIsUsable || !bundle.x509Authorities.isEmpty || (jwtKeysCount && !bundle.jwtKeyIDs.isEmpty)
+        guard usable else { return .trustsNothing(wanted) }
+        return .validateWith(bundle)
+    }
+    return truster
 }

@@ -112,6 +112,13 @@ import Testing
             right: ["HelloRetryRequest", "Hello Retry Request", "hello_retry_request", "HRR", "a HelloRetryRequest",
                     "the HelloRetryRequest", "HelloRetryRequest message", "helloretryrequest"],
             wrong: ["ServerHello", "ClientHello", "handshake_failure", "alert", "Hello Request"]),
+        "20/spire-poll": (
+            right: ["75s", "75 seconds", "75 s", "1m15s", "1 min 15 s", "every 75 seconds", "75 seconds (a quarter of 300)", "one minute 15 seconds", "75 sec"],
+            wrong: ["300s", "5 minutes", "60 s", "15s", "1200 seconds", "75"]),
+        "20/self-serving": (
+            right: ["self-serving", "Self-serving", "self serving", "a self-serving endpoint", "self-serving bundle endpoint",
+                    "the self-serving endpoint.", "`self-serving`", "selfserving"],
+            wrong: ["non-self-serving", "not self-serving", "https_web", "self-signed", "federated"]),
         "21/ca-key-rating": (
             right: ["high", "High", "HIGH", "`high`", "high.", "high risk", "it is high", "rated high", "\"high\"", "It's high", "must be high"],
             wrong: ["low", "medium", "critical", "very high", "medium-high", "high or critical", "not high"]),
