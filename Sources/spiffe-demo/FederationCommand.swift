@@ -44,7 +44,7 @@ struct FederationCreateCommand: AsyncParsableCommand {
     @Option(name: .customLong("endpointSpiffeID", withSingleDash: true), help: "https_spiffe: the SPIFFE ID the endpoint presents.")
     var endpointSpiffeID: String?
 
-    @Option(name: .customLong("trustDomainBundlePath", withSingleDash: true), help: "The trust domain's bundle, obtained out of band, to start with.")
+    @Option(name: .customLong("trustDomainBundlePath", withSingleDash: true), help: "The bundle, obtained out of band, that authenticates the endpoint's first fetch: that of -endpointSpiffeID's trust domain.")
     var trustDomainBundlePath: String?
 
     @Option(name: .customLong("trustDomainBundleFormat", withSingleDash: true), help: "Its format: pem or spiffe (default: recognised).")
@@ -64,7 +64,13 @@ struct FederationCreateCommand: AsyncParsableCommand {
             if let format = trustDomainBundleFormat, !["pem", "spiffe"].contains(format) {
                 throw CLIError("-trustDomainBundleFormat is pem or spiffe, not \(format)")
             }
-            let bootstrap = try trustDomainBundlePath.map { try JWTCLI.readBundle($0, trustDomain: domain) }
+            // As SPIRE reads it: the bundle of the trust domain that authenticates the endpoint,
+            // the endpoint ID's (for a self-serving endpoint, the one federated with).
+            let bundleDomain = endpointID?.trustDomain ?? domain
+            if trustDomainBundlePath != nil, let own = directory.trustDomain(), own == bundleDomain {
+                throw CLIError("-trustDomainBundlePath: \(endpointID!) is in the agent's own trust domain, whose bundle it already holds")
+            }
+            let bootstrap = try trustDomainBundlePath.map { try JWTCLI.readBundle($0, trustDomain: bundleDomain) }
             do {
                 let relationship = try FederationRelationship(
                     trustDomain: domain, bundleEndpointURL: bundleEndpointURL,

@@ -57,7 +57,11 @@ public final class AgentHarness: @unchecked Sendable {
         defer { close(out); close(err) }
         let process = try ChildProcess(
             path: try binaryPath,
-            args: ["agent", "--socket", socketPath, "--data-dir", dataDirectory.path, "--log-level", "debug"] + extraArguments,
+            // A minute, not the default 10 s, before a connection that sent no request is closed:
+            // under the whole suite on 2 cores, a client can take longer than 10 s to send its
+            // first request, and would then see Unavailable. The limit tests set their own.
+            args: ["agent", "--socket", socketPath, "--data-dir", dataDirectory.path, "--log-level", "debug"]
+                + (extraArguments.contains("--idle-timeout") ? [] : ["--idle-timeout", "60s"]) + extraArguments,
             environment: ProcessInfo.processInfo.environment, currentDirectory: root, stdout: out, stderr: err)
         self.process = process
         let deadline = Date().addingTimeInterval(120)

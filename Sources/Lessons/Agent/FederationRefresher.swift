@@ -17,7 +17,8 @@ public final class FederationRefresher: Sendable {
     let client: BundleEndpointClient
     let logger: Logger
     let now: @Sendable () -> Date
-    /// How soon a failed fetch is tried again (never later than the hint).
+    /// How soon a failed fetch is tried again: sooner than SPIRE, which waits for its next
+    /// interval (a quarter of the hint), so that a lesson's mistake is seen to heal quickly.
     public static let retryAfterFailure: TimeInterval = 10
 
     private struct State {

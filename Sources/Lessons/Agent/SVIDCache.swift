@@ -56,6 +56,8 @@ public final class SVIDCache: Sendable {
     public var bundle: X509Bundle { state.withLock { $0.bundle } }
     public var version: Int { state.withLock { $0.version } }
     public var federatedBundles: [TrustDomain: SpiffeBundle] { state.withLock { $0.federated } }
+    /// The CA this agent signs with now (nil when a server signs).
+    public var currentCA: CertificateAuthority? { state.withLock { $0.ca } }
 
     /// Replaces the foreign bundles; when they changed, every stream sends again (a workload
     /// that federates with a trust domain sees its new bundle at once). Returns whether they did.

@@ -7,6 +7,9 @@ import SpiffeFederation
 import SpiffeIdentity
 import SpiffeLocalTrustDomain
 import SpiffeWorkloadAPI
+import X509
+import Synchronization
+import SpiffeJWT
 import SpiffeX509
 #if canImport(Glibc)
 import Glibc
@@ -89,17 +92,11 @@ public struct WorkloadAgent: Sendable {
         var endpoint: BundleEndpointServer?
         if let (host, port) = configuration.bundleEndpoint {
             let serverID = try SpiffeID(trustDomain: ca.trustDomain, path: "/spire/server")
-            let jwtKeys = authorities.jwt.mapValues(\.publicKey)
-            // One more for every root that joined since start (a renewed CA), as the bundle
-            // format asks of spiffe_sequence (§4.1.1).
-            let (baseSequence, baseRoots) = (authorities.sequenceNumber, cache.bundle.authorities.count)
+            let published = PublishedBundle(cache: cache, jwtKeys: authorities.jwt.mapValues(\.publicKey),
+                                            firstSequence: authorities.sequenceNumber)
             let server = try await BundleEndpointServer.bind(
-                host: host, port: port, authentication: .spiffe(try SimulatedX509Source(authority: ca, spiffeID: serverID, now: now))
-            ) {
-                // The bundle as it is now: the cache's roots (a new CA joins them), the JWT keys.
-                SpiffeBundle(trustDomain: cache.trustDomain, x509Authorities: cache.bundle.authorities, jwtAuthorities: jwtKeys,
-                             sequenceNumber: baseSequence + UInt64(max(0, cache.bundle.authorities.count - baseRoots)), refreshHint: SpiffeBundle.defaultRefreshHint)
-            }
+                host: host, port: port, authentication: .spiffe(EndpointSVIDSource(cache: cache, spiffeID: serverID, now: now))
+            ) { published.current() }
             logger.info("bundle endpoint (https_spiffe) listening on https://\(host):\(server.port)/ as \(serverID)")
             bundleEndpointReady(server.port)
             endpoint = server
@@ -201,6 +198,61 @@ public struct WorkloadAgent: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         } catch {
             throw .socket(path: socketPath, reason: "cannot create its directory: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// The bundle the local agent's bundle endpoint serves: the roots the cache holds now and the
+/// JWT keys, with a spiffe_sequence that changes whenever the roots do (Trust Domain and Bundle
+/// §4.1.1).
+final class PublishedBundle: Sendable {
+    let cache: SVIDCache
+    let jwtKeys: [String: JWTPublicKey]
+    private let last: Mutex<(roots: [Certificate], sequence: UInt64)>
+
+    init(cache: SVIDCache, jwtKeys: [String: JWTPublicKey], firstSequence: UInt64) {
+        self.cache = cache
+        self.jwtKeys = jwtKeys
+        self.last = Mutex((cache.bundle.authorities, firstSequence))
+    }
+
+    func current() -> SpiffeBundle {
+        let roots = cache.bundle.authorities
+        let sequence = last.withLock { last in
+            if last.roots != roots { last = (roots, last.sequence + 1) }
+            return last.sequence
+        }
+        return SpiffeBundle(trustDomain: cache.trustDomain, x509Authorities: roots, jwtAuthorities: jwtKeys,
+                            sequenceNumber: sequence, refreshHint: SpiffeBundle.defaultRefreshHint)
+    }
+}
+
+/// The bundle endpoint's own X509-SVID (spiffe://<td>/spire/server), always from the CA the agent
+/// signs with now, renewed at half its hour: a peer that fetched the new bundle after a CA
+/// renewal must find the endpoint's SVID signed by it.
+final class EndpointSVIDSource: X509SVIDSource {
+    let cache: SVIDCache
+    let spiffeID: SpiffeID
+    let now: @Sendable () -> Date
+    private let issued = Mutex<X509SVID?>(nil)
+
+    init(cache: SVIDCache, spiffeID: SpiffeID, now: @escaping @Sendable () -> Date) {
+        self.cache = cache
+        self.spiffeID = spiffeID
+        self.now = now
+    }
+
+    func x509SVID() throws -> X509SVID {
+        guard let ca = cache.currentCA else { throw X509SourceError.noSVID }
+        let time = now()
+        return try issued.withLock { issued in
+            if let svid = issued, svid.leaf.issuer == ca.certificate.subject,
+               time < svid.leaf.notValidBefore.addingTimeInterval(svid.leaf.notValidAfter.timeIntervalSince(svid.leaf.notValidBefore) / 2) {
+                return svid
+            }
+            let fresh = try ca.issueSVID(for: spiffeID, ttl: 3600, now: time)
+            issued = fresh
+            return fresh
         }
     }
 }

@@ -43,7 +43,7 @@ let agentSteps: [Step] = [
 
             // 3. Ask again. The agent reloads its entries every 100 ms; until it has, the client
             //    gets PermissionDenied again and retries, as the spec allows.
-            let again = try WorkloadAPIClient(socket: agent.endpoint, retry: .upTo(.seconds(5)))
+            let again = try WorkloadAPIClient(socket: agent.endpoint, retry: .upTo(.seconds(30)))
             defer { again.close() }
             let start = ContinuousClock.now
             let fetched = try await again.fetchX509Context()
@@ -254,7 +254,6 @@ enum AgentStepFetch {
     }
 }
 
-/// A step that found the agent doing something the lesson says it does not.
 /// What `agent-stream` does: one stream, three changes, three complete messages.
 enum AgentStreamLesson {
     static func run(_ agent: InProcessAgent, clock: StepClock) async throws -> StepOutput {

@@ -87,12 +87,12 @@ enum FederationLesson {
         let serverBundles: [TrustDomain: X509Bundle] = [partner: partnerCA.bundle, home: homeCA.bundle]
         let events = EventLines()
         let server = try await MTLSServer.bind(host: "127.0.0.1", port: 0, svids: serviceB, bundles: serverBundles,
-                                               authorizer: .memberOf(home), now: context.now, log: events.add)
+                                               authorizer: .id(try SpiffeID("spiffe://example.org/service-a")), now: context.now, log: events.add)
         let serving = Task { try await server.serve() }
         defer { server.close() }
         let port = server.localAddress.port ?? 0
         let caller = MTLSClient(svids: serviceA, bundles: [home: homeCA.bundle, partner: partnerCA.bundle],
-                                authorizer: .memberOf(partner), now: context.now)
+                                authorizer: .id(try SpiffeID("spiffe://partner.example/service-b")), now: context.now)
         let exchange = try await caller.exchange(host: "127.0.0.1", port: port)
         var lines = ["service-a (example.org) -> service-b (partner.example): \"\(exchange.reply)\""]
 
