@@ -125,8 +125,13 @@ public struct SpireServer: Sendable {
             GRPCServer(transport: adminTransport, services: services(.admin)),
         ]
         // end-step
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for server in servers { group.addTask { try await server.serve() } }
+        // The servers run in tasks of their own, not children of this one: cancelling this task
+        // (how `spiffe-demo server` and the steps stop it) must shut them down gracefully. A
+        // cancelled serve() drops connections mid-stream, and an agent's request arriving just
+        // then makes grpc-swift's HTTP/2 transport trap (NIOAsyncWriter deinited unfinished).
+        let serving = servers.map { server in Task { try await server.serve() } }
+        defer { servers.forEach { $0.beginGracefulShutdown() } }
+        try await withTaskCancellationHandler {
             // Ready means every listener accepts: the admin socket exists too. A listener that
             // could not bind says only that it is stopped; name the address instead.
             func listening(_ transport: HTTP2ServerTransport.Posix, _ option: String, _ address: String) async throws -> GRPCNIOTransportCore.SocketAddress {
@@ -145,10 +150,15 @@ public struct SpireServer: Sendable {
                 admin: config.adminSocket)
             logger.info("agent API (mTLS) on \(addresses.agent), attestation (TLS) on \(addresses.attestation), admin API on unix://\(addresses.admin)")
             ready(addresses, state)
-            defer { servers.forEach { $0.beginGracefulShutdown() } }
-            try await group.next()
-            group.cancelAll()
+            // Until one listener stops (an error), or cancellation shuts them all down.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in serving { group.addTask { try await task.value } }
+                try await group.next()
+            }
+        } onCancel: {
+            servers.forEach { $0.beginGracefulShutdown() }
         }
+        for task in serving { _ = try? await task.value }
     }
 
     /// Puts `root` in the bundle if it is not there, and drops expired roots; returns how many
