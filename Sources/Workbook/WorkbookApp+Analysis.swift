@@ -72,7 +72,7 @@ extension WorkbookApp {
         if problems == 0 {
             console.line(paint(glyphs.ok, .good) + " every part of the analysis is complete (\(reviews.count) parts, \(reviews.reduce(0) { $0 + $1.words }) words)")
         } else {
-            console.err("\(complete) of \(reviews.count) parts complete; \(problems) thing\(problems == 1 ? "" : "s") to do")
+            console.errorLine("\(complete) of \(reviews.count) parts complete; \(problems) thing\(problems == 1 ? "" : "s") to do")
         }
         return problems == 0
     }
@@ -86,6 +86,14 @@ extension WorkbookApp {
         let (document, reviews) = try assembleAnalysis(drafts: drafts, date: date, evidence: evidence)
         let parts = document.parts
         let file = output ?? paths.workspace.appendingPathComponent("spiffe-analysis.md")
+        // The document never goes where the learner's drafts or the templates live.
+        let analysis = AnalysisDrafts(paths: paths, drafts: drafts)
+        for folder in [analysis.directory, analysis.templateDirectory] {
+            let resolvedFolder = folder.resolvingSymlinksInPath().standardizedFileURL.path
+            if file.deletingLastPathComponent().resolvingSymlinksInPath().standardizedFileURL.path == resolvedFolder {
+                throw .fileProblem(path: file.path, reason: "is in \(folder.path), where drafts or templates live; write the document elsewhere (--out)")
+            }
+        }
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
@@ -99,22 +107,31 @@ extension WorkbookApp {
                 "file": file.path, "complete": incomplete.isEmpty,
                 "incomplete": incomplete.map(\.template.id), "evidence": evidenceCount,
                 "date": document.effectiveDate as Any? ?? NSNull(),
-                "outcome": { switch outcome { case .written: return "written"; case .unchanged: return "unchanged"; case .keptEditedCopy: return "kept-edited-copy" } }(),
+                "outcome": { switch outcome {
+                    case .written: return "written"
+                    case .unchanged: return "unchanged"
+                    case .keptEditedCopy: return "kept-edited-copy"
+                    case .keptUnbuiltCopy: return "kept-unbuilt-copy"
+                } }(),
             ]
             if case .keptEditedCopy(let kept) = outcome { object["kept"] = kept.path }
+            if case .keptUnbuiltCopy(let kept) = outcome { object["kept"] = kept.path }
             console.out(Self.json(object))
             return incomplete.isEmpty
         }
         if case .keptEditedCopy(let kept) = outcome {
-            console.err("\(displayPath(file)) had been edited since the last build: your version is kept as \(displayPath(kept))")
+            console.errorLine("\(displayPath(file)) had been edited since the last build: your version is kept as \(displayPath(kept))")
+        }
+        if case .keptUnbuiltCopy(let kept) = outcome {
+            console.errorLine("\(displayPath(file)) was not written by a build: it is kept as \(displayPath(kept))")
         }
         let verb = outcome == .unchanged ? "unchanged" : "written"
         console.line("\(paint(glyphs.ok, .good)) \(displayPath(file)) \(verb): \(parts.count) parts, \(evidenceCount) piece\(evidenceCount == 1 ? "" : "s") of evidence from your workspace")
         if document.effectiveDate == nil {
-            console.err("no date yet: fill the cover's Date: line (workbook analysis edit cover) or pass --date YYYY-MM-DD")
+            console.errorLine("no date yet: fill the cover's Date: line (workbook analysis edit cover) or pass --date YYYY-MM-DD")
         }
         if !incomplete.isEmpty {
-            console.err("\(incomplete.count) part\(incomplete.count == 1 ? "" : "s") still incomplete: "
+            console.errorLine("\(incomplete.count) part\(incomplete.count == 1 ? "" : "s") still incomplete: "
                         + incomplete.map(\.template.label).joined(separator: ", ") + " (workbook analysis check lists what is missing)")
         }
         return incomplete.isEmpty
@@ -168,22 +185,23 @@ extension WorkbookApp {
 
     /// Creates the part's draft if needed, then opens it in `$VISUAL`/`$EDITOR` unless
     /// `openEditor` is false; afterwards shows the part's state.
+    @discardableResult
     public func analysisEdit(part name: String, drafts: URL? = nil, openEditor: Bool,
-                             environment: [String: String] = ProcessInfo.processInfo.environment) async throws(WorkbookError) {
+                             environment: [String: String] = ProcessInfo.processInfo.environment) async throws(WorkbookError) -> Bool {
         let analysis = AnalysisDrafts(paths: paths, drafts: drafts)
         let template = try analysis.template(named: name, in: analysis.templates())
         let (file, created) = try analysis.createDraft(template)
-        if created { console.err("created \(displayPath(file)) from the template") }
+        if created { console.errorLine("created \(displayPath(file)) from the template") }
         if openEditor {
             let editor = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0?.trimmed }.first { !$0.isEmpty }
             guard let editor else {
                 console.line(file.path)
-                console.err("no editor: set EDITOR (e.g. export EDITOR=nano), or edit \(displayPath(file)) in any editor and run workbook analysis status")
-                return
+                console.errorLine("no editor: set EDITOR (e.g. export EDITOR=nano), or edit \(displayPath(file)) in any editor and run workbook analysis status")
+                return false
             }
-            let status = await Self.runEditor(editor, file: file)
-            if let status {
-                console.err("the editor (\(editor)) \(status); your draft \(displayPath(file)) is as the editor left it")
+            if let status = await Self.runEditor(editor, file: file) {
+                console.errorLine("the editor (\(editor)) \(status); your draft \(displayPath(file)) is as the editor left it")
+                return false
             }
         } else {
             console.line(file.path)
@@ -194,7 +212,9 @@ extension WorkbookApp {
         if review.state == .draft {
             summary += "; \(review.problems.count) thing\(review.problems.count == 1 ? "" : "s") to do (workbook analysis check)"
         }
-        console.err(summary)
+        if !review.hasDraft { summary += "; the draft \(displayPath(file)) is gone" }
+        console.errorLine(summary)
+        return true
     }
 
     /// Runs `editor` (a shell command line, as $EDITOR may be `code --wait`) on `file` with the
@@ -204,8 +224,11 @@ extension WorkbookApp {
             let result = try await Subprocess.run(
                 .path(FilePath("/bin/sh")), arguments: ["-c", editor + " \"$1\"", "sh", file.path],
                 input: .currentStandardInput, output: .currentStandardOutput, error: .currentStandardError)
-            if case .exited(0) = result.terminationStatus { return nil }
-            return "ended with \(result.terminationStatus)"
+            switch result.terminationStatus {
+            case .exited(0): return nil
+            case .exited(let code): return code == 127 ? "was not found (exit status 127)" : "ended with exit status \(code)"
+            case .signaled(let signal): return "was stopped by signal \(signal)"
+            }
         } catch {
             return "could not start: \(error)"
         }

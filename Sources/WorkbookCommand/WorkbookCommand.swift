@@ -270,9 +270,11 @@ struct AnalysisEdit: AsyncParsableCommand {
     @Flag(name: .customLong("no-editor"), help: "Only create the draft if needed and print its path.") var noEditor = false
 
     func run() async throws {
-        try await withApp(display) { app throws(WorkbookError) in
+        let edited = try await withApp(display) { app throws(WorkbookError) in
             try await app.analysisEdit(part: part, drafts: drafts.url, openEditor: !noEditor)
         }
+        // No editor, or one that failed: the draft is there, but the edit did not happen.
+        if !edited && !noEditor { throw ExitCode(1) }
     }
 }
 

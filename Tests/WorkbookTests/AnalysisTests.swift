@@ -284,7 +284,7 @@ import TestSupport
         #expect(first.contains("**The IDs you checked on Day 7**, from `day07/ids.txt` in your workspace:\n\n```text\nspiffe://prod.example/ns/prod/sa/api\n"))
         #expect(!first.contains("\u{1b}") && first.contains("\u{FFFD}[31mworker"))
         #expect(first.contains("**The SVID you inspected on Day 16**, from step `inspect-fetched` of Day 16, run live on 2026-11-18:"))
-        #expect(first.contains("| lifetime_seconds | `3610` |\n| spiffe_id | `spiffe://example.org/ns/prod/sa/provisioning` |"))
+        #expect(first.contains("| lifetime_seconds | `3610` |\n| spiffe_id | `spiffe://example.org/ns/prod/sa/provisioning` |"), "\(first)")
         #expect(first.contains("**Your deployment plan from Day 12**, from your answer to `deployment-plan` on Day 12:\n\n> Two servers on RDS."))
         #expect(fixture.console.stderr.contains("1 part still incomplete: internals"))
 
@@ -323,6 +323,73 @@ import TestSupport
         #expect(claim.0 && claim.1 == "all 4 parts of the analysis are complete", "\(claim.1)")
         #expect(try fixture.app.analysisBuild(json: true))
         #expect(fixture.console.stdout.contains("\"outcome\" : \"written\""))
+    }
+
+    /// What a careless or hostile draft must not get past `check`, or do to `build`.
+    @Test func hiddenTextCodeAndBadValuesAreCaught() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        // An unclosed comment would hide the rest of the part from the document.
+        try fixture.write(Self.completeInventory + "\n<!-- TODO: ask security\n\nMore text that vanishes.\n", draft: "01-inventory.md")
+        #expect(try fixture.review("1").problems.map(\.message).contains { $0.contains("a `<!--` opens here and nothing closes it") })
+        // A template header copied into a draft.
+        try fixture.write("---\norder: 1\nid: inventory\n---\n" + Self.completeInventory, draft: "01-inventory.md")
+        #expect(try fixture.review("1").problems.map(\.line).contains(1))
+        // No Risk column at all, and a row one cell short.
+        try fixture.write("| Credential | Lifetime | Rating |\n|---|---|---|\n| IAM key | 1 year | bogus |\n| DB password | 90 days |\n\nWhat SPIFFE replaces: the key.\n", draft: "01-inventory.md")
+        let messages = try fixture.review("1").problems.map(\.message)
+        #expect(messages.contains("no table has a `Risk` column (its values: one of critical, high, medium, low)"), "\(messages)")
+        #expect(messages.contains("the row has 2 cells; the header has 3"), "\(messages)")
+        // Code is code: a Helm template in a fence, or in a code span, is no field to fill.
+        try fixture.write("Recommendation: adopt\n\n```yaml\nname: \"{{ .Values.name }}\"\n```\n\nWe template `{{x}}` values.\n", draft: "06-recommendation.md")
+        let code = try fixture.review("6")
+        #expect(code.state == .complete, "\(code.problems)")
+        // Only real calendar dates.
+        for (text, valid) in [("2026-02-28", true), ("2028-02-29", true), ("2026-02-29", false), ("2026-02-31", false),
+                              ("2026-13-01", false), ("2026-+1-01", false), ("26-01-01", false), ("２０２６-01-01", false)] {
+            #expect(AnalysisTemplate.isDate(text) == valid, "\(text)")
+        }
+        // Control characters in a value never reach the terminal.
+        try fixture.write("| Credential | Lifetime | Risk |\n|---|---|---|\n| a | b | \u{1b}]0;pwned\u{07}high |\n| c | d | low |\n\nWhat SPIFFE replaces: all of it.\n", draft: "01-inventory.md")
+        #expect(try fixture.review("1").problems.allSatisfy { !$0.message.contains("\u{1b}") && !$0.message.contains("\u{07}") })
+        // A draft that is a link to nowhere is an error, not "not started".
+        try FileManager.default.createSymbolicLink(atPath: fixture.drafts.appendingPathComponent("07-internals.md").path,
+                                                   withDestinationPath: fixture.root.appendingPathComponent("nowhere/x.md").path)
+        #expect(throws: WorkbookError.self) { try fixture.review("internals") }
+    }
+
+    @Test func buildKeepsItsOwnPlaceLinksAndLimits() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.root) }
+        try fixture.write("- **Service:** provisioning-service\n- **Date**: 2026-12-01\n\nIt provisions accounts.\n", draft: "00-cover.md")
+        // --out into the drafts folder would replace a draft: refused.
+        #expect(throws: WorkbookError.self) {
+            try fixture.app.analysisBuild(output: fixture.drafts.appendingPathComponent("01-inventory.md"))
+        }
+        // --date replaces a `**Date**:` value too.
+        let file = fixture.workspace.appendingPathComponent("spiffe-analysis.md")
+        _ = try fixture.app.analysisBuild(date: "2027-03-04")
+        #expect(try String(contentsOf: file, encoding: .utf8).contains("- **Date**: 2027-03-04"))
+        // A document that is a symbolic link is written through it; the link stays.
+        let target = fixture.root.appendingPathComponent("docs/analysis.md")
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: target.path)
+        _ = try fixture.app.analysisBuild()
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) == target.path)
+        #expect(try String(contentsOf: target, encoding: .utf8).hasPrefix("# SPIFFE analysis: provisioning-service"))
+        // A huge evidence file is quoted in part, not read whole.
+        let ids = fixture.workspace.appendingPathComponent("day07/ids.txt")
+        try FileManager.default.createDirectory(at: ids.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try String(repeating: String(repeating: "x", count: 999) + "\n", count: 20_000).write(to: ids, atomically: true, encoding: .utf8)
+        _ = try fixture.app.analysisBuild()
+        let built = try Data(contentsOf: target)
+        #expect(built.count < 40_000, "\(built.count) bytes")
+        #expect(String(decoding: built, as: UTF8.self).contains("(The first 40 lines; the rest of the file is not quoted.)"))
+        // A binary file is not evidence at all.
+        try Data([0x41, 0x00, 0x42, 0x0a]).write(to: ids)
+        _ = try fixture.app.analysisBuild()
+        #expect(!(try String(contentsOf: target, encoding: .utf8)).contains("day07/ids.txt"))
     }
 
     // MARK: The repository's own templates and worked example

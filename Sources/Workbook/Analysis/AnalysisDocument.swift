@@ -55,14 +55,19 @@ public struct AnalysisDocument: Sendable {
         return blocks.filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
     }
 
-    /// The cover with its `Date:` value replaced by `--date`, when one was given.
+    /// The cover with its `Date:` value replaced by `--date`, when one was given; a cover
+    /// without a `Date:` line gets one first.
     func dated(_ text: DraftText) -> DraftText {
-        guard let date, let (_, number) = text.value(of: "Date") else { return text }
+        guard let date else { return text }
+        guard let (_, number) = text.value(of: "Date") else { return DraftText("- **Date:** \(date)\n\n" + text.text) }
         var lines = text.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let line = lines[number - 1]
-        guard let label = line.range(of: "date:", options: .caseInsensitive) else { return text }
-        var head = String(line[..<label.upperBound])
-        if line[label.upperBound...].hasPrefix("**") { head += "**" }
+        // The label as written (`Date:`, `**Date:**`, `**Date**:`, `- Date:`): keep everything
+        // up to the colon after it, and any `**` right after that colon.
+        guard let label = line.range(of: "date", options: .caseInsensitive),
+              let colon = line[label.upperBound...].firstIndex(of: ":") else { return text }
+        var head = String(line[...colon])
+        if line[line.index(after: colon)...].hasPrefix("**") { head += "**" }
         lines[number - 1] = head + " " + date
         return DraftText(lines.joined(separator: "\n"))
     }
@@ -73,6 +78,13 @@ public struct AnalysisDocument: Sendable {
         case unchanged
         /// The file had been edited since the last build; the edited file was kept here first.
         case keptEditedCopy(URL)
+        /// The file was there but no build wrote it (or its record is gone); kept here first.
+        case keptUnbuiltCopy(URL)
+    }
+
+    static func reason(_ error: WorkbookError) -> String {
+        if case .fileProblem(_, let reason) = error { return reason }
+        return error.description
     }
 
     /// The file next to the document that holds the digest of what `build` last wrote there.
@@ -82,10 +94,20 @@ public struct AnalysisDocument: Sendable {
 
     /// Writes `markdown` to `file` atomically. A file that differs from what the last build wrote
     /// (edited by hand, or there before any build) is kept first as `<name>.<time>.md`.
-    public static func write(_ markdown: String, to file: URL, now: Date) throws(WorkbookError) -> WriteOutcome {
+    public static func write(_ markdown: String, to requested: URL, now: Date) throws(WorkbookError) -> WriteOutcome {
         let data = Data(markdown.utf8)
+        // A document that is a symbolic link is written where the link points, the link kept
+        // (even when the link's target does not exist yet).
+        var file = requested
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: requested.path) {
+            file = URL(fileURLWithPath: target, relativeTo: requested.deletingLastPathComponent()).standardizedFileURL
+        }
         let record = builtRecord(for: file)
         var outcome = WriteOutcome.written
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .fileProblem(path: requested.path, reason: "is a directory; --out names the document's file")
+        }
         if let existing = FileManager.default.contents(atPath: file.path) {
             if existing == data {
                 try AtomicWrite.write(Data((ContentDigest.of(data) + "\n").utf8), to: record)
@@ -93,16 +115,21 @@ public struct AnalysisDocument: Sendable {
             }
             let lastBuilt = FileManager.default.contents(atPath: record.path).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
             if lastBuilt != ContentDigest.of(existing) {
+                // Edited by hand since the last build, or never written by one: keep it first.
                 let base = file.deletingPathExtension().lastPathComponent
                 let stamp = ProgressStore.stamp(now)
                 let kept = try AtomicWrite.writeNew(existing, in: file.deletingLastPathComponent()) { suffix in
                     "\(base).\(stamp)\(suffix).md"
                 }
-                outcome = .keptEditedCopy(kept)
+                outcome = lastBuilt == nil ? .keptUnbuiltCopy(kept) : .keptEditedCopy(kept)
             }
         }
-        try AtomicWrite.write(data, to: file)
-        try AtomicWrite.write(Data((ContentDigest.of(data) + "\n").utf8), to: record)
+        do {
+            try AtomicWrite.write(data, to: file)
+            try AtomicWrite.write(Data((ContentDigest.of(data) + "\n").utf8), to: record)
+        } catch {
+            throw .fileProblem(path: file.path, reason: "cannot write the document there (\(Self.reason(error))); check that \(file.deletingLastPathComponent().path) is writable, or pass --out")
+        }
         return outcome
     }
 }

@@ -69,7 +69,13 @@ public struct AnalysisDrafts: Sendable {
     public func readDraft(_ template: AnalysisTemplate) throws(WorkbookError) -> DraftText? {
         let url = draftFile(template)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return nil }
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            // A link to nowhere is a draft the learner meant to have, not a part not started.
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) {
+                throw .fileProblem(path: url.path, reason: "is a symbolic link to \(target), which does not exist; fix the link or remove it (nothing was changed)")
+            }
+            return nil
+        }
         guard !isDirectory.boolValue else {
             throw .fileProblem(path: url.path, reason: "is a directory, not a draft; move it aside (nothing was changed)")
         }

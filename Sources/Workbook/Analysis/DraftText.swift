@@ -44,21 +44,71 @@ public struct DraftText: Sendable, Equatable {
     }
 
     /// The text with every `<!-- … -->` comment removed, its lines kept (a comment spanning
-    /// lines leaves them empty) so line numbers still match the draft.
+    /// lines leaves them empty) so line numbers still match the draft. Fenced code blocks
+    /// (```` ``` ```` or `~~~`) are left as they are: a comment marker there is code.
     public var withoutComments: String {
-        var result = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "<!--") {
-            result += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "-->") else {
-                // An unclosed comment runs to the end, as it does in Markdown.
-                result += String(repeating: "\n", count: rest[open.lowerBound...].filter { $0 == "\n" }.count)
-                return result
+        var out: [String] = []
+        var inComment = false
+        var fence: String?
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if !inComment, let marker = Self.fenceMarker(raw) {
+                if fence == nil { fence = marker } else if raw.trimmed.hasPrefix(fence!) { fence = nil }
+                out.append(raw)
+                continue
             }
-            result += String(repeating: "\n", count: rest[open.lowerBound..<close.upperBound].filter { $0 == "\n" }.count)
-            rest = rest[close.upperBound...]
+            if fence != nil { out.append(raw); continue }
+            var line = ""
+            var rest = Substring(raw)
+            while !rest.isEmpty {
+                if inComment {
+                    guard let close = rest.range(of: "-->") else { rest = ""; break }
+                    rest = rest[close.upperBound...]
+                    inComment = false
+                } else {
+                    guard let open = rest.range(of: "<!--") else { line += rest; break }
+                    line += rest[..<open.lowerBound]
+                    rest = rest[open.upperBound...]
+                    inComment = true
+                }
+            }
+            out.append(line)
         }
-        return result + rest
+        return out.joined(separator: "\n")
+    }
+
+    /// The line where a `<!--` opens that nothing closes: Markdown hides everything after it,
+    /// so the rest of the part would silently vanish from the document.
+    public var unclosedComment: Int? {
+        var open: Int?
+        var fence: String?
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw)
+            if open == nil, let marker = Self.fenceMarker(line) {
+                if fence == nil { fence = marker } else if line.trimmed.hasPrefix(fence!) { fence = nil }
+                continue
+            }
+            if fence != nil { continue }
+            var rest = Substring(line)
+            while !rest.isEmpty {
+                if open != nil {
+                    guard let close = rest.range(of: "-->") else { break }
+                    rest = rest[close.upperBound...]
+                    open = nil
+                } else {
+                    guard let start = rest.range(of: "<!--") else { break }
+                    rest = rest[start.upperBound...]
+                    open = index + 1
+                }
+            }
+        }
+        return open
+    }
+
+    /// "```" or "~~~" when the line opens or closes a fenced code block.
+    static func fenceMarker(_ line: String) -> String? {
+        let trimmed = line.trimmingLeadingSpaces
+        for marker in ["```", "~~~"] where trimmed.hasPrefix(marker) { return marker }
+        return nil
     }
 
     /// The lines without comments, 1-based line numbers.
@@ -66,10 +116,40 @@ public struct DraftText: Sendable, Equatable {
         withoutComments.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { ($0.offset + 1, String($0.element)) }
     }
 
+    /// The lines outside comments and outside fenced code blocks: where tables and `Label:`
+    /// lines are looked for.
+    var unfencedLines: [(number: Int, text: String)] {
+        var fence: String?
+        return lines.compactMap { number, line in
+            if let marker = Self.fenceMarker(line) {
+                if fence == nil { fence = marker } else if line.trimmed.hasPrefix(fence!) { fence = nil }
+                return nil
+            }
+            return fence == nil ? (number, line) : nil
+        }
+    }
+
+    /// The unfenced lines with inline code spans blanked: where fields are looked for (a Helm
+    /// template's `{{ .Values.name }}` in code is not a field to fill).
+    var proseLines: [(number: Int, text: String)] {
+        unfencedLines.map { ($0.number, Self.blankingCodeSpans($0.text)) }
+    }
+
+    /// The line with every `` `code` `` span's content replaced by spaces.
+    static func blankingCodeSpans(_ line: String) -> String {
+        guard line.contains("`") else { return line }
+        var out = ""
+        var inCode = false
+        for character in line {
+            if character == "`" { inCode.toggle(); out.append(character) } else { out.append(inCode ? " " : character) }
+        }
+        return out
+    }
+
     /// Every `{{ … }}` outside comments, in order.
     public var fields: [Field] {
         var found: [Field] = []
-        for (number, line) in lines {
+        for (number, line) in proseLines {
             var rest = Substring(line)
             while let open = rest.range(of: "{{") {
                 guard let close = rest[open.upperBound...].range(of: "}}") else {
@@ -105,17 +185,18 @@ public struct DraftText: Sendable, Equatable {
     /// the `|---|` rule.
     public var tables: [Table] {
         var tables: [Table] = []
-        let all = lines
+        let all = unfencedLines
         var index = 0
         while index < all.count {
             let line = all[index].text.trimmed
-            guard line.hasPrefix("|"), index + 1 < all.count, Self.isRule(all[index + 1].text) else {
+            guard line.hasPrefix("|"), index + 1 < all.count, all[index + 1].number == all[index].number + 1,
+                  Self.isRule(all[index + 1].text) else {
                 index += 1
                 continue
             }
             var table = Table(header: Self.cells(line), rows: [])
             index += 2
-            while index < all.count, all[index].text.trimmed.hasPrefix("|") {
+            while index < all.count, all[index].text.trimmed.hasPrefix("|"), all[index].number == all[index - 1].number + 1 {
                 table.rows.append((all[index].number, Self.cells(all[index].text.trimmed)))
                 index += 1
             }
@@ -158,7 +239,7 @@ public struct DraftText: Sendable, Equatable {
     /// The value of the line `label: value` (also `**label:** value`, `- label: value`,
     /// `**label**: value`), stripped of emphasis and backticks, and its line.
     public func value(of label: String) -> (value: String, line: Int)? {
-        for (number, raw) in lines {
+        for (number, raw) in unfencedLines {
             var line = raw.trimmed
             if line.hasPrefix("- ") || line.hasPrefix("* ") { line = String(line.dropFirst(2)).trimmed }
             let plain = Self.plain(line)

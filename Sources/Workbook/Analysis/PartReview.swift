@@ -36,6 +36,12 @@ public struct PartReview: Sendable, Equatable {
                               words: words, hasDraft: hasDraft)
         }
         var problems: [Problem] = []
+        if let line = text.unclosedComment {
+            problems.append(Problem(line: line, message: "a `<!--` opens here and nothing closes it: everything after it is hidden from the document (add `-->`)"))
+        }
+        if text.text.hasPrefix("---"), text.text.split(separator: "\n").prefix(12).contains(where: { $0.hasPrefix("order:") }) {
+            problems.append(Problem(line: 1, message: "this draft starts with its template's header (from `---` to `---`): delete those lines, a draft is the body alone"))
+        }
         var placeholderLines: Set<Int> = []
         var filledRows = 0
         for table in text.tables {
@@ -46,6 +52,9 @@ public struct PartReview: Sendable, Equatable {
                     continue
                 }
                 filledRows += 1
+                if row.cells.count < table.header.count {
+                    problems.append(Problem(line: row.line, message: "the row has \(row.cells.count) cell\(row.cells.count == 1 ? "" : "s"); the header has \(table.header.count)"))
+                }
                 for (index, cell) in row.cells.enumerated() where DraftText.plain(cell).isEmpty {
                     let header = index < table.header.count ? table.header[index] : "column \(index + 1)"
                     problems.append(Problem(line: row.line, message: "the `\(DraftText.plain(header))` cell is empty"))
@@ -60,11 +69,15 @@ public struct PartReview: Sendable, Equatable {
                 }
             }
         }
+        for rule in template.columns where !text.tables.isEmpty || template.minimumRows != nil {
+            let has = text.tables.contains { table in table.header.contains { DraftText.plain($0).lowercased() == rule.label.lowercased() } }
+            if !has { problems.append(Problem(line: nil, message: "no table has a `\(rule.label)` column (its values: \(rule.form))")) }
+        }
         if let minimum = template.minimumRows, filledRows < minimum {
             problems.append(Problem(line: nil, message: "\(filledRows) table row\(filledRows == 1 ? "" : "s") filled; this part needs at least \(minimum)"))
         }
         for field in text.fields where !placeholderLines.contains(field.line) {
-            var message = "an empty field: \(clipped(field.prompt))"
+            var message = field.prompt.isEmpty ? "an empty field `{{}}`" : "an empty field: \(clipped(field.prompt))"
             if let record = field.record {
                 message += " (fills itself once you record `\(record.check)`: workbook check \(record.day))"
             }
@@ -82,7 +95,7 @@ public struct PartReview: Sendable, Equatable {
         }
         if let guide = template.words {
             if words < guide.lowerBound {
-                problems.append(Problem(line: nil, message: "\(words) words, under the guide of \(guide.lowerBound)–\(guide.upperBound)"))
+                problems.append(Problem(line: nil, message: "\(words) word\(words == 1 ? "" : "s"), under the guide of \(guide.lowerBound)–\(guide.upperBound)"))
             } else if words > guide.upperBound {
                 problems.append(Problem(line: nil, message: "\(words) words, over the guide of \(guide.lowerBound)–\(guide.upperBound): cut it down"))
             }
@@ -101,7 +114,8 @@ public struct PartReview: Sendable, Equatable {
 
     /// A value as it is quoted in a problem: one line, at most 60 characters.
     static func clipped(_ text: String) -> String {
-        let line = text.replacingOccurrences(of: "\n", with: " ")
+        // The learner's text, shown on a terminal: no escape sequences get through.
+        let line = AnalysisEvidence.printable(text.replacingOccurrences(of: "\n", with: " "))
         return line.count > 60 ? String(line.prefix(57)) + "…" : line
     }
 }

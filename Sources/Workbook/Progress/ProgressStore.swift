@@ -150,7 +150,12 @@ enum AtomicWrite {
     static func create(_ data: Data, at url: URL, mode: mode_t = 0o644) throws(WorkbookError) -> Bool {
         let staging = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).new")
-        try write(data, to: staging, mode: mode)
+        do {
+            try write(data, to: staging, mode: mode)
+        } catch {
+            // Name the file asked for, not the temporary one beside it.
+            throw .fileProblem(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
+        }
         defer { unlink(staging.path) }
         if link(staging.path, url.path) == 0 { return true }
         switch errno {

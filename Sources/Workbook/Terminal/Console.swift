@@ -13,6 +13,8 @@ public protocol Console: AnyObject, Sendable {
 
 extension Console {
     public func line(_ text: String = "") { out(text + "\n") }
+    /// One line on stderr (messages, not data).
+    public func errorLine(_ text: String) { err(text + "\n") }
 }
 
 /// stdin/stdout/stderr.
