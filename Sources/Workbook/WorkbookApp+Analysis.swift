@@ -8,7 +8,7 @@ extension WorkbookApp {
     /// Every part's state and what is still missing. Returns whether every part is complete.
     public func analysisStatus(drafts: URL? = nil, json: Bool) throws(WorkbookError) -> Bool {
         let analysis = AnalysisDrafts(paths: paths, drafts: drafts)
-        let reviews = try analysis.templates().map { template throws(WorkbookError) in try analysis.review(template) }
+        let reviews = try analysis.reviews()
         if json {
             console.out(Self.json(Self.analysisJSON(reviews, analysis)))
             return reviews.allSatisfy { $0.state == .complete }
@@ -52,7 +52,7 @@ extension WorkbookApp {
     /// are none (the command then exits 0).
     public func analysisCheck(drafts: URL? = nil, json: Bool) throws(WorkbookError) -> Bool {
         let analysis = AnalysisDrafts(paths: paths, drafts: drafts)
-        let reviews = try analysis.templates().map { template throws(WorkbookError) in try analysis.review(template) }
+        let reviews = try analysis.reviews()
         let problems = reviews.reduce(0) { $0 + ($1.state == .complete ? 0 : max(1, $1.problems.count)) }
         if json {
             console.out(Self.json(Self.analysisJSON(reviews, analysis)))

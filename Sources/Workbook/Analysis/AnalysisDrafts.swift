@@ -51,10 +51,12 @@ public struct AnalysisDrafts: Sendable {
     /// The part a learner named: `1` … `6`, `§1`, the id, or the file name.
     public func template(named name: String, in templates: [AnalysisTemplate]) throws(WorkbookError) -> AnalysisTemplate {
         let key = name.trimmed.lowercased()
-        let bare = key.hasPrefix("§") ? String(key.dropFirst()) : key
+        let bare = (key.hasPrefix("§") ? String(key.dropFirst()) : key).trimmed
         if let found = templates.first(where: { part in
-            part.id == bare || part.fileName == bare || part.fileName == bare + ".md"
+            part.id == bare || part.id + ".md" == bare || part.fileName == bare || part.fileName == bare + ".md"
+                // 1-6 for the sections; the file's own two digits (00, 07) for every part.
                 || ((1...6).contains(part.order) && String(part.order) == bare)
+                || (bare.count == 2 && part.fileName.hasPrefix(bare + "-"))
         }) {
             return found
         }
@@ -104,6 +106,19 @@ public struct AnalysisDrafts: Sendable {
     public func review(_ template: AnalysisTemplate) throws(WorkbookError) -> PartReview {
         let (text, hasDraft) = try current(template)
         return PartReview.review(template, text: text, hasDraft: hasDraft)
+    }
+
+    /// Every part's review; a draft that cannot be read is that part's problem, not the end of
+    /// the report (status and check still show the other parts; build refuses it).
+    public func reviews() throws(WorkbookError) -> [PartReview] {
+        try templates().map { (template: AnalysisTemplate) -> PartReview in
+            do throws(WorkbookError) {
+                return try review(template)
+            } catch {
+                return PartReview(template: template, state: .draft, problems: [PartReview.Problem(line: nil, message: error.description)],
+                                  words: 0, hasDraft: true)
+            }
+        }
     }
 
     /// Creates the part's draft from its template, record fields filled, unless a draft exists
