@@ -48,7 +48,10 @@ public final class FederationRefresher: Sendable {
     // step: federation-refresh
     /// Fetches every bundle that is due, then hands the cache what the store holds.
     public func refreshDue() async {
-        let due = reloadIfChanged()
+        let (due, reloaded) = reloadIfChanged()
+        // Most polls find nothing due and nothing changed: then the held bundles are as they
+        // were, and reading them from disk again every poll would be work for nothing.
+        guard !due.isEmpty || reloaded else { return }
         for relationship in due {
             let next: TimeInterval
             do {
@@ -71,9 +74,9 @@ public final class FederationRefresher: Sendable {
     }
     // end-step
 
-    /// The relationships whose bundle is due, after re-reading federation.json if it changed
-    /// (a new or changed relationship is due at once; a removed one is forgotten).
-    private func reloadIfChanged() -> [FederationRelationship] {
+    /// The relationships whose bundle is due, and whether federation.json was re-read because it
+    /// changed (a new or changed relationship is due at once; a removed one is forgotten).
+    private func reloadIfChanged() -> (due: [FederationRelationship], reloaded: Bool) {
         let stamp = store.stamp()
         let fresh: [FederationRelationship]?
         if stamp != state.withLock({ $0.stamp }) {
@@ -95,7 +98,7 @@ public final class FederationRefresher: Sendable {
                 state.nextFetch = state.nextFetch.filter { entry in fresh.contains { $0.trustDomain == entry.key } }
                 for relationship in fresh where !old.contains(relationship) { state.nextFetch[relationship.trustDomain] = time }
             }
-            return state.relationships.filter { (state.nextFetch[$0.trustDomain] ?? time) <= time }
+            return (state.relationships.filter { (state.nextFetch[$0.trustDomain] ?? time) <= time }, fresh != nil)
         }
     }
 
