@@ -174,7 +174,7 @@ let package = Package(
         .target(
             name: "SpiffeServer",
             dependencies: [
-                "SpiffeAgent", "SpiffeBundles", "SpiffeFormats", "SpiffeIdentity", "SpiffeTLS", "SpiffeX509", "SpireAPIProto",
+                "SpiffeAgent", "SpiffeBundles", "SpiffeFederation", "SpiffeFormats", "SpiffeIdentity", "SpiffeTLS", "SpiffeX509", "SpireAPIProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,7 +7,7 @@
 /// service names what it leaves out; README.md ("The SPIRE model") sums the differences up.
 ///
 /// SPIRE keeps one file per package; protoc allows one package per file, so this file holds the
-/// shared types and the four services live in spire_server.proto.
+/// shared types and each service lives in a spire_server_<package>.proto of its own.
 
 // DO NOT EDIT.
 // swift-format-ignore-file

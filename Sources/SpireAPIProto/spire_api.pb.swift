@@ -17,7 +17,7 @@
 /// service names what it leaves out; README.md ("The SPIRE model") sums the differences up.
 ///
 /// SPIRE keeps one file per package; protoc allows one package per file, so this file holds the
-/// shared types and the four services live in spire_server.proto.
+/// shared types and each service lives in a spire_server_<package>.proto of its own.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -147,8 +147,8 @@ public nonisolated struct Spire_Api_Types_X509Certificate: Sendable {
   public init() {}
 }
 
-/// spire/api/types/entry.proto (left out: federates_with 6, admin 7, downstream 8,
-/// expires_at 9, dns_names 10, revision_number 11, store_svid 12, additional_attributes 16)
+/// spire/api/types/entry.proto (left out: admin 7, downstream 8, expires_at 9, dns_names 10,
+/// revision_number 11, store_svid 12, additional_attributes 16)
 public nonisolated struct Spire_Api_Types_Entry: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -178,6 +178,9 @@ public nonisolated struct Spire_Api_Types_Entry: Sendable {
 
   public var x509SvidTtl: Int32 = 0
 
+  /// Trust domain names ("partner.example") whose bundles this entry's workloads receive.
+  public var federatesWith: [String] = []
+
   public var jwtSvidTtl: Int32 = 0
 
   public var hint: String = String()
@@ -190,6 +193,79 @@ public nonisolated struct Spire_Api_Types_Entry: Sendable {
 
   fileprivate var _spiffeID: Spire_Api_Types_SPIFFEID? = nil
   fileprivate var _parentID: Spire_Api_Types_SPIFFEID? = nil
+}
+
+/// spire/api/types/federationrelationship.proto (left out: FederationRelationshipMask)
+public nonisolated struct Spire_Api_Types_FederationRelationship: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var trustDomain: String = String()
+
+  public var bundleEndpointURL: String = String()
+
+  public var bundleEndpointProfile: Spire_Api_Types_FederationRelationship.OneOf_BundleEndpointProfile? = nil
+
+  public var httpsWeb: Spire_Api_Types_HTTPSWebProfile {
+    get {
+      if case .httpsWeb(let v)? = bundleEndpointProfile {return v}
+      return Spire_Api_Types_HTTPSWebProfile()
+    }
+    set {bundleEndpointProfile = .httpsWeb(newValue)}
+  }
+
+  public var httpsSpiffe: Spire_Api_Types_HTTPSSPIFFEProfile {
+    get {
+      if case .httpsSpiffe(let v)? = bundleEndpointProfile {return v}
+      return Spire_Api_Types_HTTPSSPIFFEProfile()
+    }
+    set {bundleEndpointProfile = .httpsSpiffe(newValue)}
+  }
+
+  /// The bundle that authenticates the first fetch, obtained out of band (optional).
+  public var trustDomainBundle: Spire_Api_Types_Bundle {
+    get {_trustDomainBundle ?? Spire_Api_Types_Bundle()}
+    set {_trustDomainBundle = newValue}
+  }
+  /// Returns true if `trustDomainBundle` has been explicitly set.
+  public var hasTrustDomainBundle: Bool {self._trustDomainBundle != nil}
+  /// Clears the value of `trustDomainBundle`. Subsequent reads from it will return its default value.
+  public mutating func clearTrustDomainBundle() {self._trustDomainBundle = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_BundleEndpointProfile: Equatable, Sendable {
+    case httpsWeb(Spire_Api_Types_HTTPSWebProfile)
+    case httpsSpiffe(Spire_Api_Types_HTTPSSPIFFEProfile)
+
+  }
+
+  public init() {}
+
+  fileprivate var _trustDomainBundle: Spire_Api_Types_Bundle? = nil
+}
+
+public nonisolated struct Spire_Api_Types_HTTPSSPIFFEProfile: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var endpointSpiffeID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Spire_Api_Types_HTTPSWebProfile: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// spire/api/types/jointoken.proto
@@ -500,7 +576,7 @@ nonisolated extension Spire_Api_Types_X509Certificate: SwiftProtobuf.Message, Sw
 
 nonisolated extension Spire_Api_Types_Entry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Entry"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}spiffe_id\0\u{3}parent_id\0\u{1}selectors\0\u{3}x509_svid_ttl\0\u{4}\u{8}jwt_svid_ttl\0\u{1}hint\0\u{3}created_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}spiffe_id\0\u{3}parent_id\0\u{1}selectors\0\u{3}x509_svid_ttl\0\u{3}federates_with\0\u{4}\u{7}jwt_svid_ttl\0\u{1}hint\0\u{3}created_at\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -513,6 +589,7 @@ nonisolated extension Spire_Api_Types_Entry: SwiftProtobuf.Message, SwiftProtobu
       case 3: try { try decoder.decodeSingularMessageField(value: &self._parentID) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.selectors) }()
       case 5: try { try decoder.decodeSingularInt32Field(value: &self.x509SvidTtl) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.federatesWith) }()
       case 13: try { try decoder.decodeSingularInt32Field(value: &self.jwtSvidTtl) }()
       case 14: try { try decoder.decodeSingularStringField(value: &self.hint) }()
       case 15: try { try decoder.decodeSingularInt64Field(value: &self.createdAt) }()
@@ -541,6 +618,9 @@ nonisolated extension Spire_Api_Types_Entry: SwiftProtobuf.Message, SwiftProtobu
     if self.x509SvidTtl != 0 {
       try visitor.visitSingularInt32Field(value: self.x509SvidTtl, fieldNumber: 5)
     }
+    if !self.federatesWith.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.federatesWith, fieldNumber: 6)
+    }
     if self.jwtSvidTtl != 0 {
       try visitor.visitSingularInt32Field(value: self.jwtSvidTtl, fieldNumber: 13)
     }
@@ -559,9 +639,141 @@ nonisolated extension Spire_Api_Types_Entry: SwiftProtobuf.Message, SwiftProtobu
     if lhs._parentID != rhs._parentID {return false}
     if lhs.selectors != rhs.selectors {return false}
     if lhs.x509SvidTtl != rhs.x509SvidTtl {return false}
+    if lhs.federatesWith != rhs.federatesWith {return false}
     if lhs.jwtSvidTtl != rhs.jwtSvidTtl {return false}
     if lhs.hint != rhs.hint {return false}
     if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spire_Api_Types_FederationRelationship: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FederationRelationship"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trust_domain\0\u{3}bundle_endpoint_url\0\u{3}https_web\0\u{3}https_spiffe\0\u{3}trust_domain_bundle\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.trustDomain) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.bundleEndpointURL) }()
+      case 3: try {
+        var v: Spire_Api_Types_HTTPSWebProfile?
+        var hadOneofValue = false
+        if let current = self.bundleEndpointProfile {
+          hadOneofValue = true
+          if case .httpsWeb(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.bundleEndpointProfile = .httpsWeb(v)
+        }
+      }()
+      case 4: try {
+        var v: Spire_Api_Types_HTTPSSPIFFEProfile?
+        var hadOneofValue = false
+        if let current = self.bundleEndpointProfile {
+          hadOneofValue = true
+          if case .httpsSpiffe(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.bundleEndpointProfile = .httpsSpiffe(v)
+        }
+      }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._trustDomainBundle) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.trustDomain.isEmpty {
+      try visitor.visitSingularStringField(value: self.trustDomain, fieldNumber: 1)
+    }
+    if !self.bundleEndpointURL.isEmpty {
+      try visitor.visitSingularStringField(value: self.bundleEndpointURL, fieldNumber: 2)
+    }
+    switch self.bundleEndpointProfile {
+    case .httpsWeb?: try {
+      guard case .httpsWeb(let v)? = self.bundleEndpointProfile else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .httpsSpiffe?: try {
+      guard case .httpsSpiffe(let v)? = self.bundleEndpointProfile else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case nil: break
+    }
+    try { if let v = self._trustDomainBundle {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spire_Api_Types_FederationRelationship, rhs: Spire_Api_Types_FederationRelationship) -> Bool {
+    if lhs.trustDomain != rhs.trustDomain {return false}
+    if lhs.bundleEndpointURL != rhs.bundleEndpointURL {return false}
+    if lhs.bundleEndpointProfile != rhs.bundleEndpointProfile {return false}
+    if lhs._trustDomainBundle != rhs._trustDomainBundle {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spire_Api_Types_HTTPSSPIFFEProfile: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HTTPSSPIFFEProfile"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}endpoint_spiffe_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.endpointSpiffeID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.endpointSpiffeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.endpointSpiffeID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spire_Api_Types_HTTPSSPIFFEProfile, rhs: Spire_Api_Types_HTTPSSPIFFEProfile) -> Bool {
+    if lhs.endpointSpiffeID != rhs.endpointSpiffeID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spire_Api_Types_HTTPSWebProfile: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HTTPSWebProfile"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spire_Api_Types_HTTPSWebProfile, rhs: Spire_Api_Types_HTTPSWebProfile) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,5 +1,6 @@
-/// spire/api/server/bundle/v1/bundle.proto, trimmed. Left out: everything but GetBundle
-/// (federated bundles, appending authorities, publishing JWT authorities), and the output mask.
+/// spire/api/server/bundle/v1/bundle.proto, trimmed. Left out: everything but GetBundle and
+/// GetFederatedBundle (listing and setting federated bundles by hand, appending authorities,
+/// publishing JWT authorities), and the output masks.
 
 // DO NOT EDIT.
 // swift-format-ignore-file
@@ -36,9 +37,23 @@ public enum Spire_Api_Server_Bundle_V1_Bundle: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetFederatedBundle" metadata.
+        public enum GetFederatedBundle: Sendable {
+            /// Request type for "GetFederatedBundle".
+            public typealias Input = Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest
+            /// Response type for "GetFederatedBundle".
+            public typealias Output = Spire_Api_Types_Bundle
+            /// Descriptor for "GetFederatedBundle".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "spire.api.server.bundle.v1.Bundle"),
+                method: "GetFederatedBundle",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "spire.api.server.bundle.v1.Bundle" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            GetBundle.descriptor
+            GetBundle.descriptor,
+            GetFederatedBundle.descriptor
         ]
     }
 }
@@ -78,6 +93,25 @@ extension Spire_Api_Server_Bundle_V1_Bundle {
             request: GRPCCore.StreamingServerRequest<Spire_Api_Server_Bundle_V1_GetBundleRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Spire_Api_Types_Bundle>
+
+        /// Handle the "GetFederatedBundle" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The bundle held for a federated trust domain: what agents ask for, for every trust
+        /// > domain their entries federate with.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Spire_Api_Types_Bundle` messages.
+        func getFederatedBundle(
+            request: GRPCCore.StreamingServerRequest<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Spire_Api_Types_Bundle>
     }
 
     /// Service protocol for the "spire.api.server.bundle.v1.Bundle" service.
@@ -101,6 +135,25 @@ extension Spire_Api_Server_Bundle_V1_Bundle {
             request: GRPCCore.ServerRequest<Spire_Api_Server_Bundle_V1_GetBundleRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Spire_Api_Types_Bundle>
+
+        /// Handle the "GetFederatedBundle" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The bundle held for a federated trust domain: what agents ask for, for every trust
+        /// > domain their entries federate with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Spire_Api_Types_Bundle` message.
+        func getFederatedBundle(
+            request: GRPCCore.ServerRequest<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Spire_Api_Types_Bundle>
     }
 
     /// Simple service protocol for the "spire.api.server.bundle.v1.Bundle" service.
@@ -122,6 +175,25 @@ extension Spire_Api_Server_Bundle_V1_Bundle {
             request: Spire_Api_Server_Bundle_V1_GetBundleRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Spire_Api_Types_Bundle
+
+        /// Handle the "GetFederatedBundle" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The bundle held for a federated trust domain: what agents ask for, for every trust
+        /// > domain their entries federate with.
+        ///
+        /// - Parameters:
+        ///   - request: A `Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Spire_Api_Types_Bundle` to respond with.
+        func getFederatedBundle(
+            request: Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Spire_Api_Types_Bundle
     }
 }
 
@@ -135,6 +207,17 @@ extension Spire_Api_Server_Bundle_V1_Bundle.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Spire_Api_Types_Bundle>(),
             handler: { request, context in
                 try await self.getBundle(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Spire_Api_Server_Bundle_V1_Bundle.Method.GetFederatedBundle.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Spire_Api_Types_Bundle>(),
+            handler: { request, context in
+                try await self.getFederatedBundle(
                     request: request,
                     context: context
                 )
@@ -156,6 +239,17 @@ extension Spire_Api_Server_Bundle_V1_Bundle.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func getFederatedBundle(
+        request: GRPCCore.StreamingServerRequest<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Spire_Api_Types_Bundle> {
+        let response = try await self.getFederatedBundle(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -167,6 +261,19 @@ extension Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Spire_Api_Types_Bundle> {
         return GRPCCore.ServerResponse<Spire_Api_Types_Bundle>(
             message: try await self.getBundle(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getFederatedBundle(
+        request: GRPCCore.ServerRequest<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Spire_Api_Types_Bundle> {
+        return GRPCCore.ServerResponse<Spire_Api_Types_Bundle>(
+            message: try await self.getFederatedBundle(
                 request: request.message,
                 context: context
             ),
@@ -198,6 +305,30 @@ extension Spire_Api_Server_Bundle_V1_Bundle {
         func getBundle<Result>(
             request: GRPCCore.ClientRequest<Spire_Api_Server_Bundle_V1_GetBundleRequest>,
             serializer: some GRPCCore.MessageSerializer<Spire_Api_Server_Bundle_V1_GetBundleRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Spire_Api_Types_Bundle>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Spire_Api_Types_Bundle>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetFederatedBundle" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The bundle held for a federated trust domain: what agents ask for, for every trust
+        /// > domain their entries federate with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest` message.
+        ///   - serializer: A serializer for `Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest` messages.
+        ///   - deserializer: A deserializer for `Spire_Api_Types_Bundle` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getFederatedBundle<Result>(
+            request: GRPCCore.ClientRequest<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
+            serializer: some GRPCCore.MessageSerializer<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
             deserializer: some GRPCCore.MessageDeserializer<Spire_Api_Types_Bundle>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Spire_Api_Types_Bundle>) async throws -> Result
@@ -249,6 +380,41 @@ extension Spire_Api_Server_Bundle_V1_Bundle {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetFederatedBundle" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The bundle held for a federated trust domain: what agents ask for, for every trust
+        /// > domain their entries federate with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest` message.
+        ///   - serializer: A serializer for `Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest` messages.
+        ///   - deserializer: A deserializer for `Spire_Api_Types_Bundle` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getFederatedBundle<Result>(
+            request: GRPCCore.ClientRequest<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
+            serializer: some GRPCCore.MessageSerializer<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Spire_Api_Types_Bundle>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Spire_Api_Types_Bundle>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Spire_Api_Server_Bundle_V1_Bundle.Method.GetFederatedBundle.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -274,6 +440,36 @@ extension Spire_Api_Server_Bundle_V1_Bundle.ClientProtocol {
         try await self.getBundle(
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Spire_Api_Server_Bundle_V1_GetBundleRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Spire_Api_Types_Bundle>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetFederatedBundle" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The bundle held for a federated trust domain: what agents ask for, for every trust
+    /// > domain their entries federate with.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getFederatedBundle<Result>(
+        request: GRPCCore.ClientRequest<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Spire_Api_Types_Bundle>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getFederatedBundle(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Spire_Api_Types_Bundle>(),
             options: options,
             onResponse: handleResponse
@@ -307,6 +503,40 @@ extension Spire_Api_Server_Bundle_V1_Bundle.ClientProtocol {
             metadata: metadata
         )
         return try await self.getBundle(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetFederatedBundle" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The bundle held for a federated trust domain: what agents ask for, for every trust
+    /// > domain their entries federate with.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getFederatedBundle<Result>(
+        _ message: Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Spire_Api_Types_Bundle>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getFederatedBundle(
             request: request,
             options: options,
             onResponse: handleResponse

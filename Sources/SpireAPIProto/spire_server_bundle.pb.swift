@@ -8,8 +8,9 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// spire/api/server/bundle/v1/bundle.proto, trimmed. Left out: everything but GetBundle
-/// (federated bundles, appending authorities, publishing JWT authorities), and the output mask.
+/// spire/api/server/bundle/v1/bundle.proto, trimmed. Left out: everything but GetBundle and
+/// GetFederatedBundle (listing and setting federated bundles by hand, appending authorities,
+/// publishing JWT authorities), and the output masks.
 
 import SwiftProtobuf
 
@@ -27,6 +28,19 @@ public nonisolated struct Spire_Api_Server_Bundle_V1_GetBundleRequest: Sendable 
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The trust domain's name ("partner.example").
+  public var trustDomain: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -51,6 +65,36 @@ nonisolated extension Spire_Api_Server_Bundle_V1_GetBundleRequest: SwiftProtobuf
   }
 
   public static func ==(lhs: Spire_Api_Server_Bundle_V1_GetBundleRequest, rhs: Spire_Api_Server_Bundle_V1_GetBundleRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetFederatedBundleRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trust_domain\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.trustDomain) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.trustDomain.isEmpty {
+      try visitor.visitSingularStringField(value: self.trustDomain, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest, rhs: Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest) -> Bool {
+    if lhs.trustDomain != rhs.trustDomain {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

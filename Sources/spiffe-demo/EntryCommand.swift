@@ -60,7 +60,7 @@ struct EntryCreateCommand: AsyncParsableCommand {
     var hint: String = ""
 
     @Option(name: .customLong("federatesWith", withSingleDash: true), help: ArgumentHelp(
-        "A foreign trust domain (spiffe://partner.example) whose bundle this entry's workloads receive; repeatable. Local agent only: needs a federation relationship (federation create).",
+        "A foreign trust domain (spiffe://partner.example) whose bundle this entry's workloads receive; repeatable. Needs a federation relationship (federation create); with -socketPath the server must already hold the bundle, as SPIRE's does.",
         valueName: "trust-domain"))
     var federatesWith: [String] = []
 
@@ -89,9 +89,7 @@ struct EntryCreateCommand: AsyncParsableCommand {
         let entry: RegistrationEntry
         do {
             let parsed = try selectors.map { (text: String) throws(AgentError) -> Selector in try Selector(text) }
-            let foreign = try federatesWith.map { (text: String) throws(AgentError) -> TrustDomain in
-                do { return try TrustDomain(text) } catch { throw .badEntry("-federatesWith \(text): \(error)") }
-            }
+            let foreign = try foreignTrustDomains()
             entry = try RegistrationEntry(
                 spiffeID: id, parentID: parent, selectors: parsed,
                 x509SVIDTTL: x509SVIDTTL, jwtSVIDTTL: jwtSVIDTTL, hint: hint, federatesWith: foreign)
@@ -112,8 +110,14 @@ struct EntryCreateCommand: AsyncParsableCommand {
 }
 
 extension EntryCreateCommand {
+    /// -federatesWith, as trust domains (a name or spiffe://name).
+    func foreignTrustDomains() throws(AgentError) -> [TrustDomain] {
+        try federatesWith.map { (text: String) throws(AgentError) -> TrustDomain in
+            do { return try TrustDomain(text) } catch { throw .badEntry("-federatesWith \(text): \(error)") }
+        }
+    }
+
     func createOnServer(_ id: SpiffeID, socketPath: String) async throws {
-        guard federatesWith.isEmpty else { throw CLIError("-federatesWith is for the local agent: the SPIRE model's server does not federate yet") }
         guard let parentID else { throw CLIError("-parentID is required with -socketPath: the agent (or alias) the entry is for") }
         let parent: SpiffeID
         do { parent = try SpiffeID(parentID) } catch { throw CLIError("-parentID \"\(parentID)\": \(error)") }
@@ -121,7 +125,8 @@ extension EntryCreateCommand {
         do {
             let parsed = try selectors.map { (text: String) throws(AgentError) -> Selector in try Selector(text) }
             entry = try RegistrationEntry(spiffeID: id, parentID: parent, selectors: parsed,
-                                          x509SVIDTTL: x509SVIDTTL, jwtSVIDTTL: jwtSVIDTTL, hint: hint)
+                                          x509SVIDTTL: x509SVIDTTL, jwtSVIDTTL: jwtSVIDTTL, hint: hint,
+                                          federatesWith: try foreignTrustDomains())
         } catch {
             throw CLIError(error.description)
         }

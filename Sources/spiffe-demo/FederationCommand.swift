@@ -3,14 +3,15 @@ import Foundation
 import SpiffeAgent
 import SpiffeBundles
 import SpiffeIdentity
+import SpireAPIProto
 
-/// `spiffe-demo federation create|list|delete`: the local agent's federation relationships, with
-/// `spire-server federation`'s flags. (In SPIRE the server holds them and fetches the foreign
-/// bundles; agents receive them by sync. The SPIRE model's server does not federate yet.)
+/// `spiffe-demo federation create|list|delete`, with `spire-server federation`'s flags: the local
+/// agent's federation relationships, or with -socketPath the SPIRE model server's. (In SPIRE only
+/// the server holds them and fetches the foreign bundles; agents receive them by sync.)
 struct FederationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "federation",
-        abstract: "Federate the local agent's trust domain with another (spire-server federation's flags).",
+        abstract: "Federate a trust domain with another (spire-server federation's flags): the local agent's, or with -socketPath the SPIRE model server's.",
         subcommands: [FederationCreateCommand.self, FederationListCommand.self, FederationDeleteCommand.self]
     )
 }
@@ -29,6 +30,10 @@ struct FederationCreateCommand: AsyncParsableCommand {
             -federatesWith spiffe://partner.example. https_spiffe needs the other trust domain's \
             bundle for the first fetch (-trustDomainBundlePath, obtained out of band) when the \
             endpoint serves its own trust domain's bundle.
+
+            With -socketPath the relationship goes to the SPIRE model's server (spiffe-demo \
+            server): the server fetches the bundle into its datastore, and its agents receive it \
+            by sync for the entries that federate with it.
             """
     )
 
@@ -52,7 +57,11 @@ struct FederationCreateCommand: AsyncParsableCommand {
 
     @OptionGroup var data: EntryDataDirectoryOption
 
+    @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: create the relationship there.", valueName: "path"))
+    var socketPath: String?
+
     func run() async throws {
+        if let socketPath { return try await createOnServer(socketPath: socketPath) }
         try CLISupport.run("federation create") {
             let domain = try JWTCLI.trustDomain(trustDomain, option: "-trustDomain")
             let directory = data.directory
@@ -83,10 +92,54 @@ struct FederationCreateCommand: AsyncParsableCommand {
             } catch let error as AgentError {
                 throw CLIError(error.description)
             }
-            print("Trust domain              : \(domain.name)")
-            print("Bundle endpoint URL       : \(bundleEndpointURL)")
-            print("Bundle endpoint profile   : \(bundleEndpointProfile.rawValue)")
-            if let endpointID { print("Endpoint SPIFFE ID        : \(endpointID)") }
+            FederationPrinter.print(try FederationRelationship(
+                trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
+                bundleEndpointProfile: bundleEndpointProfile.rawValue, endpointSPIFFEID: endpointID))
+        }
+    }
+
+    /// The same checks, then BatchCreateFederationRelationship on the server's admin socket; the
+    /// server refuses its own trust domain and a self-serving endpoint without a bundle.
+    func createOnServer(socketPath: String) async throws {
+        let domain = try JWTCLI.trustDomain(trustDomain, option: "-trustDomain")
+        let endpointID: SpiffeID?
+        do { endpointID = try endpointSpiffeID.map { try SpiffeID($0) } } catch { throw CLIError("-endpointSpiffeID \(endpointSpiffeID ?? ""): \(error)") }
+        if let format = trustDomainBundleFormat, !["pem", "spiffe"].contains(format) {
+            throw CLIError("-trustDomainBundleFormat is pem or spiffe, not \(format)")
+        }
+        let relationship: FederationRelationship
+        do {
+            relationship = try FederationRelationship(
+                trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
+                bundleEndpointProfile: bundleEndpointProfile.rawValue, endpointSPIFFEID: endpointID)
+        } catch {
+            throw CLIError(error.description)
+        }
+        let bootstrap = try trustDomainBundlePath.map { try JWTCLI.readBundle($0, trustDomain: endpointID?.trustDomain ?? domain) }
+        var request = Spire_Api_Server_Trustdomain_V1_BatchCreateFederationRelationshipRequest()
+        request.federationRelationships = [try .init(relationship, bundle: bootstrap)]
+        let result = try await AdminClient.with(socketPath: socketPath) { client in
+            try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
+                .batchCreateFederationRelationship(request, options: AdminClient.options).results[0]
+        }
+        guard result.status.code == 0 else { throw CLIError(result.status.message) }
+        FederationPrinter.print(relationship)
+    }
+}
+
+/// Prints a relationship as `spire-server federation show` does.
+enum FederationPrinter {
+    static func print(_ relationship: FederationRelationship, held: SpiffeBundle?? = nil) {
+        Swift.print("Trust domain              : \(relationship.trustDomain.name)")
+        Swift.print("Bundle endpoint URL       : \(relationship.bundleEndpointURL)")
+        Swift.print("Bundle endpoint profile   : \(relationship.bundleEndpointProfile)")
+        if let id = relationship.endpointSPIFFEID { Swift.print("Endpoint SPIFFE ID        : \(id)") }
+        // Only `federation list` says what is held (nil: not asked).
+        guard let held else { return }
+        if let bundle = held {
+            Swift.print("Bundle held               : \(JWTCLI.count(bundle.x509Authorities.count, "X.509 authority", "X.509 authorities")), \(JWTCLI.count(bundle.jwtAuthorities.count, "JWT authority", "JWT authorities")), spiffe_sequence \(bundle.sequenceNumber.map(String.init) ?? "none")")
+        } else {
+            Swift.print("Bundle held               : none yet")
         }
     }
 }
@@ -95,24 +148,30 @@ struct FederationListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the federation relationships and the bundles held for them.")
     @OptionGroup var data: EntryDataDirectoryOption
 
+    @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: list its relationships.", valueName: "path"))
+    var socketPath: String?
+
     func run() async throws {
-        try CLISupport.run("federation list") {
-            let store = data.directory.federation
-            let relationships: [FederationRelationship]
-            do { relationships = try store.relationships() } catch { throw CLIError("\(error)") }
-            print("Found \(relationships.count) federation relationship\(relationships.count == 1 ? "" : "s")")
-            for relationship in relationships {
-                print("")
-                print("Trust domain              : \(relationship.trustDomain.name)")
-                print("Bundle endpoint URL       : \(relationship.bundleEndpointURL)")
-                print("Bundle endpoint profile   : \(relationship.bundleEndpointProfile)")
-                if let id = relationship.endpointSPIFFEID { print("Endpoint SPIFFE ID        : \(id)") }
-                if let bundle = store.bundle(for: relationship.trustDomain) {
-                    print("Bundle held               : \(JWTCLI.count(bundle.x509Authorities.count, "X.509 authority", "X.509 authorities")), \(JWTCLI.count(bundle.jwtAuthorities.count, "JWT authority", "JWT authorities")), spiffe_sequence \(bundle.sequenceNumber.map(String.init) ?? "none")")
-                } else {
-                    print("Bundle held               : none yet")
-                }
+        let listed: [(FederationRelationship, SpiffeBundle?)]
+        if let socketPath {
+            let wire = try await AdminClient.with(socketPath: socketPath) { client in
+                try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
+                    .listFederationRelationships(.init(), options: AdminClient.options).federationRelationships
             }
+            listed = try wire.map { relationship in
+                do {
+                    return (try relationship.federationRelationship(),
+                            relationship.hasTrustDomainBundle ? try relationship.trustDomainBundle.spiffeBundle(expected: try TrustDomain(relationship.trustDomain)) : nil)
+                } catch { throw CLIError("the server sent a relationship that does not parse: \(error)") }
+            }
+        } else {
+            let store = data.directory.federation
+            do { listed = try store.relationships().map { ($0, store.bundle(for: $0.trustDomain)) } } catch { throw CLIError("\(error)") }
+        }
+        print("Found \(listed.count) federation relationship\(listed.count == 1 ? "" : "s")")
+        for (relationship, held) in listed {
+            print("")
+            FederationPrinter.print(relationship, held: .some(held))
         }
     }
 }
@@ -123,7 +182,22 @@ struct FederationDeleteCommand: AsyncParsableCommand {
     var id: String
     @OptionGroup var data: EntryDataDirectoryOption
 
+    @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: delete the relationship there (the server keeps the bundle, as SPIRE does).", valueName: "path"))
+    var socketPath: String?
+
     func run() async throws {
+        if let socketPath {
+            let domain = try JWTCLI.trustDomain(id, option: "-id")
+            var request = Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipRequest()
+            request.trustDomains = [domain.name]
+            let result = try await AdminClient.with(socketPath: socketPath) { client in
+                try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
+                    .batchDeleteFederationRelationship(request, options: AdminClient.options).results[0]
+            }
+            guard result.status.code == 0 else { throw CLIError(result.status.message) }
+            print("Deleted the federation relationship with \(domain.name)")
+            return
+        }
         try CLISupport.run("federation delete") {
             let domain = try JWTCLI.trustDomain(id, option: "-id")
             let removed: Bool

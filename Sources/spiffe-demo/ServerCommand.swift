@@ -25,8 +25,13 @@ struct ServerCommand: AsyncParsableCommand {
             Listeners: --bind (mTLS; agents authenticate with their agent SVID), --attestation-bind \
             (TLS, server authenticated only; AttestAgent and GetBundle; default: --bind's port + 1), \
             --socket (admin API for `entry`, `token generate`, `bundle show -socketPath`, `agent \
-            list`). SPIRE serves both TCP roles on one port; grpc-swift cannot make a client \
-            certificate optional, so the model listens twice.
+            list`, `federation`). SPIRE serves both TCP roles on one port; grpc-swift cannot make \
+            a client certificate optional, so the model listens twice.
+
+            Federation: with --bundle-endpoint the server publishes its bundle for other trust \
+            domains; `federation create -socketPath` makes it fetch theirs (at once, then at each \
+            refresh hint) into the datastore, and agents receive them by sync for the entries \
+            created with -federatesWith.
 
               spiffe-demo server --data-dir /tmp/spire-server/data --key-manager disk
               spiffe-demo token generate -spiffeID spiffe://example.org/host
@@ -66,6 +71,11 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With aws_iid: an account whose instances may attest (repeatable; default any).", valueName: "id"))
     var awsIidAccount: [String] = []
 
+    @Option(name: .customLong("bundle-endpoint"), help: ArgumentHelp(
+        "Also serve the trust domain's bundle over https_spiffe here, presenting spiffe://<td>/spire/server (SPIRE's federation.bundle_endpoint), for other trust domains to federate with; port 0 picks a free one.",
+        valueName: "host:port"))
+    var bundleEndpoint: String?
+
     @Option(help: ArgumentHelp("Log level: trace, debug, info, warning, error.", valueName: "level"))
     var logLevel = "info"
 
@@ -81,6 +91,10 @@ struct ServerCommand: AsyncParsableCommand {
             config.attestationHost = config.host
         }
         do { config.trustDomain = try TrustDomain(trustDomain) } catch { throw CLIError("--trust-domain \"\(trustDomain)\": \(error)") }
+        if let bundleEndpoint {
+            let (host, port) = try TLSCLI.parseHostPort(bundleEndpoint, option: "--bundle-endpoint")
+            config.bundleEndpoint = (host, port)
+        }
         config.dataDirectory = URL(fileURLWithPath: dataDir)
         config.adminSocket = socket
         guard socket.hasPrefix("/") else { throw CLIError("--socket needs an absolute path, e.g. \(SpireServer.defaultAdminSocket)") }
@@ -101,7 +115,8 @@ struct ServerCommand: AsyncParsableCommand {
         try await LogSetup.runUntilSignal(cleanup: { unlink(socketPath) }) {
             try await server.run { addresses, _ in
                 // One line on stdout once every listener accepts, for scripts and tests.
-                print("ready: agent=\(addresses.agent) attestation=\(addresses.attestation) admin=unix://\(addresses.admin)")
+                print("ready: agent=\(addresses.agent) attestation=\(addresses.attestation) admin=unix://\(addresses.admin)"
+                      + (addresses.bundleEndpoint.map { " bundle-endpoint=https://\($0)/" } ?? ""))
                 fflush(nil)
             }
         }

@@ -8,26 +8,6 @@ import Testing
 /// mTLS across the trust domains; a third trust domain, not federated, is refused.
 @Suite("Federation between two local agents", .serialized)
 struct FederationTests {
-    /// Prints `<trust domain> <SHA-256 of each root>` for every bundle the workload receives.
-    static let bundles = #"""
-import sys
-from cryptography.hazmat.primitives import hashes
-from spiffe import WorkloadApiClient
-with WorkloadApiClient(socket_path=sys.argv[1]) as client:
-    context = client.fetch_x509_context()
-    print("svid", context.default_svid.spiffe_id, flush=True)
-    for bundle in sorted(context.x509_bundle_set.bundles, key=lambda b: str(b.trust_domain)):
-        for root in bundle.x509_authorities:
-            print("bundle", bundle.trust_domain, root.fingerprint(hashes.SHA256()).hex(), flush=True)
-"""#
-
-    /// openssl's SHA-256 fingerprint of the first certificate, as py-spiffe's hex.
-    static func fingerprint(_ pemFile: URL) async throws -> String {
-        let result = try await TestSupport.runAsync("openssl", ["x509", "-in", pemFile.path, "-noout", "-fingerprint", "-sha256"])
-        let value = try #require(result.stdout.split(separator: "=").last)
-        return value.filter { $0.isHexDigit }.lowercased()
-    }
-
     func bundleEndpointPort(_ agent: AgentHarness) throws -> Int {
         let line = try #require(agent.stdout.split(separator: "\n").first { $0.hasPrefix("bundle endpoint: ") })
         return try #require(Int(line.split(separator: ":").last!.filter(\.isNumber)))
@@ -69,14 +49,14 @@ with WorkloadApiClient(socket_path=sys.argv[1]) as client:
         #expect(a.log.contains("federation: fetched the bundle of partner.example from https://127.0.0.1:"), "\(a.log)")
 
         // py-spiffe as service-a: its own bundle and partner.example's, the very root B signs with.
-        let seen = try await TestSupport.offPool { try a.runPython(asUid: me, Self.bundles, [a.endpoint]) }
+        let seen = try await TestSupport.offPool { try a.runPython(asUid: me, BundleProbe.program, [a.endpoint]) }
         #expect(seen.status == 0, "\(seen)")
-        let partnerRoot = try await Self.fingerprint(b.dataDirectory.appendingPathComponent("ca.pem"))
-        let ownRoot = try await Self.fingerprint(a.dataDirectory.appendingPathComponent("ca.pem"))
+        let partnerRoot = try await BundleProbe.fingerprint(b.dataDirectory.appendingPathComponent("ca.pem"))
+        let ownRoot = try await BundleProbe.fingerprint(a.dataDirectory.appendingPathComponent("ca.pem"))
         #expect(seen.stdout.contains("svid spiffe://example.org/service-a"), "\(seen.stdout)")
         #expect(seen.stdout.contains("bundle example.org \(ownRoot)") && seen.stdout.contains("bundle partner.example \(partnerRoot)"), "\(seen.stdout)")
         // A workload whose entry does not federate gets no foreign bundle.
-        let batch = try await TestSupport.offPool { try a.runPython(asUid: 1001, Self.bundles, [a.endpoint]) }
+        let batch = try await TestSupport.offPool { try a.runPython(asUid: 1001, BundleProbe.program, [a.endpoint]) }
         #expect(batch.status == 0 && batch.stdout.contains("svid spiffe://example.org/batch"), "\(batch)")
         #expect(!batch.stdout.contains("partner.example"), "\(batch.stdout)")
 

@@ -131,12 +131,37 @@ final class EntrySync: Sendable {
                 svids[request.entry.entryID] = try SVIDCache.issued(entry: request.entry, svid: svid, now: time)
             }
         }
+        let federated = try await federatedBundles(for: entries, bundleAPI)
         let changes = cache.replace(entries: entries, svids: svids, bundle: bundle)
+        if cache.setFederatedBundles(federated) {
+            logger.info("federated bundles synced: \(federated.isEmpty ? "none" : federated.keys.map(\.name).sorted().joined(separator: ", "))")
+        }
         if !changes.isEmpty || held.count != svids.count {
             logger.info("entries synced: \(entries.count) authorized, \(svids.count) SVID\(svids.count == 1 ? "" : "s") held; pushed to \(cache.subscriberCount) stream\(cache.subscriberCount == 1 ? "" : "s")")
             for change in changes { logger.info("\(change)") }
         }
         try await renewAgentSVIDIfDue(client, agentSVID: agentSVID)
+    }
+    // end-step
+
+    // step: agent-sync-federated-bundles
+    /// The bundle of every trust domain the authorized entries federate with, as the server holds
+    /// it. One the server has none of yet is left out with a warning, as SPIRE's agent does; any
+    /// other failure fails the sync, which then changes nothing.
+    private func federatedBundles(
+        for entries: [RegistrationEntry], _ bundleAPI: Spire_Api_Server_Bundle_V1_Bundle.Client<HTTP2ClientTransport.Posix>
+    ) async throws -> [TrustDomain: SpiffeBundle] {
+        var bundles: [TrustDomain: SpiffeBundle] = [:]
+        for domain in Set(entries.flatMap(\.federatesWith)).sorted() {
+            var request = Spire_Api_Server_Bundle_V1_GetFederatedBundleRequest()
+            request.trustDomain = domain.name
+            do {
+                bundles[domain] = try await bundleAPI.getFederatedBundle(request, options: Self.options).spiffeBundle(expected: domain)
+            } catch let error as RPCError where error.code == .notFound {
+                logger.warning("federated bundle of \(domain) not found on the server: \(error.message)")
+            }
+        }
+        return bundles
     }
     // end-step
 

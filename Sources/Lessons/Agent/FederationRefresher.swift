@@ -5,15 +5,24 @@ import SpiffeFederation
 import SpiffeIdentity
 import Synchronization
 
-/// Keeps the foreign bundles of the agent's federation relationships current, as SPIRE's server
-/// does for its federated trust domains: each is fetched when the agent starts, when the
-/// relationships change, and again after the refresh hint of the bundle last fetched
-/// (SPIFFE_Trust_Domain_and_Bundle §4.1.2). A failed fetch keeps the bundle held, and is retried
-/// sooner; the cache then hands each bundle only to workloads whose entries federate with its
-/// trust domain (`WorkloadAPIService.federatedBundles`).
+/// Keeps the foreign bundles of the federation relationships current, as SPIRE's server does for
+/// its federated trust domains: each is fetched at start, when the relationships change, and
+/// again after the refresh hint of the bundle last fetched (SPIFFE_Trust_Domain_and_Bundle
+/// §4.1.2). A failed fetch keeps the bundle held, and is retried sooner.
+///
+/// The local agent runs one on its data directory and hands each bundle only to workloads whose
+/// entries federate with its trust domain (`WorkloadAPIService.federatedBundles`); the SPIRE
+/// model's server runs one on its datastore, and its agents get the bundles by sync.
 public final class FederationRefresher: Sendable {
-    let store: FederationStore
-    let cache: SVIDCache
+    let store: any FederatedBundleStore
+    /// Our own trust domain and its current bundle: what authenticates an https_spiffe endpoint
+    /// whose SPIFFE ID is one of ours.
+    let trustDomain: TrustDomain
+    let ownBundle: @Sendable () -> X509Bundle?
+    /// Hands the bundles held on; true when they differ from the last ones handed.
+    let deliver: @Sendable ([TrustDomain: SpiffeBundle]) -> Bool
+    /// Who gets them, for the log line ("to workloads that federate with them").
+    let audience: String
     let client: BundleEndpointClient
     let logger: Logger
     let now: @Sendable () -> Date
@@ -28,13 +37,26 @@ public final class FederationRefresher: Sendable {
     }
     private let state = Mutex(State())
 
-    public init(store: FederationStore, cache: SVIDCache, client: BundleEndpointClient = BundleEndpointClient(),
-                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any FederatedBundleStore, trustDomain: TrustDomain, ownBundle: @escaping @Sendable () -> X509Bundle?,
+                deliver: @escaping @Sendable ([TrustDomain: SpiffeBundle]) -> Bool, audience: String,
+                client: BundleEndpointClient = BundleEndpointClient(), logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
-        self.cache = cache
+        self.trustDomain = trustDomain
+        self.ownBundle = ownBundle
+        self.deliver = deliver
+        self.audience = audience
         self.client = client
         self.logger = logger
         self.now = now
+    }
+
+    /// The local agent's: relationships and bundles in its data directory, bundles handed to its cache.
+    public convenience init(store: FederationStore, cache: SVIDCache, client: BundleEndpointClient = BundleEndpointClient(),
+                            logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(store: store, trustDomain: cache.trustDomain, ownBundle: { cache.bundle },
+                  deliver: { cache.setFederatedBundles($0) }, audience: "to workloads that federate with them",
+                  client: client, logger: logger, now: now)
     }
 
     /// Polls until cancelled.
@@ -46,7 +68,7 @@ public final class FederationRefresher: Sendable {
     }
 
     // step: federation-refresh
-    /// Fetches every bundle that is due, then hands the cache what the store holds.
+    /// Fetches every bundle that is due, then hands on the bundles the store holds.
     public func refreshDue() async {
         let (due, reloaded) = reloadIfChanged()
         // Most polls find nothing due and nothing changed: then the held bundles are as they
@@ -68,8 +90,8 @@ public final class FederationRefresher: Sendable {
             state.withLock { $0.nextFetch[relationship.trustDomain] = at }
         }
         let held = state.withLock { $0.relationships }.compactMap { store.bundle(for: $0.trustDomain) }
-        if cache.setFederatedBundles(Dictionary(held.map { ($0.trustDomain, $0) }, uniquingKeysWith: { first, _ in first })) {
-            logger.info("federation: serving the bundles of \(held.map(\.trustDomain.name).sorted().joined(separator: ", ")) to workloads that federate with them")
+        if deliver(Dictionary(held.map { ($0.trustDomain, $0) }, uniquingKeysWith: { first, _ in first })) {
+            logger.info("federation: serving the bundles of \(held.map(\.trustDomain.name).sorted().joined(separator: ", ")) \(audience)")
         }
     }
     // end-step
@@ -107,7 +129,7 @@ public final class FederationRefresher: Sendable {
     /// endpoint, the bootstrap bundle at first, then the last one fetched).
     private func endpointBundle(for endpoint: BundleEndpoint) -> X509Bundle? {
         guard case .httpsSPIFFE(let id) = endpoint.profile else { return nil }
-        if id.trustDomain == cache.trustDomain { return cache.bundle }
+        if id.trustDomain == trustDomain { return ownBundle() }
         return store.bundle(for: id.trustDomain)?.x509Bundle
     }
 }

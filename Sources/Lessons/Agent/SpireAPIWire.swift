@@ -1,4 +1,6 @@
 import Foundation
+import SpiffeBundles
+import SpiffeFormats
 import SpiffeIdentity
 import SpireAPIProto
 
@@ -36,6 +38,8 @@ extension Spire_Api_Types_Entry {
         jwtSvidTtl = Int32(clamping: entry.jwtSVIDTTL)
         hint = entry.hint
         createdAt = Int64(entry.createdAt.timeIntervalSince1970)
+        // Names, as SPIRE sends them ("partner.example").
+        federatesWith = entry.federatesWith.map(\.name)
     }
 
     /// The entry as the toolkit models it; the same rules as `entry create` (AgentError.badEntry).
@@ -44,6 +48,10 @@ extension Spire_Api_Types_Entry {
         let spiffeID: SpiffeID, parentID: SpiffeID
         do { spiffeID = try self.spiffeID.spiffeID() } catch { throw AgentError.badEntry("spiffe_id: \(error)") }
         do { parentID = try self.parentID.spiffeID() } catch { throw AgentError.badEntry("parent_id: \(error)") }
+        // SPIRE takes a name or a spiffe:// trust domain ID here; so does TrustDomain.
+        let federated = try federatesWith.map { (text: String) throws(AgentError) -> TrustDomain in
+            do { return try TrustDomain(text) } catch { throw .badEntry("federates_with \(text): \(error)") }
+        }
         return try RegistrationEntry(
             entryID: id.isEmpty ? UUID().uuidString.lowercased() : id,
             spiffeID: spiffeID,
@@ -52,7 +60,72 @@ extension Spire_Api_Types_Entry {
             x509SVIDTTL: x509SvidTtl == 0 ? defaultX509SVIDTTL : Int(x509SvidTtl),
             jwtSVIDTTL: jwtSvidTtl == 0 ? RegistrationEntry.defaultJWTSVIDTTL : Int(jwtSvidTtl),
             hint: hint,
+            federatesWith: federated,
             createdAt: createdAt == 0 ? Date() : Date(timeIntervalSince1970: TimeInterval(createdAt))
         )
+    }
+}
+
+extension Spire_Api_Types_Bundle {
+    /// A bundle on the wire: its X.509 authorities (DER), sequence number and refresh hint. The
+    /// model's trimmed type has no JWT authorities (SPIRE's field 3): the SPIRE model's agent
+    /// serves X.509 only.
+    public init(_ bundle: SpiffeBundle) throws {
+        self.init()
+        trustDomain = bundle.trustDomain.name
+        x509Authorities = try bundle.x509Authorities.map { certificate in
+            var authority = Spire_Api_Types_X509Certificate()
+            authority.asn1 = Data(try PEM.der([certificate]))
+            return authority
+        }
+        sequenceNumber = bundle.sequenceNumber ?? 0
+        refreshHint = Int64(bundle.refreshHint ?? 0)
+    }
+
+    /// The bundle as the toolkit models it; `expected` is the trust domain it was asked for, and a
+    /// bundle naming another is refused rather than filed under the wrong name.
+    public func spiffeBundle(expected: TrustDomain) throws -> SpiffeBundle {
+        guard let named = try? TrustDomain(trustDomain), named == expected else {
+            throw AgentError.badEntry("the server sent a bundle of \"\(trustDomain)\" when asked for \(expected)")
+        }
+        return SpiffeBundle(
+            trustDomain: expected,
+            x509Authorities: try x509Authorities.map { try ParsedCertificates.certificate(derEncoded: Array($0.asn1)) },
+            sequenceNumber: sequenceNumber == 0 ? nil : sequenceNumber,
+            refreshHint: refreshHint == 0 ? nil : Int(clamping: refreshHint))
+    }
+}
+
+extension Spire_Api_Types_FederationRelationship {
+    public init(_ relationship: FederationRelationship, bundle: SpiffeBundle? = nil) throws {
+        self.init()
+        trustDomain = relationship.trustDomain.name
+        bundleEndpointURL = relationship.bundleEndpointURL
+        if let id = relationship.endpointSPIFFEID {
+            var profile = Spire_Api_Types_HTTPSSPIFFEProfile()
+            profile.endpointSpiffeID = id.description
+            httpsSpiffe = profile
+        } else {
+            httpsWeb = .init()
+        }
+        if let bundle { trustDomainBundle = try .init(bundle) }
+    }
+
+    /// The relationship, checked as `federation create` checks it (AgentError.badEntry).
+    public func federationRelationship() throws(AgentError) -> FederationRelationship {
+        let domain: TrustDomain
+        do { domain = try TrustDomain(trustDomain) } catch { throw .badEntry("trust_domain \(trustDomain): \(error)") }
+        switch bundleEndpointProfile {
+        case .httpsWeb?:
+            return try FederationRelationship(trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
+                                              bundleEndpointProfile: "https_web", endpointSPIFFEID: nil)
+        case .httpsSpiffe(let profile)?:
+            let id: SpiffeID
+            do { id = try SpiffeID(profile.endpointSpiffeID) } catch { throw .badEntry("endpoint_spiffe_id \(profile.endpointSpiffeID): \(error)") }
+            return try FederationRelationship(trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
+                                              bundleEndpointProfile: "https_spiffe", endpointSPIFFEID: id)
+        case nil:
+            throw .badEntry("a bundle endpoint profile is required: https_web or https_spiffe")
+        }
     }
 }

@@ -29,6 +29,11 @@ public struct EntryAPI: Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol {
                 }
                 let created = entry
                 let existing: RegistrationEntry? = try state.dataStore.update { contents in
+                    // As SPIRE's datastore: an entry may federate only with a trust domain whose
+                    // bundle the server already holds.
+                    for domain in created.federatesWith where !contents.federatedBundles.contains(where: { $0.trustDomain == domain }) {
+                        throw AgentError.badEntry("-federatesWith \(domain.idString): the server holds no bundle of \(domain) yet; create the federation relationship first (federation create -socketPath) and wait for its first fetch, or give it -trustDomainBundlePath")
+                    }
                     // SPIRE refuses a second entry with the same parent, SPIFFE ID and selectors.
                     if let same = contents.entries.first(where: {
                         $0.parentID == created.parentID && $0.spiffeID == created.spiffeID && $0.selectors == created.selectors

@@ -48,6 +48,18 @@ public final class ServerDataStore: Sendable {
         public var bundleRoots: [String] = []
         /// The bundle's sequence number: one more for every change of its roots.
         public var bundleSequence: UInt64 = 0
+        /// Federation relationships (`federation create -socketPath`), one per trust domain.
+        public var federationRelationships: [FederationRelationship] = []
+        /// Other trust domains' bundles: fetched from their bundle endpoints, or given with a
+        /// relationship. A bundle outlives its relationship, as in SPIRE (whose `bundle delete`
+        /// removes it), and is never merged with another trust domain's.
+        public var federatedBundles: [FederatedBundle] = []
+    }
+
+    /// One foreign trust domain's bundle: the SPIFFE bundle document, as fetched.
+    public struct FederatedBundle: Codable, Sendable, Equatable {
+        public var trustDomain: TrustDomain
+        public var document: String
     }
 
     public let url: URL
@@ -104,5 +116,20 @@ public final class ServerDataStore: Sendable {
         } catch {
             throw .dataStore(path: url.path, reason: "cannot be written: \(error)")
         }
+    }
+}
+
+extension ServerDataStore.Contents {
+    /// A datastore written before federation has neither federation key: it federates with nobody.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        trustDomain = try container.decode(TrustDomain.self, forKey: .trustDomain)
+        entries = try container.decode([RegistrationEntry].self, forKey: .entries)
+        agents = try container.decode([ServerDataStore.AttestedAgent].self, forKey: .agents)
+        joinTokens = try container.decode([ServerDataStore.JoinToken].self, forKey: .joinTokens)
+        bundleRoots = try container.decode([String].self, forKey: .bundleRoots)
+        bundleSequence = try container.decode(UInt64.self, forKey: .bundleSequence)
+        federationRelationships = try container.decodeIfPresent([FederationRelationship].self, forKey: .federationRelationships) ?? []
+        federatedBundles = try container.decodeIfPresent([ServerDataStore.FederatedBundle].self, forKey: .federatedBundles) ?? []
     }
 }

@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import Logging
 import SpiffeAgent
 import SpiffeBundles
+import SpiffeFederation
 import SpiffeFormats
 import SpiffeIdentity
 import SpiffeTLS
@@ -35,6 +36,11 @@ public struct SpireServer: Sendable {
         public var defaultX509SVIDTTL: TimeInterval = 3600
         public var keyManager: KeyManager = .memory
         public var attestor = NodeAttestor()
+        /// Where to serve the trust domain's bundle over https_spiffe (SPIRE's
+        /// `federation.bundle_endpoint`), presenting spiffe://<td>/spire/server; nil: not served.
+        public var bundleEndpoint: (host: String, port: Int)?
+        /// How often the federation relationships are looked at for a bundle that is due.
+        public var federationPollInterval: Duration = .seconds(1)
         public var now: @Sendable () -> Date = { Date() }
 
         public init() {}
@@ -45,6 +51,8 @@ public struct SpireServer: Sendable {
         public let agent: String
         public let attestation: String
         public let admin: String
+        /// host:port of the bundle endpoint, when one is served.
+        public let bundleEndpoint: String?
     }
 
     public static let defaultDataDirectory = "/tmp/spire-server/data"
@@ -117,7 +125,8 @@ public struct SpireServer: Sendable {
             [AgentAPI(state: state, listener: listener, attestor: config.attestor),
              SVIDAPI(state: state, listener: listener),
              EntryAPI(state: state, listener: listener),
-             BundleAPI(state: state, listener: listener)]
+             BundleAPI(state: state, listener: listener),
+             TrustDomainAPI(state: state, listener: listener)]
         }
         let servers = [
             GRPCServer(transport: agentTransport, services: services(.agent)),
@@ -131,6 +140,17 @@ public struct SpireServer: Sendable {
         // then makes grpc-swift's HTTP/2 transport trap (NIOAsyncWriter deinited unfinished).
         let serving = servers.map { server in Task { try await server.serve() } }
         defer { servers.forEach { $0.beginGracefulShutdown() } }
+
+        // Federation: the server fetches every federated trust domain's bundle into its
+        // datastore; agents get them by sync (GetFederatedBundle), as in SPIRE.
+        let federation = FederationRefresher(
+            store: DataStoreFederation(dataStore: dataStore), trustDomain: config.trustDomain,
+            ownBundle: { try? state.bundle() }, deliver: { _ in false }, audience: "",
+            logger: logger, now: now)
+        let refreshing = Task { [interval = config.federationPollInterval] in try await federation.run(pollInterval: interval) }
+        defer { refreshing.cancel() }
+        let endpoint = try await Self.serveBundleEndpoint(config, state: state, serverSVID: serverSVID, logger: logger)
+        defer { endpoint?.close() }
         try await withTaskCancellationHandler {
             // Ready means every listener accepts: the admin socket exists too. A listener that
             // could not bind says only that it is stopped; name the address instead.
@@ -147,7 +167,8 @@ public struct SpireServer: Sendable {
                 agent: Self.describe(try await listening(agentTransport, "--bind", "\(config.host):\(config.port)")),
                 attestation: Self.describe(try await listening(attestationTransport, "--attestation-bind",
                                                                "\(config.attestationHost):\(config.attestationPort ?? config.port + 1)")),
-                admin: config.adminSocket)
+                admin: config.adminSocket,
+                bundleEndpoint: endpoint.map { "\(config.bundleEndpoint!.host):\($0.port)" })
             logger.info("agent API (mTLS) on \(addresses.agent), attestation (TLS) on \(addresses.attestation), admin API on unix://\(addresses.admin)")
             ready(addresses, state)
             // Until one listener stops (an error), or cancellation shuts them all down.
@@ -159,6 +180,28 @@ public struct SpireServer: Sendable {
             servers.forEach { $0.beginGracefulShutdown() }
         }
         for task in serving { _ = try? await task.value }
+    }
+
+    /// The trust domain's bundle endpoint (SPIFFE_Federation §5.2.2.3, https_spiffe): every root of
+    /// the datastore's bundle, with its sequence number, to anyone who asks; the server proves
+    /// itself with its own SVID, so a partner authenticates it by the bundle it already holds.
+    static func serveBundleEndpoint(_ config: Configuration, state: ServerState, serverSVID: X509SVID,
+                                    logger: Logger) async throws -> BundleEndpointServer? {
+        guard let (host, port) = config.bundleEndpoint else { return nil }
+        let server: BundleEndpointServer
+        do {
+            server = try await BundleEndpointServer.bind(
+                host: host, port: port, authentication: .spiffe(StaticX509Source(X509Context(svids: [serverSVID], bundles: [:])))
+            ) {
+                let contents = state.dataStore.snapshot
+                return SpiffeBundle(trustDomain: state.trustDomain, x509Authorities: try state.bundle().authorities,
+                                    sequenceNumber: contents.bundleSequence, refreshHint: SpiffeBundle.defaultRefreshHint)
+            }
+        } catch {
+            throw ServerError.configuration("--bundle-endpoint \(host):\(port): cannot listen there (\(error))")
+        }
+        logger.info("bundle endpoint (https_spiffe) listening on https://\(host):\(server.port)/ as \(serverSVID.spiffeID)")
+        return server
     }
 
     /// Puts `root` in the bundle if it is not there, and drops expired roots; returns how many
