@@ -3,6 +3,7 @@ import CommandLineMain
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import SpiffeAgent
 import SpiffeServer
 import SpireAPIProto
 
@@ -24,8 +25,16 @@ struct ServerAdminOption: ParsableArguments {
 enum AdminClient {
     /// ServerAdminClient.with, with its failures as one-line CLI errors.
     static func with<T: Sendable>(socketPath path: String, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+        try await call(socketPath: path) { try await $0.with(body) }
+    }
+
+    /// A call of ServerAdminClient's, with its failures (and the server's refusals) as one-line
+    /// CLI errors.
+    static func call<T: Sendable>(socketPath path: String, _ body: (ServerAdminClient) async throws -> T) async throws -> T {
         do {
-            return try await ServerAdminClient(socketPath: path).with(body)
+            return try await body(ServerAdminClient(socketPath: path))
+        } catch let error as AgentError {
+            throw CLIError(error.description)
         } catch let error as ServerError {
             throw CLIError(error.description)
         } catch let error as RPCError {

@@ -3,7 +3,6 @@ import Foundation
 import SpiffeAgent
 import SpiffeBundles
 import SpiffeIdentity
-import SpireAPIProto
 
 /// `spiffe-demo federation create|list|delete`, with `spire-server federation`'s flags: the local
 /// agent's federation relationships, or with -socketPath the SPIRE model server's. (In SPIRE only
@@ -116,13 +115,7 @@ struct FederationCreateCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         let bootstrap = try trustDomainBundlePath.map { try JWTCLI.readBundle($0, trustDomain: endpointID?.trustDomain ?? domain) }
-        var request = Spire_Api_Server_Trustdomain_V1_BatchCreateFederationRelationshipRequest()
-        request.federationRelationships = [try .init(relationship, bundle: bootstrap)]
-        let result = try await AdminClient.with(socketPath: socketPath) { client in
-            try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
-                .batchCreateFederationRelationship(request, options: AdminClient.options).results[0]
-        }
-        guard result.status.code == 0 else { throw CLIError(result.status.message) }
+        try await AdminClient.call(socketPath: socketPath) { try await $0.createFederationRelationship(relationship, bootstrap: bootstrap) }
         FederationPrinter.print(relationship)
     }
 }
@@ -154,16 +147,7 @@ struct FederationListCommand: AsyncParsableCommand {
     func run() async throws {
         let listed: [(FederationRelationship, SpiffeBundle?)]
         if let socketPath {
-            let wire = try await AdminClient.with(socketPath: socketPath) { client in
-                try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
-                    .listFederationRelationships(.init(), options: AdminClient.options).federationRelationships
-            }
-            listed = try wire.map { relationship in
-                do {
-                    return (try relationship.federationRelationship(),
-                            relationship.hasTrustDomainBundle ? try relationship.trustDomainBundle.spiffeBundle(expected: try TrustDomain(relationship.trustDomain)) : nil)
-                } catch { throw CLIError("the server sent a relationship that does not parse: \(error)") }
-            }
+            listed = try await AdminClient.call(socketPath: socketPath) { try await $0.federationRelationships() }
         } else {
             let store = data.directory.federation
             do { listed = try store.relationships().map { ($0, store.bundle(for: $0.trustDomain)) } } catch { throw CLIError("\(error)") }
@@ -188,13 +172,9 @@ struct FederationDeleteCommand: AsyncParsableCommand {
     func run() async throws {
         if let socketPath {
             let domain = try JWTCLI.trustDomain(id, option: "-id")
-            var request = Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipRequest()
-            request.trustDomains = [domain.name]
-            let result = try await AdminClient.with(socketPath: socketPath) { client in
-                try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
-                    .batchDeleteFederationRelationship(request, options: AdminClient.options).results[0]
+            guard try await AdminClient.call(socketPath: socketPath, { try await $0.deleteFederationRelationship(domain) }) else {
+                throw CLIError("no federation relationship with \(domain)")
             }
-            guard result.status.code == 0 else { throw CLIError(result.status.message) }
             print("Deleted the federation relationship with \(domain.name)")
             return
         }

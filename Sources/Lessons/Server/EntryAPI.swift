@@ -50,6 +50,10 @@ public struct EntryAPI: Spire_Api_Server_Entry_V1_Entry.SimpleServiceProtocol {
                     result.entry = .init(created)
                     state.logger.info("entry created: \(created.entryID) \(created.spiffeID) parent \(created.parentID) selectors \(created.selectors.map(\.description).joined(separator: ","))")
                 }
+            } catch AgentError.badEntry(let reason) {
+                // The reason alone: the client says what it was refusing.
+                result.status.code = Int32(RPCError.Code.invalidArgument.rawValue)
+                result.status.message = reason
             } catch {
                 result.status.code = Int32(RPCError.Code.invalidArgument.rawValue)
                 result.status.message = "\(error)"

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import SpiffeAgent
+import SpiffeBundles
 import SpiffeIdentity
 import SpireAPIProto
 
@@ -56,5 +57,43 @@ public struct ServerAdminClient: Sendable {
         try await with { client in
             try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client).getBundle(.init(), options: Self.options)
         }
+    }
+
+    /// `federation create -socketPath`: the relationship as stored, or the server's refusal.
+    /// `bootstrap` is the bundle, obtained out of band, that authenticates the first fetch.
+    public func createFederationRelationship(_ relationship: FederationRelationship, bootstrap: SpiffeBundle?) async throws {
+        var request = Spire_Api_Server_Trustdomain_V1_BatchCreateFederationRelationshipRequest()
+        request.federationRelationships = [try .init(relationship, bundle: bootstrap)]
+        let result = try await with { client in
+            try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
+                .batchCreateFederationRelationship(request, options: Self.options).results[0]
+        }
+        guard result.status.code == 0 else { throw AgentError.badEntry(result.status.message) }
+    }
+
+    /// `federation list -socketPath`: each relationship, with the bundle the server holds for it.
+    public func federationRelationships() async throws -> [(FederationRelationship, SpiffeBundle?)] {
+        let wire = try await with { client in
+            try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
+                .listFederationRelationships(.init(), options: Self.options).federationRelationships
+        }
+        return try wire.map { relationship in
+            let parsed = try relationship.federationRelationship()
+            let held = relationship.hasTrustDomainBundle ? try relationship.trustDomainBundle.spiffeBundle(expected: parsed.trustDomain) : nil
+            return (parsed, held)
+        }
+    }
+
+    /// `federation delete -socketPath`: false when there was no such relationship.
+    public func deleteFederationRelationship(_ trustDomain: TrustDomain) async throws -> Bool {
+        var request = Spire_Api_Server_Trustdomain_V1_BatchDeleteFederationRelationshipRequest()
+        request.trustDomains = [trustDomain.name]
+        let result = try await with { client in
+            try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
+                .batchDeleteFederationRelationship(request, options: Self.options).results[0]
+        }
+        if result.status.code == Int32(RPCError.Code.notFound.rawValue) { return false }
+        guard result.status.code == 0 else { throw AgentError.badEntry(result.status.message) }
+        return true
     }
 }

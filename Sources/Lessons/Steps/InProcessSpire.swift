@@ -41,7 +41,11 @@ struct InProcessSpire: Sendable {
         let agentPort: Int
         let attestationPort: Int
         let bundleFile: URL
+        /// https://127.0.0.1:<port>/ when the server publishes its bundle (`bundleEndpoint: true`).
+        let bundleEndpointURL: String?
         let task: Task<Void, any Error>
+
+        var trustDomain: TrustDomain { state.trustDomain }
 
         func stop() async {
             task.cancel()
@@ -54,14 +58,16 @@ struct InProcessSpire: Sendable {
     /// `directory/name-bundle.pem` (what `bundle show -socketPath` prints).
     func startServer(
         _ name: String = "server", keyManager: KeyManager = .memory, caTTL: TimeInterval = 24 * 3600,
-        defaultX509SVIDTTL: TimeInterval = 3600, attestor: NodeAttestor = NodeAttestor(), ports: (Int, Int) = (0, 0)
+        defaultX509SVIDTTL: TimeInterval = 3600, attestor: NodeAttestor = NodeAttestor(), ports: (Int, Int) = (0, 0),
+        trustDomain: TrustDomain = Self.trustDomain, bundleEndpoint: Bool = false
     ) async throws -> RunningServer {
         var config = SpireServer.Configuration()
+        if bundleEndpoint { config.bundleEndpoint = ("127.0.0.1", 0) }
         config.port = ports.0
         config.attestationPort = ports.1
         config.dataDirectory = directory.appendingPathComponent(name)
         config.adminSocket = socketPath("\(name).sock")
-        config.trustDomain = Self.trustDomain
+        config.trustDomain = trustDomain
         config.caTTL = caTTL
         config.defaultX509SVIDTTL = defaultX509SVIDTTL
         config.keyManager = keyManager
@@ -83,7 +89,7 @@ struct InProcessSpire: Sendable {
         try AtomicFile.write(Data(try state.bundle().pem().utf8), to: bundleFile)
         return RunningServer(state: state, admin: ServerAdminClient(socketPath: config.adminSocket),
                              agentPort: Self.port(addresses.agent), attestationPort: Self.port(addresses.attestation),
-                             bundleFile: bundleFile, task: task)
+                             bundleFile: bundleFile, bundleEndpointURL: addresses.bundleEndpoint.map { "https://\($0)/" }, task: task)
     }
 
     struct RunningAgent: Sendable {
@@ -111,7 +117,7 @@ struct InProcessSpire: Sendable {
         let log = self.log
         let agent = SpireAgent(
             configuration: .init(socketPath: socket, serverHost: "127.0.0.1", serverPort: server.agentPort,
-                                 attestationPort: server.attestationPort, trustDomain: Self.trustDomain,
+                                 attestationPort: server.attestationPort, trustDomain: server.trustDomain,
                                  trustBundleFile: server.bundleFile, attestation: attestation,
                                  syncInterval: syncInterval, now: now),
             logger: Logger(label: "agent") { _ in AgentLogHandler(sink: log, prefix: "agent   ") })

@@ -6,7 +6,7 @@ import WorkbookProtocol
 /// this list only joins them.
 public enum Steps {
     public static let all: [Step] =
-        x509Steps + workloadSteps + agentSteps + jwtSteps + oidcSteps + identitySteps + tlsSteps + pqcSteps + federationSteps + spireSteps + spireWorkloadSteps
+        x509Steps + workloadSteps + agentSteps + jwtSteps + oidcSteps + identitySteps + tlsSteps + pqcSteps + federationSteps + spireSteps + spireWorkloadSteps + spireFederationSteps
 
     public static func step(id: String) -> Step? {
         all.first { $0.id == id }
