@@ -50,6 +50,12 @@ struct SpireFederationTests {
         let own = try await refused(a, ["federation", "create"] + a.admin + [
             "-trustDomain", "example.org", "-bundleEndpointURL", try bundleEndpoint(a), "-bundleEndpointProfile", "https_web"])
         #expect(own.contains("own trust domain"), "\(own)")
+        // As SPIRE's server: a first bundle must be of the relationship's own trust domain.
+        let mismatched = try await refused(a, ["federation", "create"] + a.admin + [
+            "-trustDomain", "partner.example", "-bundleEndpointURL", try bundleEndpoint(b),
+            "-bundleEndpointProfile", "https_spiffe", "-endpointSpiffeID", "spiffe://third.example/spire/server",
+            "-trustDomainBundlePath", b.bundleFile.path])
+        #expect(mismatched.contains("must be of the relationship's trust domain (partner.example)"), "\(mismatched)")
 
         // Each side starts from the other's bundle obtained out of band (`bundle show`).
         for (local, remote, domain) in [(a, b, "partner.example"), (b, a, "example.org")] {

@@ -52,8 +52,9 @@ public struct TrustDomainAPI: Spire_Api_Server_Trustdomain_V1_TrustDomain.Simple
         return response
     }
 
-    /// One relationship: checked, stored, and its bootstrap bundle (if any) kept as the bundle of
-    /// the trust domain it belongs to, replacing the one held, as SPIRE does.
+    /// One relationship: checked, stored, and its bootstrap bundle (if any) kept as that trust
+    /// domain's bundle, replacing the one held, as SPIRE does. Like SPIRE's server, the model takes
+    /// a bootstrap bundle of the relationship's own trust domain only.
     private func create(_ wire: Spire_Api_Types_FederationRelationship) throws -> FederationRelationship {
         let relationship = try wire.federationRelationship()
         guard relationship.trustDomain != state.trustDomain else {
@@ -65,8 +66,8 @@ public struct TrustDomainAPI: Spire_Api_Server_Trustdomain_V1_TrustDomain.Simple
             do { domain = try TrustDomain(wire.trustDomainBundle.trustDomain) } catch {
                 throw RPCError(code: .invalidArgument, message: "trust_domain_bundle: trust domain \"\(wire.trustDomainBundle.trustDomain)\": \(error)")
             }
-            guard domain != state.trustDomain else {
-                throw RPCError(code: .invalidArgument, message: "trust_domain_bundle is of this server's own trust domain, whose bundle it keeps itself")
+            guard domain == relationship.trustDomain else {
+                throw RPCError(code: .invalidArgument, message: "the trust domain bundle (\(domain)) must be of the relationship's trust domain (\(relationship.trustDomain)), as SPIRE requires")
             }
             bootstrap = try wire.trustDomainBundle.spiffeBundle(expected: domain)
         }
