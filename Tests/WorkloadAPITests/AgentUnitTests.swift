@@ -58,6 +58,28 @@ struct AgentUnitTests {
         #expect(throws: AgentError.entryNotFound("nope")) { try store.delete(entryID: "nope") }
     }
 
+    @Test("an entries.json edited to hold an entry that entry create refuses is refused on load, not served",
+          arguments: [("selectors", "[]", "at least one -selector"), ("x509SVIDTTL", "-5", "TTLs must be positive"),
+                      ("federatesWith", "[\"example.org\"]", "own trust domain")])
+    func storedEntriesPassTheSameRules(field: String, value: String, reason: String) throws {
+        let dir = try TestSupport.makeTempDirectory(prefix: "entries-edit")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = EntryStore(directory: dir.appendingPathComponent("data"))
+        try store.create(try entry("/a", ["unix:uid:1000"]))
+        // The edit a learner (or a fuzzer) might make by hand; an entry with no selectors would
+        // match every workload on the machine.
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: store.file)) as? [String: Any])
+        var entries = try #require(document["entries"] as? [[String: Any]])
+        entries[0][field] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
+        document["entries"] = entries
+        try JSONSerialization.data(withJSONObject: document).write(to: store.file)
+        #expect {
+            _ = try store.load()
+        } throws: { error in
+            "\(error)".contains("entries.json is not valid") && "\(error)".contains(reason)
+        }
+    }
+
     @Test("the CA is kept in the data directory (key 0600) and its trust domain is enforced")
     func caPersistence() throws {
         let dir = try TestSupport.makeTempDirectory(prefix: "agent-ca")

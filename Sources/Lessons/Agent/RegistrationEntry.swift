@@ -63,17 +63,21 @@ public struct RegistrationEntry: Sendable, Hashable, Codable {
     }
 
     /// Entries saved before federation have no `federatesWith`: they federate with nobody.
+    ///
+    /// A stored entry passes the same rules as `entry create`: an entries.json edited by hand to
+    /// hold an entry with no selectors would otherwise match every workload on the machine.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        entryID = try container.decode(String.self, forKey: .entryID)
-        spiffeID = try container.decode(SpiffeID.self, forKey: .spiffeID)
-        parentID = try container.decode(SpiffeID.self, forKey: .parentID)
-        selectors = try container.decode([Selector].self, forKey: .selectors)
-        x509SVIDTTL = try container.decode(Int.self, forKey: .x509SVIDTTL)
-        jwtSVIDTTL = try container.decode(Int.self, forKey: .jwtSVIDTTL)
-        hint = try container.decode(String.self, forKey: .hint)
-        federatesWith = try container.decodeIfPresent([TrustDomain].self, forKey: .federatesWith) ?? []
-        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        try self.init(
+            entryID: try container.decode(String.self, forKey: .entryID),
+            spiffeID: try container.decode(SpiffeID.self, forKey: .spiffeID),
+            parentID: try container.decode(SpiffeID.self, forKey: .parentID),
+            selectors: try container.decode([Selector].self, forKey: .selectors),
+            x509SVIDTTL: try container.decode(Int.self, forKey: .x509SVIDTTL),
+            jwtSVIDTTL: try container.decode(Int.self, forKey: .jwtSVIDTTL),
+            hint: try container.decode(String.self, forKey: .hint),
+            federatesWith: try container.decodeIfPresent([TrustDomain].self, forKey: .federatesWith) ?? [],
+            createdAt: try container.decode(Date.self, forKey: .createdAt))
     }
 
     // step: entry-matches
