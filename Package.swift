@@ -481,3 +481,38 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: Fuzz targets (scripts/fuzz)
+// libFuzzer harnesses for every parser of untrusted input, in Fuzz/<target>/. They exist only
+// when SPIFFE_WORKBOOK_FUZZ is set, as scripts/fuzz sets it for its own build folder
+// (.build-fuzz, every Swift module compiled with -sanitize=fuzzer), so the everyday build and
+// the tests never see them. Each has a Swift main (SwiftPM gives every executable one) that
+// calls libFuzzer's driver; libFuzzer's own main, pulled in with its archive, is dropped by
+// --gc-sections (else it wants an LLVMFuzzerTestOneInput), and lld links them (gold crashes on
+// that archive).
+if Context.environment["SPIFFE_WORKBOOK_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings))
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-spiffe-id", ["SpiffeIdentity"]),
+        ("fuzz-workload-address", ["SpiffeWorkloadEndpoint"]),
+        ("fuzz-certificates", ["SpiffeFormats", "SpiffeIdentity", "SpiffeX509"]),
+        ("fuzz-spiffe-bundle", ["SpiffeBundles", "SpiffeIdentity"]),
+        ("fuzz-jwt", ["SpiffeBundles", "SpiffeIdentity", "SpiffeJWT"]),
+        ("fuzz-agent-request", [
+            "SpiffeAgent", "SpiffeIdentity", "SpiffeJWT", "SpiffeX509", "WorkloadAPIProto",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        ("fuzz-lesson", ["Workbook"]),
+        ("fuzz-answers", ["Workbook"]),
+        ("fuzz-progress", ["Workbook"]),
+        ("fuzz-entry-store", ["SpiffeAgent"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: target.name, dependencies: ["FuzzSupport"] + target.dependencies, path: "Fuzz/\(target.name)",
+            swiftSettings: swiftSettings, linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "--gc-sections"])]))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

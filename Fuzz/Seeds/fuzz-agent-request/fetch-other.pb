@@ -1,0 +1,3 @@
+
+a
+bspiffe://example.org/other

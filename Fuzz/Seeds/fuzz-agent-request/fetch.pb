@@ -1,0 +1,2 @@
+
+fuzzspiffe://example.org/fuzz
