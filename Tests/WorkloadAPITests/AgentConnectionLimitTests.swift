@@ -93,6 +93,40 @@ struct AgentConnectionLimitTests {
         #expect(agent.log.contains("holds 64 connections: closing its oldest that never sent a request"))
     }
 
+    /// 2,000 non-blocking connects as fast as Python makes them; each one the kernel refuses
+    /// with EAGAIN found the listen backlog full. Prints how many connected.
+    static let burstProgram = """
+    import resource, socket, sys
+    path, count = sys.argv[1], int(sys.argv[2])
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY and hard < 65536 else 65536, hard))
+    connected, held = 0, []
+    for _ in range(count):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.connect(path)
+            connected += 1
+            held.append(s)
+        except OSError:
+            s.close()
+    print(connected, flush=True)
+    """
+
+    @Test("a burst of 2,000 connections is queued by the listen backlog, not refused (NIO's default backlog took 166)")
+    func connectionBurst() throws {
+        let agent = try AgentHarness()
+        try agent.start()
+        defer { agent.stop() }
+        let count = 2_000
+        // The kernel caps any backlog at net.core.somaxconn (4096 on Linux since 5.4).
+        let cap = (try? String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 4096
+        let burst = try TestSupport.run(try TestSupport.python().path, ["-c", Self.burstProgram, agent.socketPath, String(count)], deadline: 120)
+        let connected = Int(burst.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        #expect(burst.status == 0 && connected >= min(count, cap), "\(connected) of \(count) connected (somaxconn \(cap)): \(burst)")
+    }
+
     @Test("fetch, inspect and jwt-svid --live give up with --timeout on an endpoint that accepts and never answers")
     func deadlines() throws {
         let directory = try AgentHarness.makeShortDirectory(prefix: "mute")

@@ -30,11 +30,20 @@ public enum PeerCredentialsPipeline {
     /// The reserved metadata key. Lowercase: HTTP/2 header names are.
     public static let metadataKey = "x-spiffe-workbook-peer"
 
+    /// Connections the kernel queues for the agent before it accepts them: a burst of workloads
+    /// starting together (a node booting) connects at once.
+    public static let listenBacklog: Int32 = 4096
+
     /// The server transport callbacks that install the two handlers; with `limits`, each
     /// connection is also counted against its caller (ConnectionLimits).
     public static func callbacks(limits: ConnectionLimits? = nil) -> HTTP2ServerTransport.Config.ChannelDebuggingCallbacks {
         .init(
-            onBindTCPListener: nil,
+            onBindTCPListener: { listener in
+                // Called before the listener binds (Unix sockets too, despite the name). NIO's
+                // default backlog, 128, refused most of a 2,000-connection burst (issue 19, item
+                // 3); the kernel caps this at net.core.somaxconn.
+                listener.setOption(ChannelOptions.backlog, value: PeerCredentialsPipeline.listenBacklog)
+            },
             onAcceptTCPConnection: { channel in
                 // Called for every accepted connection (Unix sockets too, despite the name).
                 readPeerCredentials(of: channel).flatMapThrowing { credentials in
