@@ -51,6 +51,33 @@ struct HostileInputCLITests {
         }
     }
 
+    @Test("a certificate whose notBefore says second 61 is refused in one line, not a trap in swift-certificates (found by fuzz-certificates)")
+    func secondSixtyOne() throws {
+        let out = state.appendingPathComponent("leap")
+        #expect(try demo(["make-svid", "spiffe://example.org/a", "--out", out.path]).status == 0)
+        // The leaf's notBefore is the first UTCTime (tag 0x17, 13 bytes: YYMMDDHHMMSSZ); make
+        // its seconds 61, which swift-asn1 accepts and swift-certificates asserts against.
+        let pem = try String(contentsOf: out.appendingPathComponent("svid.0.pem"), encoding: .utf8)
+        let body = pem.components(separatedBy: "-----").filter { !$0.isEmpty }[1].filter { !$0.isWhitespace }
+        var der = try #require(Data(base64Encoded: body)).map { $0 }
+        let at = try #require((0..<der.count - 2).first { der[$0] == 0x17 && der[$0 + 1] == 0x0D })
+        der[at + 12] = UInt8(ascii: "6")
+        der[at + 13] = UInt8(ascii: "1")
+        let patched = state.appendingPathComponent("leap.pem")
+        let lines = stride(from: 0, to: Data(der).base64EncodedString().count, by: 64).map { start -> String in
+            let text = Data(der).base64EncodedString()
+            let from = text.index(text.startIndex, offsetBy: start)
+            return String(text[from..<(text.index(from, offsetBy: 64, limitedBy: text.endIndex) ?? text.endIndex)])
+        }
+        try ("-----BEGIN CERTIFICATE-----\n" + lines.joined(separator: "\n") + "\n-----END CERTIFICATE-----\n").write(to: patched, atomically: true, encoding: .utf8)
+        for args in [["inspect", patched.path], ["validate", patched.path, "--bundle", out.appendingPathComponent("bundle.0.pem").path]] {
+            let result = try demo(args)
+            #expect(result.status == 1, "\(args): \(result)")
+            // inspect says it on stderr; validate reports check 1 failing on stdout.
+            #expect((result.stderr + result.stdout).contains("notBefore says second 61"), "\(args): \(result)")
+        }
+    }
+
     @Test("an argument that starts with '-' is never a request for help, so it never exits 0")
     func dashArguments() throws {
         let forged = try demo(["jwt-parse", "-h.x.y", "--bundle", "b.json", "--audience", "a"])

@@ -201,7 +201,7 @@ extension SpiffeBundle {
             throw .badCertificate(source: source, index: index, reason: "x5c holds standard base64 (RFC 7517 §4.7), and this is not")
         }
         let certificate: Certificate
-        do { certificate = try Certificate(derEncoded: Array(der)) } catch {
+        do { certificate = try ParsedCertificates.certificate(derEncoded: Array(der)) } catch {
             throw .badCertificate(source: source, index: index, reason: String(describing: error))
         }
         // The key numbers beside x5c must be the certificate's own key; otherwise a reader that

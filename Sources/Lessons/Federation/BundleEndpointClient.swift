@@ -142,7 +142,7 @@ public struct BundleEndpointClient: Sendable {
         guard !tooLarge else { throw .invalidBundle("larger than \(maximumBytes) bytes") }
         guard let status else { throw .connectFailed("\(host):\(port) closed the connection without answering") }
         guard status == .ok else { throw .httpStatus(Int(status.code)) }
-        let leaf = try? capture.certificate.map { try Certificate(derEncoded: try $0.toDERBytes()) }
+        let leaf = try? capture.certificate.map { try ParsedCertificates.certificate(derEncoded: try $0.toDERBytes()) }
         return (body, leaf ?? nil)
     }
 

@@ -14,10 +14,13 @@ public enum ParsedCertificates {
     static let capacity = 256
     private static let cache = Mutex<[[UInt8]: Certificate]>([:])
 
-    /// `Certificate(derEncoded:)`, remembered.
+    /// `Certificate(derEncoded:)`, remembered; every certificate the toolkit reads comes
+    /// through here, so a validity time swift-certificates would trap on is refused here
+    /// (`ValidityTimeGuard`).
     public static func certificate(derEncoded der: [UInt8]) throws -> Certificate {
         if let known = cache.withLock({ $0[der] }) { return known }
         let certificate = try Certificate(derEncoded: der)
+        try ValidityTimeGuard.check(certificate)
         cache.withLock { cache in
             if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
             cache[der] = certificate
