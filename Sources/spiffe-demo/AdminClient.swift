@@ -33,6 +33,9 @@ enum AdminClient {
     static func call<T: Sendable>(socketPath path: String, _ body: (ServerAdminClient) async throws -> T) async throws -> T {
         do {
             return try await body(ServerAdminClient(socketPath: path))
+        } catch AgentError.badEntry(let reason) {
+            // The server's own words: it says what it refused.
+            throw CLIError(reason)
         } catch let error as AgentError {
             throw CLIError(error.description)
         } catch let error as ServerError {

@@ -62,44 +62,38 @@ struct FederationCreateCommand: AsyncParsableCommand {
     func run() async throws {
         if let socketPath { return try await createOnServer(socketPath: socketPath) }
         try CLISupport.run("federation create") {
-            let domain = try JWTCLI.trustDomain(trustDomain, option: "-trustDomain")
+            let (relationship, bootstrap) = try arguments()
             let directory = data.directory
-            if let own = directory.trustDomain(), own == domain {
-                throw CLIError("-trustDomain \(domain) is the agent's own trust domain")
-            }
-            let endpointID: SpiffeID?
-            do { endpointID = try endpointSpiffeID.map { try SpiffeID($0) } } catch { throw CLIError("-endpointSpiffeID \(endpointSpiffeID ?? ""): \(error)") }
-            if let format = trustDomainBundleFormat, !["pem", "spiffe"].contains(format) {
-                throw CLIError("-trustDomainBundleFormat is pem or spiffe, not \(format)")
-            }
-            // As SPIRE reads it: the bundle of the trust domain that authenticates the endpoint,
-            // the endpoint ID's (for a self-serving endpoint, the one federated with).
-            let bundleDomain = endpointID?.trustDomain ?? domain
-            if trustDomainBundlePath != nil, let own = directory.trustDomain(), own == bundleDomain {
-                throw CLIError("-trustDomainBundlePath: \(endpointID!) is in the agent's own trust domain, whose bundle it already holds")
-            }
-            let bootstrap = try trustDomainBundlePath.map { try JWTCLI.readBundle($0, trustDomain: bundleDomain) }
-            do {
-                let relationship = try FederationRelationship(
-                    trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
-                    bundleEndpointProfile: bundleEndpointProfile.rawValue, endpointSPIFFEID: endpointID)
-                let endpoint = try relationship.endpoint()
-                if endpoint.isSelfServing && bootstrap == nil && directory.federation.bundle(for: domain) == nil {
-                    throw CLIError("-trustDomainBundlePath is needed: \(endpointID!) serves the bundle of its own trust domain, so its first fetch must be authenticated by a bundle of \(domain) obtained out of band")
+            if let own = directory.trustDomain() {
+                if own == relationship.trustDomain { throw CLIError("-trustDomain \(own) is the agent's own trust domain") }
+                if bootstrap?.trustDomain == own {
+                    throw CLIError("-trustDomainBundlePath: \(relationship.endpointSPIFFEID!) is in the agent's own trust domain, whose bundle it already holds")
                 }
-                try directory.federation.create(relationship, bootstrap: bootstrap)
-            } catch let error as AgentError {
-                throw CLIError(error.description)
             }
-            FederationPrinter.print(try FederationRelationship(
-                trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
-                bundleEndpointProfile: bundleEndpointProfile.rawValue, endpointSPIFFEID: endpointID))
+            do {
+                try relationship.checkFirstBundle(held: bootstrap != nil || directory.federation.bundle(for: relationship.trustDomain) != nil)
+                try directory.federation.create(relationship, bootstrap: bootstrap)
+            } catch AgentError.badEntry(let reason) {
+                throw CLIError(reason)
+            } catch {
+                throw CLIError("\(error)")
+            }
+            FederationPrinter.print(relationship)
         }
     }
 
-    /// The same checks, then BatchCreateFederationRelationship on the server's admin socket; the
-    /// server refuses its own trust domain and a self-serving endpoint without a bundle.
+    /// BatchCreateFederationRelationship on the server's admin socket: the server makes the
+    /// checks the local path makes here (its own trust domain, a first bundle), as SPIRE's does.
     func createOnServer(socketPath: String) async throws {
+        let (relationship, bootstrap) = try arguments()
+        try await AdminClient.call(socketPath: socketPath) { try await $0.createFederationRelationship(relationship, bootstrap: bootstrap) }
+        FederationPrinter.print(relationship)
+    }
+
+    /// The relationship the flags describe, and the bundle -trustDomainBundlePath names, read as
+    /// SPIRE's command reads it: as the bundle of the trust domain that authenticates the
+    /// endpoint, the endpoint ID's (for a self-serving endpoint, the one federated with).
+    func arguments() throws -> (FederationRelationship, SpiffeBundle?) {
         let domain = try JWTCLI.trustDomain(trustDomain, option: "-trustDomain")
         let endpointID: SpiffeID?
         do { endpointID = try endpointSpiffeID.map { try SpiffeID($0) } } catch { throw CLIError("-endpointSpiffeID \(endpointSpiffeID ?? ""): \(error)") }
@@ -111,26 +105,30 @@ struct FederationCreateCommand: AsyncParsableCommand {
             relationship = try FederationRelationship(
                 trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
                 bundleEndpointProfile: bundleEndpointProfile.rawValue, endpointSPIFFEID: endpointID)
+        } catch AgentError.badEntry(let reason) {
+            throw CLIError(reason)
         } catch {
             throw CLIError(error.description)
         }
         let bootstrap = try trustDomainBundlePath.map { try JWTCLI.readBundle($0, trustDomain: endpointID?.trustDomain ?? domain) }
-        try await AdminClient.call(socketPath: socketPath) { try await $0.createFederationRelationship(relationship, bootstrap: bootstrap) }
-        FederationPrinter.print(relationship)
+        return (relationship, bootstrap)
     }
 }
 
 /// Prints a relationship as `spire-server federation show` does.
 enum FederationPrinter {
-    static func print(_ relationship: FederationRelationship, held: SpiffeBundle?? = nil) {
+    static func print(_ relationship: FederationRelationship) {
         Swift.print("Trust domain              : \(relationship.trustDomain.name)")
         Swift.print("Bundle endpoint URL       : \(relationship.bundleEndpointURL)")
         Swift.print("Bundle endpoint profile   : \(relationship.bundleEndpointProfile)")
         if let id = relationship.endpointSPIFFEID { Swift.print("Endpoint SPIFFE ID        : \(id)") }
-        // Only `federation list` says what is held (nil: not asked).
-        guard let held else { return }
-        if let bundle = held {
-            Swift.print("Bundle held               : \(JWTCLI.count(bundle.x509Authorities.count, "X.509 authority", "X.509 authorities")), \(JWTCLI.count(bundle.jwtAuthorities.count, "JWT authority", "JWT authorities")), spiffe_sequence \(bundle.sequenceNumber.map(String.init) ?? "none")")
+    }
+
+    /// `federation list` also says what bundle is held for it.
+    static func print(_ relationship: FederationRelationship, held: SpiffeBundle?) {
+        print(relationship)
+        if let held {
+            Swift.print("Bundle held               : \(JWTCLI.count(held.x509Authorities.count, "X.509 authority", "X.509 authorities")), \(JWTCLI.count(held.jwtAuthorities.count, "JWT authority", "JWT authorities")), spiffe_sequence \(held.sequenceNumber.map(String.init) ?? "none")")
         } else {
             Swift.print("Bundle held               : none yet")
         }
@@ -155,7 +153,7 @@ struct FederationListCommand: AsyncParsableCommand {
         print("Found \(listed.count) federation relationship\(listed.count == 1 ? "" : "s")")
         for (relationship, held) in listed {
             print("")
-            FederationPrinter.print(relationship, held: .some(held))
+            FederationPrinter.print(relationship, held: held)
         }
     }
 }

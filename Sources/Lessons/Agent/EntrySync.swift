@@ -95,9 +95,7 @@ final class EntrySync: Sendable {
 
         let wireEntries = try await entryAPI.getAuthorizedEntries(.init(), options: options).entries
         let entries = try wireEntries.map { try $0.registrationEntry() }.sorted { $0.entryID < $1.entryID }
-        let wireBundle = try await bundleAPI.getBundle(.init(), options: options)
-        let bundle = X509Bundle(trustDomain: cache.trustDomain,
-                                authorities: try wireBundle.x509Authorities.map { try ParsedCertificates.certificate(derEncoded: Array($0.asn1)) })
+        let bundle = try await bundleAPI.getBundle(.init(), options: options).spiffeBundle(expected: cache.trustDomain).x509Bundle
 
         // Keep an SVID while its entry is unchanged and it is not half-way through its life.
         let held = cache.current.issued

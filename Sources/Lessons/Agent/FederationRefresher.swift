@@ -19,10 +19,20 @@ public final class FederationRefresher: Sendable {
     /// whose SPIFFE ID is one of ours.
     let trustDomain: TrustDomain
     let ownBundle: @Sendable () -> X509Bundle?
-    /// Hands the bundles held on; true when they differ from the last ones handed.
-    let deliver: @Sendable ([TrustDomain: SpiffeBundle]) -> Bool
-    /// Who gets them, for the log line ("to workloads that federate with them").
-    let audience: String
+    /// Hands the bundles held on (true when they differ from the last ones handed), and says to
+    /// whom for the log line; nil when they are read where they are kept (the SPIRE model's
+    /// server answers GetFederatedBundle from its datastore).
+    let delivery: Delivery?
+
+    public struct Delivery: Sendable {
+        public let hand: @Sendable ([TrustDomain: SpiffeBundle]) -> Bool
+        public let audience: String
+
+        public init(audience: String, hand: @escaping @Sendable ([TrustDomain: SpiffeBundle]) -> Bool) {
+            self.audience = audience
+            self.hand = hand
+        }
+    }
     let client: BundleEndpointClient
     let logger: Logger
     let now: @Sendable () -> Date
@@ -38,14 +48,12 @@ public final class FederationRefresher: Sendable {
     private let state = Mutex(State())
 
     public init(store: any FederatedBundleStore, trustDomain: TrustDomain, ownBundle: @escaping @Sendable () -> X509Bundle?,
-                deliver: @escaping @Sendable ([TrustDomain: SpiffeBundle]) -> Bool, audience: String,
-                client: BundleEndpointClient = BundleEndpointClient(), logger: Logger,
+                delivery: Delivery?, client: BundleEndpointClient = BundleEndpointClient(), logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.trustDomain = trustDomain
         self.ownBundle = ownBundle
-        self.deliver = deliver
-        self.audience = audience
+        self.delivery = delivery
         self.client = client
         self.logger = logger
         self.now = now
@@ -55,7 +63,7 @@ public final class FederationRefresher: Sendable {
     public convenience init(store: FederationStore, cache: SVIDCache, client: BundleEndpointClient = BundleEndpointClient(),
                             logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.init(store: store, trustDomain: cache.trustDomain, ownBundle: { cache.bundle },
-                  deliver: { cache.setFederatedBundles($0) }, audience: "to workloads that federate with them",
+                  delivery: Delivery(audience: "to workloads that federate with them") { cache.setFederatedBundles($0) },
                   client: client, logger: logger, now: now)
     }
 
@@ -68,7 +76,8 @@ public final class FederationRefresher: Sendable {
     }
 
     // step: federation-refresh
-    /// Fetches every bundle that is due, then hands on the bundles the store holds.
+    /// Fetches every bundle that is due, then hands on the bundles the store holds (the local
+    /// agent to its cache; the SPIRE model's server keeps them where they are).
     public func refreshDue() async {
         let (due, reloaded) = reloadIfChanged()
         // Most polls find nothing due and nothing changed: then the held bundles are as they
@@ -89,9 +98,10 @@ public final class FederationRefresher: Sendable {
             let at = now().addingTimeInterval(next)
             state.withLock { $0.nextFetch[relationship.trustDomain] = at }
         }
+        guard let delivery else { return }
         let held = state.withLock { $0.relationships }.compactMap { store.bundle(for: $0.trustDomain) }
-        if deliver(Dictionary(held.map { ($0.trustDomain, $0) }, uniquingKeysWith: { first, _ in first })) {
-            logger.info("federation: serving the bundles of \(held.map(\.trustDomain.name).sorted().joined(separator: ", ")) \(audience)")
+        if delivery.hand(Dictionary(held.map { ($0.trustDomain, $0) }, uniquingKeysWith: { first, _ in first })) {
+            logger.info("federation: serving the bundles of \(held.map(\.trustDomain.name).sorted().joined(separator: ", ")) \(delivery.audience)")
         }
     }
     // end-step

@@ -44,6 +44,17 @@ public struct FederationRelationship: Sendable, Codable, Equatable {
     }
 }
 
+extension FederationRelationship {
+    /// A self-serving https_spiffe endpoint (its SPIFFE ID is of the trust domain it serves) can
+    /// only be authenticated by a bundle of that trust domain, so the first fetch needs one
+    /// obtained out of band (SPIFFE_Federation §5.2.2.2, §5.2.2.4). SPIRE accepts the relationship anyway
+    /// and retries each minute; the toolkit says so at once.
+    public func checkFirstBundle(held: Bool) throws(AgentError) {
+        guard try endpoint().isSelfServing, !held, let endpointSPIFFEID else { return }
+        throw .badEntry("-trustDomainBundlePath is needed: \(endpointSPIFFEID) serves the bundle of its own trust domain, so its first fetch must be authenticated by a bundle of \(trustDomain) obtained out of band")
+    }
+}
+
 /// The local agent's federation relationships and the foreign bundles fetched for them, in its
 /// data directory:
 ///

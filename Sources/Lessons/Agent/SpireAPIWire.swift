@@ -101,6 +101,8 @@ extension Spire_Api_Types_FederationRelationship {
         self.init()
         trustDomain = relationship.trustDomain.name
         bundleEndpointURL = relationship.bundleEndpointURL
+        // FederationRelationship's initializer has made sure an https_spiffe relationship has
+        // an endpoint ID and an https_web one has none.
         if let id = relationship.endpointSPIFFEID {
             var profile = Spire_Api_Types_HTTPSSPIFFEProfile()
             profile.endpointSpiffeID = id.description
@@ -115,17 +117,17 @@ extension Spire_Api_Types_FederationRelationship {
     public func federationRelationship() throws(AgentError) -> FederationRelationship {
         let domain: TrustDomain
         do { domain = try TrustDomain(trustDomain) } catch { throw .badEntry("trust_domain \(trustDomain): \(error)") }
+        let profile: String, endpointID: SpiffeID?
         switch bundleEndpointProfile {
         case .httpsWeb?:
-            return try FederationRelationship(trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
-                                              bundleEndpointProfile: "https_web", endpointSPIFFEID: nil)
-        case .httpsSpiffe(let profile)?:
-            let id: SpiffeID
-            do { id = try SpiffeID(profile.endpointSpiffeID) } catch { throw .badEntry("endpoint_spiffe_id \(profile.endpointSpiffeID): \(error)") }
-            return try FederationRelationship(trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
-                                              bundleEndpointProfile: "https_spiffe", endpointSPIFFEID: id)
+            (profile, endpointID) = ("https_web", nil)
+        case .httpsSpiffe(let https)?:
+            do { endpointID = try SpiffeID(https.endpointSpiffeID) } catch { throw .badEntry("endpoint_spiffe_id \(https.endpointSpiffeID): \(error)") }
+            profile = "https_spiffe"
         case nil:
             throw .badEntry("a bundle endpoint profile is required: https_web or https_spiffe")
         }
+        return try FederationRelationship(trustDomain: domain, bundleEndpointURL: bundleEndpointURL,
+                                          bundleEndpointProfile: profile, endpointSPIFFEID: endpointID)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import GRPCCore
-import SpiffeFormats
+import SpiffeAgent
 import SpiffeIdentity
 import SpireAPIProto
 
@@ -18,19 +18,7 @@ public struct BundleAPI: Spire_Api_Server_Bundle_V1_Bundle.SimpleServiceProtocol
     public func getBundle(
         request: Spire_Api_Server_Bundle_V1_GetBundleRequest, context: ServerContext
     ) async throws -> Spire_Api_Types_Bundle {
-        let contents = state.dataStore.snapshot
-        var bundle = Spire_Api_Types_Bundle()
-        bundle.trustDomain = state.trustDomain.name
-        bundle.x509Authorities = try contents.bundleRoots
-            .flatMap { try PEM.certificates(fromPEM: $0, source: "datastore bundle") }
-            .map { certificate in
-                var authority = Spire_Api_Types_X509Certificate()
-                authority.asn1 = Data(try PEM.der([certificate]))
-                return authority
-            }
-        bundle.sequenceNumber = contents.bundleSequence
-        bundle.refreshHint = 300
-        return bundle
+        try .init(try state.spiffeBundle())
     }
 
     /// A foreign trust domain's bundle, as the server last fetched it (or was given it). Agents

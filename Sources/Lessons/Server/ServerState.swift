@@ -63,6 +63,14 @@ public struct ServerState: Sendable {
         }
     }
 
+    /// The bundle as published, to agents (GetBundle) and on the bundle endpoint: every root,
+    /// the datastore's sequence number (one more for each change of roots, Trust Domain and
+    /// Bundle §4.1.1) and the five-minute refresh hint.
+    public func spiffeBundle() throws -> SpiffeBundle {
+        SpiffeBundle(trustDomain: trustDomain, x509Authorities: try bundle().authorities,
+                     sequenceNumber: dataStore.snapshot.bundleSequence, refreshHint: SpiffeBundle.defaultRefreshHint)
+    }
+
     /// The last bundle parsed, with the PEM it was parsed from.
     final class ParsedBundle: Sendable {
         private let last = Mutex<(pems: [String], bundle: X509Bundle)?>(nil)

@@ -145,7 +145,7 @@ public struct SpireServer: Sendable {
         // datastore; agents get them by sync (GetFederatedBundle), as in SPIRE.
         let federation = FederationRefresher(
             store: DataStoreFederation(dataStore: dataStore), trustDomain: config.trustDomain,
-            ownBundle: { try? state.bundle() }, deliver: { _ in false }, audience: "",
+            ownBundle: { try? state.bundle() }, delivery: nil,
             logger: logger, now: now)
         let refreshing = Task { [interval = config.federationPollInterval] in try await federation.run(pollInterval: interval) }
         defer { refreshing.cancel() }
@@ -192,11 +192,7 @@ public struct SpireServer: Sendable {
         do {
             server = try await BundleEndpointServer.bind(
                 host: host, port: port, authentication: .spiffe(StaticX509Source(X509Context(svids: [serverSVID], bundles: [:])))
-            ) {
-                let contents = state.dataStore.snapshot
-                return SpiffeBundle(trustDomain: state.trustDomain, x509Authorities: try state.bundle().authorities,
-                                    sequenceNumber: contents.bundleSequence, refreshHint: SpiffeBundle.defaultRefreshHint)
-            }
+            ) { try state.spiffeBundle() }
         } catch {
             throw ServerError.configuration("--bundle-endpoint \(host):\(port): cannot listen there (\(error))")
         }

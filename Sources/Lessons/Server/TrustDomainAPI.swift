@@ -43,6 +43,9 @@ public struct TrustDomainAPI: Spire_Api_Server_Trustdomain_V1_TrustDomain.Simple
             } catch let error as RPCError {
                 result.status.code = Int32(error.code.rawValue)
                 result.status.message = error.message
+            } catch AgentError.badEntry(let reason) {
+                result.status.code = Int32(RPCError.Code.invalidArgument.rawValue)
+                result.status.message = reason
             } catch {
                 result.status.code = Int32(RPCError.Code.invalidArgument.rawValue)
                 result.status.message = "\(error)"
@@ -71,11 +74,8 @@ public struct TrustDomainAPI: Spire_Api_Server_Trustdomain_V1_TrustDomain.Simple
             }
             bootstrap = try wire.trustDomainBundle.spiffeBundle(expected: domain)
         }
-        let endpoint = try relationship.endpoint()
-        let held = DataStoreFederation.bundle(for: relationship.trustDomain, in: state.dataStore.snapshot)
-        if endpoint.isSelfServing && bootstrap == nil && held == nil {
-            throw RPCError(code: .invalidArgument, message: "\(relationship.endpointSPIFFEID!) serves the bundle of its own trust domain: its first fetch must be authenticated by a bundle of \(relationship.trustDomain) obtained out of band (trust_domain_bundle)")
-        }
+        try relationship.checkFirstBundle(
+            held: bootstrap != nil || DataStoreFederation.bundle(for: relationship.trustDomain, in: state.dataStore.snapshot) != nil)
         let exists = try state.dataStore.update { contents -> Bool in
             if contents.federationRelationships.contains(where: { $0.trustDomain == relationship.trustDomain }) { return true }
             contents.federationRelationships.append(relationship)
