@@ -11,25 +11,25 @@ struct HostileInputCLITests {
 
     init() throws { state = try TestSupport.makeTempDirectory(prefix: "hostile-cli") }
 
-    func demo(_ args: [String], stdin: String? = nil) throws -> TestSupport.ProcessResult {
-        try TestSupport.run("spiffe-demo", args, env: ["SPIFFE_DEMO_STATE": state.path], stdin: stdin,
+    func demo(_ args: [String], stdin: String? = nil) async throws -> TestSupport.ProcessResult {
+        try await TestSupport.run("spiffe-demo", args, env: ["SPIFFE_DEMO_STATE": state.path], stdin: stdin,
                             currentDirectory: state, deadline: 120)
     }
 
     static let farFuture = HostileTokens.unsigned(claims: #"{"sub":"spiffe://example.org/a","aud":"bob","exp":1e300,"iat":18446744073709551617,"nbf":1e300}"#)
 
     @Test("tokens and --at values past any real time: a deliberate exit, one line on stderr")
-    func farFutureTimes() throws {
+    func farFutureTimes() async throws {
         let bundleDir = state.appendingPathComponent("b")
-        let minted = try demo(["jwt-svid", "--audience", "bob", "--write", bundleDir.path])
+        let minted = try await demo(["jwt-svid", "--audience", "bob", "--write", bundleDir.path])
         #expect(minted.status == 0, "\(minted)")
         let bundle = bundleDir.appendingPathComponent("jwt_bundle.json").path
 
         // Shown without a bundle: it parses; the times are said honestly.
-        let shown = try demo(["jwt-parse", Self.farFuture])
+        let shown = try await demo(["jwt-parse", Self.farFuture])
         #expect(shown.status == 0, "\(shown)")
         #expect(shown.stdout.contains("after 9999-12-31T23:59:59Z"), "\(shown.stdout)")
-        let json = try demo(["jwt-parse", Self.farFuture, "--json"])
+        let json = try await demo(["jwt-parse", Self.farFuture, "--json"])
         #expect(json.status == 0, "\(json)")
 
         let cases: [([String], String)] = [
@@ -44,7 +44,7 @@ struct HostileInputCLITests {
             (["jwt-svid", "--audience", "bob", "--at", "-30m", "--ttl", "-1m"], "jwt-svid: --ttl '-1m' is not a duration"),
         ]
         for (args, prefix) in cases {
-            let result = try demo(args)
+            let result = try await demo(args)
             #expect(result.status == 1, "\(args): \(result)")
             #expect(result.stderr.hasPrefix(prefix), "\(args): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(args): \(result.stderr)")
@@ -52,9 +52,9 @@ struct HostileInputCLITests {
     }
 
     @Test("a certificate whose notBefore says second 61 is refused in one line, not a trap in swift-certificates (found by fuzz-certificates)")
-    func secondSixtyOne() throws {
+    func secondSixtyOne() async throws {
         let out = state.appendingPathComponent("leap")
-        #expect(try demo(["make-svid", "spiffe://example.org/a", "--out", out.path]).status == 0)
+        await #expect(try demo(["make-svid", "spiffe://example.org/a", "--out", out.path]).status == 0)
         // The leaf's notBefore is the first UTCTime (tag 0x17, 13 bytes: YYMMDDHHMMSSZ); make
         // its seconds 61, which swift-asn1 accepts and swift-certificates asserts against.
         let pem = try String(contentsOf: out.appendingPathComponent("svid.0.pem"), encoding: .utf8)
@@ -71,7 +71,7 @@ struct HostileInputCLITests {
         }
         try ("-----BEGIN CERTIFICATE-----\n" + lines.joined(separator: "\n") + "\n-----END CERTIFICATE-----\n").write(to: patched, atomically: true, encoding: .utf8)
         for args in [["inspect", patched.path], ["validate", patched.path, "--bundle", out.appendingPathComponent("bundle.0.pem").path]] {
-            let result = try demo(args)
+            let result = try await demo(args)
             #expect(result.status == 1, "\(args): \(result)")
             // inspect says it on stderr; validate reports check 1 failing on stdout.
             #expect((result.stderr + result.stdout).contains("notBefore says second 61"), "\(args): \(result)")
@@ -79,46 +79,46 @@ struct HostileInputCLITests {
     }
 
     @Test("an argument that starts with '-' is never a request for help, so it never exits 0")
-    func dashArguments() throws {
-        let forged = try demo(["jwt-parse", "-h.x.y", "--bundle", "b.json", "--audience", "a"])
+    func dashArguments() async throws {
+        let forged = try await demo(["jwt-parse", "-h.x.y", "--bundle", "b.json", "--audience", "a"])
         #expect(forged.status == 64, "\(forged)")
         #expect(forged.stdout.isEmpty, "no help page: \(forged.stdout)")
         #expect(forged.stderr == "spiffe-demo: '-h.x.y' is not an option; put an argument that starts with '-' after '--' (spiffe-demo <command> -- '-value')\n")
 
         // After `--` it is the token, and it is refused as one.
-        let quoted = try demo(["jwt-parse", "--bundle", "b.json", "--trust-domain", "example.org", "--audience", "a", "--", "-h.x.y"])
+        let quoted = try await demo(["jwt-parse", "--bundle", "b.json", "--trust-domain", "example.org", "--audience", "a", "--", "-h.x.y"])
         #expect(quoted.status == 1, "\(quoted)")
         #expect(quoted.stderr.hasPrefix("jwt-parse: not a JWT-SVID"), "\(quoted.stderr)")
 
         // A help flag next to real arguments shows the help, but the status says nothing ran.
-        let mixed = try demo(["jwt-parse", "x.y.z", "--bundle", "b.json", "--audience", "a", "-h"])
+        let mixed = try await demo(["jwt-parse", "x.y.z", "--bundle", "b.json", "--audience", "a", "-h"])
         #expect(mixed.status == 64, "\(mixed)")
         #expect(mixed.stdout.contains("USAGE: spiffe-demo jwt-parse"))
         #expect(mixed.stderr.contains("help was asked for together with other arguments"))
 
         // Values after `--` are more than help: the status says nothing ran.
-        let afterDashes = try demo(["jwt-parse", "-h", "--", "x.y.z"])
+        let afterDashes = try await demo(["jwt-parse", "-h", "--", "x.y.z"])
         #expect(afterDashes.status == 64, "\(afterDashes)")
         // ArgumentParser's other built-ins still answer.
-        let completion = try demo(["--generate-completion-script", "bash"])
+        let completion = try await demo(["--generate-completion-script", "bash"])
         #expect(completion.status == 0, "\(completion)")
         #expect(completion.stdout.contains("spiffe-demo"))
         // An infinite leeway would accept every expired token.
-        let leeway = try demo(["jwt-parse", "x.y.z", "--bundle", "b.json", "--trust-domain", "example.org", "--audience", "a", "--leeway", "inf"])
+        let leeway = try await demo(["jwt-parse", "x.y.z", "--bundle", "b.json", "--trust-domain", "example.org", "--audience", "a", "--leeway", "inf"])
         #expect(leeway.status == 1, "\(leeway)")
         #expect(leeway.stderr == "jwt-parse: --leeway must be from 0 to 3600 seconds\n")
 
         // Help alone is help.
         for args in [["--help"], ["jwt-parse", "--help"], ["jwt-parse", "-h"], ["help", "jwt-parse"], ["help"]] {
-            let help = try demo(args)
+            let help = try await demo(args)
             #expect(help.status == 0, "\(args): \(help)")
             #expect(help.stdout.contains("USAGE: spiffe-demo"), "\(args)")
         }
     }
 
     @Test("inputs past the size limits are refused at once, naming the limit")
-    func sizeLimits() throws {
-        let made = try demo(["make-svid", "spiffe://example.org/web", "--out", "out"])
+    func sizeLimits() async throws {
+        let made = try await demo(["make-svid", "spiffe://example.org/web", "--out", "out"])
         #expect(made.status == 0, "\(made)")
         let leaf = try String(contentsOf: state.appendingPathComponent("out/svid.0.pem"), encoding: .utf8)
         let ca = try String(contentsOf: state.appendingPathComponent("out/bundle.0.pem"), encoding: .utf8)
@@ -126,33 +126,33 @@ struct HostileInputCLITests {
         try String(repeating: ca, count: 257).write(to: state.appendingPathComponent("wide.pem"), atomically: true, encoding: .utf8)
         try Data(count: 1_100_000).write(to: state.appendingPathComponent("huge.pem"))
 
-        let long = try demo(["validate", "long.pem", "--bundle", "out/bundle.0.pem"])
+        let long = try await demo(["validate", "long.pem", "--bundle", "out/bundle.0.pem"])
         #expect(long.status == 1 && long.stdout.contains("the chain holds 33 certificates; more than 32 are refused"), "\(long)")
-        let wide = try demo(["validate", "out/svid.0.pem", "--bundle", "wide.pem"])
+        let wide = try await demo(["validate", "out/svid.0.pem", "--bundle", "wide.pem"])
         #expect(wide.status == 1 && wide.stdout.contains("holds 257 CA certificates; more than 256 are refused"), "\(wide)")
-        let huge = try demo(["inspect", "huge.pem"])
+        let huge = try await demo(["inspect", "huge.pem"])
         #expect(huge.status == 1 && huge.stderr.contains("huge.pem: is over 1 MiB, the limit for inputs"), "\(huge)")
         // A device has no size to check first: the read itself stops at the limit.
-        let device = try demo(["inspect", "/dev/zero"])
+        let device = try await demo(["inspect", "/dev/zero"])
         #expect(device.status == 1 && device.stderr.contains("/dev/zero: is not a regular file"), "\(device)")
         // At the limits themselves, validation still works.
         try (leaf + String(repeating: ca, count: 31)).write(to: state.appendingPathComponent("ok.pem"), atomically: true, encoding: .utf8)
-        let ok = try demo(["validate", "ok.pem", "--bundle", "out/bundle.0.pem"])
+        let ok = try await demo(["validate", "ok.pem", "--bundle", "out/bundle.0.pem"])
         #expect(ok.status == 0, "\(ok)")
     }
 
     @Test("the workbook keeps the same rule")
-    func workbookDashArguments() throws {
+    func workbookDashArguments() async throws {
         let env = ["WORKBOOK_HOME": state.appendingPathComponent("ws").path, "NO_COLOR": "1"]
-        let forged = try TestSupport.run(TestSupport.product("workbook").path, ["show", "-hx"], env: env, deadline: 60)
+        let forged = try await TestSupport.run(TestSupport.product("workbook").path, ["show", "-hx"], env: env, deadline: 60)
         #expect(forged.status == 64, "\(forged)")
-        let help = try TestSupport.run(TestSupport.product("workbook").path, ["show", "--help"], env: env, deadline: 60)
+        let help = try await TestSupport.run(TestSupport.product("workbook").path, ["show", "--help"], env: env, deadline: 60)
         #expect(help.status == 0, "\(help)")
     }
 
     @Test("error messages never carry raw terminal control characters")
-    func controlCharacters() throws {
-        let result = try demo(["bundle", "show", "--trust-domain", "\u{1B}[2J\u{1B}]0;owned\u{07}"])
+    func controlCharacters() async throws {
+        let result = try await demo(["bundle", "show", "--trust-domain", "\u{1B}[2J\u{1B}]0;owned\u{07}"])
         #expect(result.status == 1, "\(result)")
         #expect(!result.stderr.contains("\u{1B}") && !result.stderr.contains("\u{07}"), "\(result.stderr.debugDescription)")
     }

@@ -8,14 +8,14 @@ import TestSupport
 
     init() throws { directory = try TestSupport.makeTempDirectory(prefix: "id-check") }
 
-    func idCheck(_ text: String, _ extra: [String] = []) throws -> TestSupport.ProcessResult {
+    func idCheck(_ text: String, _ extra: [String] = []) async throws -> TestSupport.ProcessResult {
         let file = directory.appendingPathComponent("ids.txt")
         try Data(text.utf8).write(to: file)
-        return try TestSupport.run("spiffe-demo", ["id", "check", file.path] + extra, deadline: 60)
+        return try await TestSupport.run("spiffe-demo", ["id", "check", file.path] + extra, deadline: 60)
     }
 
-    @Test func jsonHasOneObjectPerLineInOrderBlankLinesIncluded() throws {
-        let result = try idCheck("spiffe://example.org/ns/prod/sa/a\n\nspiffe://example.org\nspiffe://example.org/ns/prod/sa/web/v2\n", ["--json"])
+    @Test func jsonHasOneObjectPerLineInOrderBlankLinesIncluded() async throws {
+        let result = try await idCheck("spiffe://example.org/ns/prod/sa/a\n\nspiffe://example.org\nspiffe://example.org/ns/prod/sa/web/v2\n", ["--json"])
         #expect(result.status == 1, "a rejected line means exit 1: \(result)")
         let array = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(array.count == 4)
@@ -28,15 +28,15 @@ import TestSupport
         #expect(result.stderr.contains("4 lines: 2 valid, 2 rejected"), "\(result.stderr)")
     }
 
-    @Test func allValidExitsZeroEvenWithWarnings() throws {
-        let result = try idCheck("spiffe://example.org/ns/prod/sa/a\nspiffe://example.org/ns/prod/sa/web/v2\n")
+    @Test func allValidExitsZeroEvenWithWarnings() async throws {
+        let result = try await idCheck("spiffe://example.org/ns/prod/sa/a\nspiffe://example.org/ns/prod/sa/web/v2\n")
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("valid    spiffe://example.org/ns/prod/sa/a"))
         #expect(result.stdout.contains("warning: `v2` is or ends in a version"))
     }
 
-    @Test func aMissingFileIsOneLine() throws {
-        let result = try TestSupport.run("spiffe-demo", ["id", "check", directory.appendingPathComponent("nope.txt").path], deadline: 60)
+    @Test func aMissingFileIsOneLine() async throws {
+        let result = try await TestSupport.run("spiffe-demo", ["id", "check", directory.appendingPathComponent("nope.txt").path], deadline: 60)
         #expect(result.status == 1)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(result.stderr.contains("no such file"))

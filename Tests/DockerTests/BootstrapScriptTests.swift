@@ -13,18 +13,18 @@ import TestSupport
 struct BootstrapScriptTests {
 
     @Test("bash -n accepts it")
-    func syntax() throws {
-        let result = try TestSupport.run("/bin/bash", ["-n", DockerFiles.url("bootstrap.sh").path])
+    func syntax() async throws {
+        let result = try await TestSupport.run("/bin/bash", ["-n", DockerFiles.url("bootstrap.sh").path])
         #expect(result.status == 0, "\(result)")
     }
 
     @Test("shellcheck finds nothing")
-    func shellcheck() throws {
-        guard (try? TestSupport.run("shellcheck", ["--version"])) != nil else {
+    func shellcheck() async throws {
+        guard (try? await TestSupport.run("shellcheck", ["--version"])) != nil else {
             Issue.record("shellcheck is not installed; run scripts/setup --tests (it installs Debian's shellcheck)")
             return
         }
-        let result = try TestSupport.run("shellcheck", ["--shell=bash", "--severity=style", DockerFiles.url("bootstrap.sh").path])
+        let result = try await TestSupport.run("shellcheck", ["--shell=bash", "--severity=style", DockerFiles.url("bootstrap.sh").path])
         #expect(result.status == 0, "\(result)")
     }
 
@@ -122,7 +122,7 @@ struct BootstrapScriptTests {
     /// Copies bootstrap.sh into a scratch directory (it works in its own directory) and runs it
     /// with the fake docker, and a `sleep` that returns at once, first on PATH.
     static func run(_ args: [String] = [], env: [String: String] = [:], in existing: URL? = nil,
-                    withDocker: Bool = true) throws -> Run {
+                    withDocker: Bool = true) async throws -> Run {
         let dir = try existing ?? TestSupport.makeTempDirectory(prefix: "bootstrap")
         let bins = try fakeBins.get()
         let bin = withDocker ? bins.withDocker : bins.withoutDocker
@@ -135,7 +135,7 @@ struct BootstrapScriptTests {
         var environment = env
         environment["PATH"] = bin.path + ":/usr/bin:/bin"
         environment["FAKE_LOG"] = log.path
-        let result = try TestSupport.run("/bin/bash", [script.path] + args, env: environment, deadline: 120)
+        let result = try await TestSupport.run("/bin/bash", [script.path] + args, env: environment, deadline: 120)
         let lines = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         return Run(result: result, log: lines, directory: dir)
     }
@@ -145,8 +145,8 @@ struct BootstrapScriptTests {
     }
 
     @Test("a fresh bootstrap runs server, token, bundle, agent, entries, workloads, in that order")
-    func happyPath() throws {
-        let run = try Self.run()
+    func happyPath() async throws {
+        let run = try await Self.run()
         defer { try? FileManager.default.removeItem(at: run.directory) }
         #expect(run.result.status == 0, "\(run.result)")
         let log = run.log
@@ -176,26 +176,26 @@ struct BootstrapScriptTests {
     }
 
     @Test("run again without --reset, it refuses and touches nothing; with --reset, it starts over")
-    func rerun() throws {
-        let first = try Self.run()
+    func rerun() async throws {
+        let first = try await Self.run()
         defer { try? FileManager.default.removeItem(at: first.directory) }
         try #require(first.result.status == 0, "\(first.result)")
 
-        let again = try Self.run(in: first.directory)
+        let again = try await Self.run(in: first.directory)
         #expect(again.result.status != 0)
         #expect(again.result.stderr.contains("already bootstrapped"))
         #expect(again.result.stderr.contains("--reset"))
         #expect(again.log == ["compose version"])
 
-        let reset = try Self.run(["--reset"], in: first.directory)
+        let reset = try await Self.run(["--reset"], in: first.directory)
         #expect(reset.result.status == 0, "\(reset.result)")
         #expect(reset.log.dropFirst().first == "compose down --volumes --remove-orphans")
         #expect(reset.log.contains { $0.hasPrefix("compose up -d spire-server") })
     }
 
     @Test("a server that never becomes healthy stops the script before any token is made")
-    func unhealthyServer() throws {
-        let run = try Self.run(env: ["FAKE_SERVER_HEALTH": "1"])
+    func unhealthyServer() async throws {
+        let run = try await Self.run(env: ["FAKE_SERVER_HEALTH": "1"])
         defer { try? FileManager.default.removeItem(at: run.directory) }
         #expect(run.result.status != 0)
         #expect(run.result.stderr.contains("spire-server is healthy: still no after a minute"))
@@ -205,8 +205,8 @@ struct BootstrapScriptTests {
     }
 
     @Test("output without a token stops the script before the agent starts, and writes no token file")
-    func noToken() throws {
-        let run = try Self.run(env: ["FAKE_TOKEN_OUTPUT": "Error: rpc error: code = Unavailable"])
+    func noToken() async throws {
+        let run = try await Self.run(env: ["FAKE_TOKEN_OUTPUT": "Error: rpc error: code = Unavailable"])
         defer { try? FileManager.default.removeItem(at: run.directory) }
         #expect(run.result.status != 0)
         #expect(run.result.stderr.contains("could not read a join token"))
@@ -215,28 +215,28 @@ struct BootstrapScriptTests {
     }
 
     @Test("a token that could not be part of a SPIFFE ID is refused", arguments: ["Token: ../../evil", "Token: a b", "Token: "])
-    func badToken(output: String) throws {
-        let run = try Self.run(env: ["FAKE_TOKEN_OUTPUT": output])
+    func badToken(output: String) async throws {
+        let run = try await Self.run(env: ["FAKE_TOKEN_OUTPUT": output])
         defer { try? FileManager.default.removeItem(at: run.directory) }
         #expect(run.result.status != 0)
         #expect(run.result.stderr.contains("could not read a join token"))
     }
 
     @Test("without docker, or with an unknown option, it explains in one line and exits non-zero")
-    func preconditions() throws {
-        let noDocker = try Self.run(withDocker: false)
+    func preconditions() async throws {
+        let noDocker = try await Self.run(withDocker: false)
         defer { try? FileManager.default.removeItem(at: noDocker.directory) }
         #expect(noDocker.result.status != 0)
         #expect(noDocker.result.stderr.contains("docker is not installed"))
         #expect(noDocker.result.stderr.split(separator: "\n").count == 1)
 
-        let bogus = try Self.run(["--bogus"])
+        let bogus = try await Self.run(["--bogus"])
         defer { try? FileManager.default.removeItem(at: bogus.directory) }
         #expect(bogus.result.status != 0)
         #expect(bogus.result.stderr.contains("unknown option '--bogus'"))
         #expect(bogus.log.isEmpty)
 
-        let help = try Self.run(["--help"])
+        let help = try await Self.run(["--help"])
         defer { try? FileManager.default.removeItem(at: help.directory) }
         #expect(help.result.status == 0)
         #expect(help.result.stdout.contains("--reset"))

@@ -180,7 +180,7 @@ struct HCLParserTests {
     /// the assertions the wiring tests make about server.conf and agent.conf are about what an
     /// HCL1 decoder like SPIRE's sees, not about what this small parser happens to think.
     @Test("pyhcl reads docker/server.conf, docker/agent.conf and SPIRE's samples exactly as this parser does")
-    func agreesWithPyhcl() throws {
+    func agreesWithPyhcl() async throws {
         let python = try TestSupport.python()
         let dir = try TestSupport.makeTempDirectory(prefix: "hcl-pyhcl")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -195,7 +195,7 @@ struct HCLParserTests {
             let file = dir.appendingPathComponent(name)
             try text.write(to: file, atomically: true, encoding: .utf8)
             let script = "import hcl, json, sys; print(json.dumps(hcl.load(open(sys.argv[1])), sort_keys=True))"
-            let result = try TestSupport.run(python.path, ["-c", script, file.path], deadline: 60)
+            let result = try await TestSupport.run(python.path, ["-c", script, file.path], deadline: 60)
             try #require(result.status == 0, "pyhcl could not read \(name) (is pyhcl in the interop venv? run scripts/setup --tests):\n\(result)")
             let theirs = try canonicalJSON(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)))
             let ours = try canonicalJSON(HCL.parse(text).jsonObject())

@@ -49,7 +49,7 @@ struct SpiffeDemoCommandTests {
     }
 
     @Test("every spiffe-demo subcommand and flag used in docker/README.md and bootstrap.sh exists")
-    func existInTheBinary() throws {
+    func existInTheBinary() async throws {
         var uses = Self.uses(inShell: try DockerFiles.text("bootstrap.sh"), file: "bootstrap.sh")
         for (line, code) in CommandScan.codeOf(markdown: try DockerFiles.text("README.md")) {
             uses += Self.uses(inShell: code, file: "README.md:\(line)")
@@ -58,7 +58,10 @@ struct SpiffeDemoCommandTests {
         let binary = try TestSupport.product("spiffe-demo")
         var helps: [[String]: TestSupport.ProcessResult] = [:]
         for use in uses {
-            let help = try helps[use.subcommand] ?? TestSupport.run(binary.path, use.subcommand + ["--help"], deadline: 60)
+            let help: TestSupport.ProcessResult
+            if let seen = helps[use.subcommand] { help = seen } else {
+                help = try await TestSupport.run(binary.path, use.subcommand + ["--help"], deadline: 60)
+            }
             helps[use.subcommand] = help
             guard help.status == 0 else {
                 Issue.record("\(use): `spiffe-demo \(use.subcommand.joined(separator: " ")) --help` failed, so the subcommand does not exist yet:\n\(help.stderr)")

@@ -26,13 +26,13 @@ struct OIDCDiscoveryServeTests {
                 print(name, "refused", type(error).__name__)
         """#
 
-    func demo(_ args: [String]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run("spiffe-demo", args, deadline: 60)
+    func demo(_ args: [String]) async throws -> TestSupport.ProcessResult {
+        try await TestSupport.run("spiffe-demo", args, deadline: 60)
     }
 
     /// Mints a JWT-SVID for STS with `issuer`, signed by the trust domain kept in `state`.
-    func token(issuer: String, state: URL, into directory: URL) throws -> String {
-        let minted = try demo(["jwt-svid", "--audience", "sts.amazonaws.com", "--issuer", issuer,
+    func token(issuer: String, state: URL, into directory: URL) async throws -> String {
+        let minted = try await demo(["jwt-svid", "--audience", "sts.amazonaws.com", "--issuer", issuer,
                                "--state", state.path, "--write", directory.path])
         #expect(minted.status == 0, "\(minted)")
         return try String(contentsOf: directory.appendingPathComponent("jwt_svid.token"), encoding: .utf8)
@@ -40,15 +40,15 @@ struct OIDCDiscoveryServeTests {
     }
 
     /// Starts the provider on a free port (trying a few), returning it once it listens.
-    func serve(https: Bool, state: URL) throws -> (BackgroundProcess, String) {
+    func serve(https: Bool, state: URL) async throws -> (BackgroundProcess, String) {
         for _ in 0..<5 {
             let port = Int.random(in: 20_000...60_000)
             let issuer = "\(https ? "https" : "http")://127.0.0.1:\(port)"
             var args = ["oidc-discovery", "--issuer", issuer, "--serve", "127.0.0.1:\(port)", "--state", state.path]
             if !https { args.append("--allow-insecure-http") }
             let server = try BackgroundProcess("oidc-discovery", try TestSupport.product("spiffe-demo").path, args)
-            if (try? server.waitFor("serving \(issuer)", onStderr: true, deadline: 30)) != nil { return (server, issuer) }
-            _ = server.stop()
+            if (try? await server.waitFor("serving \(issuer)", onStderr: true, deadline: 30)) != nil { return (server, issuer) }
+            await server.stopped()
         }
         throw TestFailure("oidc-discovery --serve did not start on any of five ports")
     }
@@ -56,18 +56,18 @@ struct OIDCDiscoveryServeTests {
     struct TestFailure: Error, CustomStringConvertible { let description: String; init(_ d: String) { description = d } }
 
     @Test("PyJWKClient accepts the JWT-SVID through discovery and refuses a key not in the bundle", arguments: [false, true])
-    func pyjwtThroughDiscovery(https: Bool) throws {
+    func pyjwtThroughDiscovery(https: Bool) async throws {
         let root = try TestSupport.makeTempDirectory(prefix: "oidc-serve")
         defer { try? FileManager.default.removeItem(at: root) }
         let state = root.appendingPathComponent("state"), stranger = root.appendingPathComponent("stranger")
-        let (server, issuer) = try serve(https: https, state: state)
-        defer { _ = server.stop() }
-        let good = try token(issuer: issuer, state: state, into: root.appendingPathComponent("good"))
-        let foreign = try token(issuer: issuer, state: stranger, into: root.appendingPathComponent("foreign"))
+        let (server, issuer) = try await serve(https: https, state: state)
+        defer { server.stop() }
+        let good = try await token(issuer: issuer, state: state, into: root.appendingPathComponent("good"))
+        let foreign = try await token(issuer: issuer, state: stranger, into: root.appendingPathComponent("foreign"))
         let cafile = https ? state.appendingPathComponent("oidc-serving-ca.pem").path : ""
         if https { #expect(FileManager.default.fileExists(atPath: cafile), "the throwaway CA is written for clients to trust") }
 
-        let result = try TestSupport.run(try TestSupport.python().path,
+        let result = try await TestSupport.run(try TestSupport.python().path,
                                          ["-c", Self.relyingParty, issuer, "sts.amazonaws.com", cafile, "svid", good, "foreign", foreign],
                                          deadline: 60)
         #expect(result.status == 0, "\(result)\n\(server.stderr)")
@@ -76,31 +76,31 @@ struct OIDCDiscoveryServeTests {
 
         // Without trusting the throwaway CA, HTTPS is refused: the server really speaks TLS.
         if https {
-            let untrusted = try TestSupport.run(try TestSupport.python().path,
+            let untrusted = try await TestSupport.run(try TestSupport.python().path,
                                                 ["-c", Self.relyingParty, issuer, "sts.amazonaws.com", "", "svid", good], deadline: 60)
             #expect(untrusted.status != 0 && untrusted.stderr.contains("CERTIFICATE_VERIFY_FAILED"), "\(untrusted)")
         }
     }
 
     @Test("unknown paths are 404, other methods 405, and an https issuer refuses --tls-cert without --tls-key")
-    func httpSurfaceAndErrors() throws {
+    func httpSurfaceAndErrors() async throws {
         let root = try TestSupport.makeTempDirectory(prefix: "oidc-serve-errors")
         defer { try? FileManager.default.removeItem(at: root) }
-        let (server, issuer) = try serve(https: false, state: root.appendingPathComponent("state"))
-        defer { _ = server.stop() }
-        let missing = try TestSupport.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", issuer + "/nope"], deadline: 30)
+        let (server, issuer) = try await serve(https: false, state: root.appendingPathComponent("state"))
+        defer { server.stop() }
+        let missing = try await TestSupport.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", issuer + "/nope"], deadline: 30)
         #expect(missing.stdout == "404", "\(missing)")
-        let post = try TestSupport.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", issuer + "/keys"], deadline: 30)
+        let post = try await TestSupport.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", issuer + "/keys"], deadline: 30)
         #expect(post.stdout == "405", "\(post)")
-        let keys = try TestSupport.run("curl", ["-s", issuer + "/keys"], deadline: 30)
+        let keys = try await TestSupport.run("curl", ["-s", issuer + "/keys"], deadline: 30)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(keys.stdout.utf8)) as? [String: Any])
         let list = try #require(object["keys"] as? [[String: Any]])
         #expect(!list.isEmpty && list.allSatisfy { $0["use"] == nil && $0["kid"] != nil }, "no SPIFFE use values for OIDC clients: \(list)")
 
-        let half = try demo(["oidc-discovery", "--issuer", "https://127.0.0.1:1", "--serve", "127.0.0.1:1", "--tls-cert", "/nonexistent"])
+        let half = try await demo(["oidc-discovery", "--issuer", "https://127.0.0.1:1", "--serve", "127.0.0.1:1", "--tls-cert", "/nonexistent"])
         #expect(half.status == 1)
         #expect(half.stderr.contains("--tls-cert and --tls-key go together"), "\(half)")
-        let bad = try demo(["oidc-discovery", "--issuer", "http://127.0.0.1:1", "--allow-insecure-http", "--serve", "nonsense"])
+        let bad = try await demo(["oidc-discovery", "--issuer", "http://127.0.0.1:1", "--allow-insecure-http", "--serve", "nonsense"])
         #expect(bad.status == 1 && bad.stderr.contains("give HOST:PORT"), "\(bad)")
     }
 }

@@ -16,83 +16,84 @@ struct AgentTLSTests {
     static let intruder = "spiffe://example.org/intruder"   // uid 1002
 
     /// An agent with entries for uids 1000, 1001 and 1002.
-    func agent(ttl: Int? = nil) throws -> AgentHarness {
+    func agent(ttl: Int? = nil) async throws -> AgentHarness {
         let agent = try AgentHarness()
-        try agent.createEntry(Self.a, uid: 1000, ttl: ttl)
-        try agent.createEntry(Self.b, uid: 1001, ttl: ttl)
-        try agent.createEntry(Self.intruder, uid: 1002, ttl: ttl)
-        try agent.start()
+        try await agent.createEntry(Self.a, uid: 1000, ttl: ttl)
+        try await agent.createEntry(Self.b, uid: 1001, ttl: ttl)
+        try await agent.createEntry(Self.intruder, uid: 1002, ttl: ttl)
+        try await agent.start()
         return agent
     }
 
-    func startServer(_ agent: AgentHarness, uid: Int = 1000, allow: [String] = ["--allow-id", b]) throws -> (BackgroundProcess, Int) {
+    func startServer(_ agent: AgentHarness, uid: Int = 1000, allow: [String] = ["--allow-id", b]) async throws -> (BackgroundProcess, Int) {
         let server = try agent.spawn("tls-server", uid: uid,
             ["tls-server", "--live", "--socket", agent.endpoint, "--listen", "127.0.0.1:0"] + allow)
-        return (server, try listeningPort(server))
+        return (server, try await listeningPort(server))
     }
 
     @Test("the README's example service (the library products) serves mTLS with an SVID from the agent; tls-client completes the exchange")
-    func exampleService() throws {
-        let agent = try agent()
+    func exampleService() async throws {
+        let agent = try await agent()
         let port = try freePort()
         let service = try agent.spawnWorkload("spiffe-example-service", uid: 1000, [String(port), Self.b])
         defer { service.stop() }
-        try service.waitFor("listening on 127.0.0.1:\(port) as \(Self.a)")
+        try await service.waitFor("listening on 127.0.0.1:\(port) as \(Self.a)")
 
-        let client = try agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
+        let client = try await agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
                                                "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         #expect(client.status == 0, "\(client)\n\(service.stdout)\(service.stderr)\n\(agent.log)")
         #expect(client.stdout.contains("reply: hello from \(Self.a)"), "\(client)")
-        try service.waitFor("client \(Self.b) connected from 127.0.0.1:")
+        try await service.waitFor("client \(Self.b) connected from 127.0.0.1:")
 
         // Its authorizer is the one it was given: uid 1002's valid SVID is authenticated, not allowed.
-        let intruder = try agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
+        let intruder = try await agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
                                                  "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         #expect(intruder.status == 1, "\(intruder)")
-        try service.waitFor("\(Self.intruder) is authenticated but not allowed")
+        try await service.waitFor("\(Self.intruder) is authenticated but not allowed")
     }
 
     @Test("tls-server as uid 1000 and tls-client as uid 1001 each print the other's ID; uid 1002 is refused")
-    func serverAndClientAsTwoUids() throws {
-        let agent = try agent()
-        let (server, port) = try startServer(agent)
+    func serverAndClientAsTwoUids() async throws {
+        let agent = try await agent()
+        let (server, port) = try await startServer(agent)
         defer { server.stop() }
         #expect(server.stdout.contains("listening on 127.0.0.1:\(port) as \(Self.a)"))
 
-        let client = try agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
+        let client = try await agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
                                                "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         #expect(client.status == 0, "\(client)\n\(server.stderr)\n\(agent.log)")
         #expect(client.stdout.contains("server \(Self.a) (certificate serial"), "\(client)")
         #expect(client.stdout.contains("I am \(Self.b)"), "\(client)")
         #expect(client.stdout.contains("reply: hello from \(Self.a)"), "\(client)")
-        try server.waitFor("client \(Self.b) connected from 127.0.0.1:")
+        try await server.waitFor("client \(Self.b) connected from 127.0.0.1:")
 
         // uid 1002 has a perfectly valid SVID of the same trust domain: authentication passes,
         // authorization does not. Under TLS 1.3 the client learns it only on its first read.
-        let intruder = try agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
+        let intruder = try await agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
                                                  "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         #expect(intruder.status == 1, "\(intruder)")
         #expect(!intruder.stdout.contains("reply:"), "\(intruder)")
         #expect(intruder.stderr.contains("refused our certificate"), "\(intruder)")
-        try server.waitFor("authorization failed: \(Self.intruder) is authenticated but not allowed (allowed: exactly \(Self.b))", onStderr: true)
+        try await server.waitFor("authorization failed: \(Self.intruder) is authenticated but not allowed (allowed: exactly \(Self.b))", onStderr: true)
         #expect(!server.stdout.contains("client \(Self.intruder) connected"))
 
         // The server is still serving, and stops cleanly on SIGTERM.
         #expect(server.isRunning)
-        #expect(server.stop(signal: SIGTERM) == 0, "\(server.stderr)")
+        #expect(await server.stopped(signal: SIGTERM) == 0, "\(server.stderr)")
         #expect(server.stderr.contains("tls-server: stopped"))
     }
 
     @Test("svid-exchange a (uid 1000) and b (uid 1001), started together, both find the peer valid")
-    func svidExchangeLive() throws {
-        let agent = try agent()
+    func svidExchangeLive() async throws {
+        let agent = try await agent()
         let directory = try agent.sharedDirectory("exchange")
         let sides = try [(1000, "a"), (1001, "b")].map { uid, name in
             try agent.spawn("svid-exchange \(name)", uid: uid, ["svid-exchange", "--live", "--socket", agent.endpoint,
                                                                "--name", name, "--dir", directory.path, "--timeout", "60"])
         }
         defer { sides.forEach { $0.stop() } }
-        let statuses = try sides.map { try $0.waitForExit() }
+        var statuses: [Int32] = []
+        for side in sides { statuses.append(try await side.waitForExit()) }
         #expect(statuses == [0, 0], "a: \(sides[0].stdout)\(sides[0].stderr)\nb: \(sides[1].stdout)\(sides[1].stderr)")
         #expect(sides[0].stdout.contains("I am \(Self.a)"))
         #expect(sides[0].stdout.contains("peer b is \(Self.b): valid"), "\(sides[0].stdout)")
@@ -112,24 +113,24 @@ struct AgentTLSTests {
     }
 
     @Test("svid-exchange without a peer gives up after its timeout and says what to start")
-    func svidExchangeTimesOut() throws {
-        let agent = try agent()
+    func svidExchangeTimesOut() async throws {
+        let agent = try await agent()
         let directory = try agent.sharedDirectory("lonely")
-        let result = try agent.runAs(uid: 1000, ["svid-exchange", "--live", "--socket", agent.endpoint,
+        let result = try await agent.runAs(uid: 1000, ["svid-exchange", "--live", "--socket", agent.endpoint,
                                                "--name", "a", "--dir", directory.path, "--timeout", "1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("peer b did not publish \(directory.path)/svid-b.pem within 1 s; start `svid-exchange --name b` with the same --dir"), "\(result)")
     }
 
     @Test("with a 6-second SVID TTL the client sees the server's serial change; the server keeps running; no handshake fails")
-    func rotationWithoutRestart() throws {
-        let agent = try agent(ttl: 6)
-        let (server, port) = try startServer(agent)
+    func rotationWithoutRestart() async throws {
+        let agent = try await agent(ttl: 6)
+        let (server, port) = try await startServer(agent)
         defer { server.stop() }
         let pid = server.pid
 
         // 30 connections, half a second apart: several of the server's rotations (every ~3 s).
-        let client = try agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
+        let client = try await agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
             "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a, "--count", "30", "--interval", "0.5"])
         #expect(client.status == 0, "some handshake failed:\n\(client)\n\(server.stderr)")
         let serverLines = client.stdout.split(separator: "\n").filter { $0.contains("] server \(Self.a) (certificate serial ") }
@@ -147,22 +148,22 @@ struct AgentTLSTests {
     }
 
     @Test("openssl s_client with an SVID from `fetch --live --write` talks to tls-server; another trust domain is refused")
-    func opensslClientWithFetchedSVID() throws {
-        let agent = try agent()
+    func opensslClientWithFetchedSVID() async throws {
+        let agent = try await agent()
         let files = try agent.sharedDirectory("fetched")
-        let fetched = try agent.runAs(uid: 1001, ["fetch", "--live", "--socket", agent.endpoint, "--write", files.path])
+        let fetched = try await agent.runAs(uid: 1001, ["fetch", "--live", "--socket", agent.endpoint, "--write", files.path])
         #expect(fetched.status == 0, "\(fetched)")
-        let (server, port) = try startServer(agent)
+        let (server, port) = try await startServer(agent)
         defer { server.stop() }
 
         let cert = files.appendingPathComponent("svid.0.pem").path
         let key = files.appendingPathComponent("svid.0.key").path
         let bundle = files.appendingPathComponent("bundle.0.pem").path
-        let ok = try TestSupport.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof",
+        let ok = try await TestSupport.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof",
             "-cert", cert, "-key", key, "-CAfile", bundle, "-verify_return_error"], stdin: "hello\n", deadline: 60)
         #expect(ok.stdout.contains("Verify return code: 0 (ok)"), "\(ok)")
         #expect(ok.stdout.contains("hello from \(Self.a)"), "\(ok)")
-        try server.waitFor("client \(Self.b) connected")
+        try await server.waitFor("client \(Self.b) connected")
 
         // A certificate for the allowed ID, but from another trust domain's CA.
         let otherTD = try TrustDomain("other.org")
@@ -170,10 +171,10 @@ struct AgentTLSTests {
         let foreign = agent.root.appendingPathComponent("foreign")
         try SVIDFiles.write(X509Context(svids: [try otherCA.issueSVID(for: try SpiffeID("spiffe://other.org/service-b"))],
                                         bundles: [otherTD: otherCA.bundle]), to: foreign)
-        let refused = try TestSupport.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof",
+        let refused = try await TestSupport.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof",
             "-cert", foreign.appendingPathComponent("svid.0.pem").path, "-key", foreign.appendingPathComponent("svid.0.key").path,
             "-CAfile", bundle], stdin: "hello\n", deadline: 60)
         #expect(!refused.stdout.contains("hello from"), "\(refused)")
-        try server.waitFor("spiffe://other.org/service-b is not a valid X509-SVID: check 5 (chain to bundle) failed", onStderr: true)
+        try await server.waitFor("spiffe://other.org/service-b is not a valid X509-SVID: check 5 (chain to bundle) failed", onStderr: true)
     }
 }

@@ -12,12 +12,12 @@ struct BundleEndpointTests {
     let demo = (try? TestSupport.product("spiffe-demo").path) ?? "spiffe-demo"
 
     func run(_ args: [String]) async throws -> TestSupport.ProcessResult {
-        try await TestSupport.runAsync(demo, args, deadline: 60)
+        try await TestSupport.run(demo, args, deadline: 60)
     }
 
     func serve(_ args: [String]) async throws -> (BackgroundProcess, Int) {
         let server = try BackgroundProcess("bundle serve", demo, ["bundle", "serve", "--listen", "127.0.0.1:0"] + args)
-        let port = try await TestSupport.offPool { try listeningPort(server) }
+        let port = try await listeningPort(server)
         return (server, port)
     }
 
@@ -35,18 +35,18 @@ struct BundleEndpointTests {
             ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.pem"), "-subj", "/CN=test CA", "-days", "1"],
             ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=bundle endpoint"],
         ] {
-            let made = try await TestSupport.runAsync("openssl", args)
+            let made = try await TestSupport.run("openssl", args)
             try #require(made.status == 0, "\(made)")
         }
         try "subjectAltName=IP:127.0.0.1\n".write(toFile: path("ext"), atomically: true, encoding: .utf8)
-        let signed = try await TestSupport.runAsync("openssl", ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+        let signed = try await TestSupport.run("openssl", ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
                                                                "-CAcreateserial", "-out", path("server.pem"), "-days", "1", "-extfile", path("ext")])
         try #require(signed.status == 0, "\(signed)")
         let (server, port) = try await serve(["--profile", "https_web", "--trust-domain", "partner.example", "--state", path("state"),
                                               "--cert", path("server.pem"), "--key", path("server.key")])
         defer { server.stop() }
 
-        let curl = try await TestSupport.runAsync("curl", ["-sS", "--fail", "--cacert", path("ca.pem"), "https://127.0.0.1:\(port)/"])
+        let curl = try await TestSupport.run("curl", ["-sS", "--fail", "--cacert", path("ca.pem"), "https://127.0.0.1:\(port)/"])
         #expect(curl.status == 0, "\(curl)")
         let fetched = try await run(["bundle", "fetch", "https://127.0.0.1:\(port)/", "--trust-domain", "partner.example",
                                      "--profile", "https_web", "--cacert", path("ca.pem")])
@@ -58,7 +58,7 @@ struct BundleEndpointTests {
         #expect(served["spiffe_refresh_hint"] != nil && served["spiffe_sequence"] != nil)
         #expect(fetched.stderr.contains("bundle of partner.example from https://127.0.0.1:\(port)/ (https_web): 1 X.509 authority, 1 JWT authority"), "\(fetched.stderr)")
 
-        let untrusted = try await TestSupport.runAsync("curl", ["-sS", "--fail", "https://127.0.0.1:\(port)/"])
+        let untrusted = try await TestSupport.run("curl", ["-sS", "--fail", "https://127.0.0.1:\(port)/"])
         #expect(untrusted.status == 60, "curl refuses a CA it does not trust: \(untrusted)")
         let noCA = try await run(["bundle", "fetch", "https://127.0.0.1:\(port)/", "--trust-domain", "partner.example", "--profile", "https_web"])
         #expect(noCA.status != 0 && noCA.stderr.contains("refused the bundle endpoint"), "\(noCA)")
@@ -106,7 +106,7 @@ struct BundleEndpointTests {
         #expect(noBundle.status != 0 && noBundle.stderr.contains("https_spiffe needs --bundle"), "\(noBundle)")
 
         // openssl sees the server's SVID, with no client certificate asked for.
-        let sClient = try await TestSupport.runAsync("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-showcerts"], stdin: "", deadline: 30)
+        let sClient = try await TestSupport.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-showcerts"], stdin: "", deadline: 30)
         #expect(sClient.stdout.contains("Acceptable client certificate CA names") == false, "a bundle endpoint must not ask for a client certificate")
         #expect(!sClient.stdout.contains("Requested Signature Algorithms"), "\(sClient.stdout)")
     }

@@ -16,15 +16,13 @@ struct FederationTests {
     @Test("py-spiffe gets the partner's bundle in federated_bundles; mTLS across trust domains; an unfederated trust domain is refused")
     func twoTrustDomains() async throws {
         let a = try AgentHarness(), b = try AgentHarness()
-        try await TestSupport.offPool {
-            try a.start(extraArguments: ["--trust-domain", "example.org", "--bundle-endpoint", "127.0.0.1:0"])
-            try b.start(extraArguments: ["--trust-domain", "partner.example", "--bundle-endpoint", "127.0.0.1:0"])
-        }
+        try await a.start(extraArguments: ["--trust-domain", "example.org", "--bundle-endpoint", "127.0.0.1:0"])
+        try await b.start(extraArguments: ["--trust-domain", "partner.example", "--bundle-endpoint", "127.0.0.1:0"])
         defer { a.stop(); b.stop() }
         let demo = a.binary
         let me = Int(getuid())
         func run(_ args: [String]) async throws -> TestSupport.ProcessResult {
-            let result = try await TestSupport.runAsync(demo, args, deadline: 120)
+            let result = try await TestSupport.run(demo, args, deadline: 120)
             #expect(result.status == 0, "\(args): \(result)")
             return result
         }
@@ -42,21 +40,19 @@ struct FederationTests {
         _ = try await run(["entry", "create", "--data-dir", b.dataDirectory.path, "-spiffeID", "spiffe://partner.example/service-b",
                            "-selector", "unix:uid:\(me)", "-federatesWith", "spiffe://example.org"])
         for agent in [a, b] {
-            _ = try await TestSupport.offPool {
-                try BackgroundProcessLog.waitUntil(60) { agent.log.contains("federation: serving the bundles of") }
-            }
+            try await BackgroundProcessLog.waitUntil(60) { agent.log.contains("federation: serving the bundles of") }
         }
         #expect(a.log.contains("federation: fetched the bundle of partner.example from https://127.0.0.1:"), "\(a.log)")
 
         // py-spiffe as service-a: its own bundle and partner.example's, the very root B signs with.
-        let seen = try await TestSupport.offPool { try a.runPython(asUid: me, BundleProbe.program, [a.endpoint]) }
+        let seen = try await a.runPython(asUid: me, BundleProbe.program, [a.endpoint])
         #expect(seen.status == 0, "\(seen)")
         let partnerRoot = try await BundleProbe.fingerprint(b.dataDirectory.appendingPathComponent("ca.pem"))
         let ownRoot = try await BundleProbe.fingerprint(a.dataDirectory.appendingPathComponent("ca.pem"))
         #expect(seen.stdout.contains("svid spiffe://example.org/service-a"), "\(seen.stdout)")
         #expect(seen.stdout.contains("bundle example.org \(ownRoot)") && seen.stdout.contains("bundle partner.example \(partnerRoot)"), "\(seen.stdout)")
         // A workload whose entry does not federate gets no foreign bundle.
-        let batch = try await TestSupport.offPool { try a.runPython(asUid: 1001, BundleProbe.program, [a.endpoint]) }
+        let batch = try await a.runPython(asUid: 1001, BundleProbe.program, [a.endpoint])
         #expect(batch.status == 0 && batch.stdout.contains("svid spiffe://example.org/batch"), "\(batch)")
         #expect(!batch.stdout.contains("partner.example"), "\(batch.stdout)")
 
@@ -64,17 +60,17 @@ struct FederationTests {
         let server = try BackgroundProcess("tls-server", demo, ["tls-server", "--live", "--socket", b.endpoint, "--listen", "127.0.0.1:0",
                                                                 "--allow-td", "example.org"])
         defer { server.stop() }
-        let port = try await TestSupport.offPool { try listeningPort(server) }
+        let port = try await listeningPort(server)
         let call = try await run(["tls-client", "--live", "--socket", a.endpoint, "--connect", "127.0.0.1:\(port)", "--expect-td", "partner.example"])
         #expect(call.stdout.contains("server spiffe://partner.example/service-b") && call.stdout.contains("I am spiffe://example.org/service-a"), "\(call.stdout)")
         #expect(call.stdout.contains("reply: hello from spiffe://partner.example/service-b"))
-        _ = try await server.waitForAsync("client spiffe://example.org/service-a connected")
+        _ = try await server.waitFor("client spiffe://example.org/service-a connected")
 
         // svid-exchange across: each side validates the other against that side's trust domain's bundle.
         let shared = try a.sharedDirectory("exchange")
-        async let sideA = TestSupport.runAsync(demo, ["svid-exchange", "--name", "a", "--dir", shared.path, "--live", "--socket", a.endpoint,
+        async let sideA = TestSupport.run(demo, ["svid-exchange", "--name", "a", "--dir", shared.path, "--live", "--socket", a.endpoint,
                                                       "--expect-td", "partner.example", "--timeout", "60"], deadline: 120)
-        async let sideB = TestSupport.runAsync(demo, ["svid-exchange", "--name", "b", "--dir", shared.path, "--live", "--socket", b.endpoint,
+        async let sideB = TestSupport.run(demo, ["svid-exchange", "--name", "b", "--dir", shared.path, "--live", "--socket", b.endpoint,
                                                       "--expect-td", "example.org", "--timeout", "60"], deadline: 120)
         let (exchangedA, exchangedB) = try await (sideA, sideB)
         #expect(exchangedA.status == 0 && exchangedA.stdout.contains("peer b is spiffe://partner.example/service-b: valid"), "\(exchangedA)")
@@ -84,15 +80,15 @@ struct FederationTests {
         let scratch = try TestSupport.makeTempDirectory(prefix: "fed-other")
         defer { try? FileManager.default.removeItem(at: scratch) }
         _ = try await run(["make-svid", "spiffe://other.org/intruder", "--out", scratch.path])
-        let intruder = try await TestSupport.runAsync("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof",
+        let intruder = try await TestSupport.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof",
                                                                    "-cert", scratch.appendingPathComponent("svid.0.pem").path,
                                                                    "-key", scratch.appendingPathComponent("svid.0.key").path],
                                                       stdin: "hello\n", deadline: 60)
         #expect(!intruder.stdout.contains("hello from spiffe://partner.example"), "\(intruder.stdout)")
-        let refused = try await server.waitForAsync("no X.509 bundle for trust domain other.org", onStderr: true)
+        let refused = try await server.waitFor("no X.509 bundle for trust domain other.org", onStderr: true)
         #expect(refused.contains("refused"), "\(refused)")
         // And service-a, expecting partner.example, refuses a server of its own trust domain that is not one.
-        let wrong = try await TestSupport.runAsync(demo, ["tls-client", "--live", "--socket", a.endpoint, "--connect", "127.0.0.1:\(port)",
+        let wrong = try await TestSupport.run(demo, ["tls-client", "--live", "--socket", a.endpoint, "--connect", "127.0.0.1:\(port)",
                                                           "--expect-td", "other.org"], deadline: 60)
         #expect(wrong.status != 0 && wrong.stderr.contains("not allowed"), "\(wrong)")
     }
@@ -100,11 +96,11 @@ struct FederationTests {
 
 /// Polls a condition (logs written by another process).
 enum BackgroundProcessLog {
-    static func waitUntil(_ seconds: TimeInterval, _ condition: () -> Bool) throws {
+    static func waitUntil(_ seconds: TimeInterval, _ condition: () -> Bool) async throws {
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
             if condition() { return }
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         throw HarnessError("not within \(Int(seconds)) s")
     }

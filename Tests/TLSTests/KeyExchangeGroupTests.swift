@@ -26,17 +26,17 @@ struct KeyExchangeGroupTests {
         let server = try BackgroundProcess("tls-server", try TestSupport.product("spiffe-demo").path,
             ["tls-server", "--listen", "127.0.0.1:0", "--state-dir", ws.state.path])
         defer { server.stop() }
-        let port = try await TestSupport.offPool { try listeningPort(server) }
+        let port = try await listeningPort(server)
         let client = try TestSupport.product("spiffe-demo").path
         let base = ["tls-client", "--connect", "127.0.0.1:\(port)", "--state-dir", ws.state.path]
 
-        let hybrid = try await TestSupport.runAsync(client, base)
+        let hybrid = try await TestSupport.run(client, base)
         #expect(hybrid.status == 0, "\(hybrid)")
         #expect(hybrid.stdout.contains("handshake: TLS 1.3, TLS_"), "\(hybrid.stdout)")
         #expect(hybrid.stdout.contains(", X25519MLKEM768 (ClientHello "), "\(hybrid.stdout)")
 
         func record(_ args: [String]) async throws -> [String: Any] {
-            let result = try await TestSupport.runAsync(client, base + args + ["--json"])
+            let result = try await TestSupport.run(client, base + args + ["--json"])
             #expect(result.status == 0, "\(result)")
             return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         }
@@ -50,10 +50,10 @@ struct KeyExchangeGroupTests {
         #expect(growth >= 1_184, "ClientHello grew by \(growth) bytes")
 
         // The server saw the same, per connection.
-        let out = try await server.waitForAsync("secp256r1")
+        let out = try await server.waitFor("secp256r1")
         #expect(out.contains("  handshake: TLS 1.3, ") && out.contains(", X25519MLKEM768 (ClientHello"), "\(out)")
 
-        let bad = try await TestSupport.runAsync(client, base + ["--groups", "X448"])
+        let bad = try await TestSupport.run(client, base + ["--groups", "X448"])
         #expect(bad.status != 0 && bad.stderr.contains("--groups: unknown or unsupported key-exchange group `X448`"), "\(bad)")
     }
 
@@ -65,7 +65,7 @@ struct KeyExchangeGroupTests {
         let server = try BackgroundProcess("tls-server", try TestSupport.product("spiffe-demo").path,
             ["tls-server", "--listen", "127.0.0.1:0", "--state-dir", ws.state.path, "--json"])
         defer { server.stop() }
-        let out = try await server.waitForAsync("\"event\":\"listening\"")
+        let out = try await server.waitFor("\"event\":\"listening\"")
         let listening = try #require(out.split(separator: "\n").first { $0.contains("listening") })
         let object = try #require(try JSONSerialization.jsonObject(with: Data(listening.utf8)) as? [String: Any])
         let port = try #require((object["address"] as? String)?.split(separator: ":").last.flatMap { Int($0) })
@@ -77,11 +77,11 @@ struct KeyExchangeGroupTests {
             (["-tls1_2", "-groups", "P-256"], "secp256r1", "ECDH, prime256v1", "TLS 1.2"),
         ]
         for (index, item) in cases.enumerated() {
-            let result = try await TestSupport.runAsync("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof",
+            let result = try await TestSupport.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof",
                                                                     "-cert", files.cert, "-key", files.key] + item.args,
                                                         stdin: "hello\n", deadline: 60)
             #expect(Self.tempKey(result.stdout)?.hasPrefix(item.openssl) == true, "openssl \(item.args): \(result.stdout)")
-            let lines = try await server.waitForAsync("\"event\":\"accepted\"").split(separator: "\n").filter { $0.contains("\"accepted\"") }
+            let lines = try await server.waitFor("\"event\":\"accepted\"").split(separator: "\n").filter { $0.contains("\"accepted\"") }
             try #require(lines.count > index, "\(lines)")
             let accepted = try #require(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: Any])
             #expect(accepted["group"] as? String == item.group, "\(item.args): \(accepted)")
@@ -101,13 +101,13 @@ struct KeyExchangeGroupTests {
         let server = try BackgroundProcess("tls-server", try TestSupport.product("spiffe-demo").path,
             ["tls-server", "--listen", "127.0.0.1:0", "--state-dir", ws.state.path, "--groups", "secp256r1"])
         defer { server.stop() }
-        let port = try await TestSupport.offPool { try listeningPort(server) }
+        let port = try await listeningPort(server)
         // openssl 3.0 offers X25519 first and sends only its share.
-        let result = try await TestSupport.runAsync("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof", "-tls1_3",
+        let result = try await TestSupport.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-ign_eof", "-tls1_3",
                                                                 "-groups", "X25519:P-256", "-cert", files.cert, "-key", files.key],
                                                     stdin: "hello\n", deadline: 60)
         #expect(Self.tempKey(result.stdout)?.hasPrefix("ECDH, prime256v1") == true, "\(result.stdout)")
-        let out = try await server.waitForAsync("HelloRetryRequest")
+        let out = try await server.waitFor("HelloRetryRequest")
         #expect(out.contains("secp256r1 (ClientHello ") && out.contains("after a HelloRetryRequest)"), "\(out)")
     }
 
@@ -133,13 +133,13 @@ struct KeyExchangeGroupTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let file = scratch.appendingPathComponent("mldsa65.der")
         try Data(der).write(to: file)
-        let parsed = try await TestSupport.runAsync("openssl", ["asn1parse", "-inform", "DER", "-in", file.path])
+        let parsed = try await TestSupport.run("openssl", ["asn1parse", "-inform", "DER", "-in", file.path])
         #expect(parsed.status == 0, "\(parsed)")
         #expect(parsed.stdout.components(separatedBy: "2.16.840.1.101.3.4.3.18").count == 4,
                 "the OID as the TBS signature, the key's algorithm and the certificate's signature algorithm: \(parsed.stdout)")
         #expect(parsed.stdout.contains("spiffe://example.org/ns/prod/sa/provisioning") || parsed.stdout.contains("X509v3 Subject Alternative Name"),
                 "\(parsed.stdout)")
-        let x509 = try await TestSupport.runAsync("openssl", ["x509", "-inform", "DER", "-in", file.path, "-noout", "-text"])
+        let x509 = try await TestSupport.run("openssl", ["x509", "-inform", "DER", "-in", file.path, "-noout", "-text"])
         #expect(x509.stdout.contains("URI:spiffe://example.org/ns/prod/sa/provisioning"), "openssl reads the extensions: \(x509)")
     }
 }

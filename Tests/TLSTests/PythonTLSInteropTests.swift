@@ -99,62 +99,62 @@ with X509Source(workload_api_client=WorkloadApiClient(socket_path=socket_path), 
         return (python, client.path, server.path)
     }
 
-    func runPython(_ agent: AgentHarness, uid: Int, _ args: [String]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run("/usr/bin/setpriv", agent.asUser(uid) + args, currentDirectory: agent.root, deadline: 120)
+    func runPython(_ agent: AgentHarness, uid: Int, _ args: [String]) async throws -> TestSupport.ProcessResult {
+        try await TestSupport.run("/usr/bin/setpriv", agent.asUser(uid) + args, currentDirectory: agent.root, deadline: 120)
     }
 
     @Test("py-spiffe-tls dial() as uid 1001 talks to tls-server as uid 1000; as uid 1002 it is refused")
-    func pythonClientToServer() throws {
-        let agent = try AgentTLSTests().agent()
+    func pythonClientToServer() async throws {
+        let agent = try await AgentTLSTests().agent()
         let py = try setUp(agent)
         let server = try agent.spawn("tls-server", uid: 1000,
             ["tls-server", "--live", "--socket", agent.endpoint, "--listen", "127.0.0.1:0", "--allow-id", Self.b])
         defer { server.stop() }
-        let port = try listeningPort(server)
+        let port = try await listeningPort(server)
 
-        let ok = try runPython(agent, uid: 1001, [py.python, py.client, agent.endpoint, "127.0.0.1:\(port)", Self.a])
+        let ok = try await runPython(agent, uid: 1001, [py.python, py.client, agent.endpoint, "127.0.0.1:\(port)", Self.a])
         try #require(ok.status == 0, "\(ok)\n\(server.stderr)")
         #expect(ok.stdout.contains("server \(Self.a)"), "\(ok)")
         #expect(ok.stdout.contains("reply hello from \(Self.a)"), "\(ok)")
-        try server.waitFor("client \(Self.b) connected")
+        try await server.waitFor("client \(Self.b) connected")
 
         // The intruder's handshake may "complete" (TLS 1.3); its read fails with the alert.
-        let refused = try runPython(agent, uid: 1002, [py.python, py.client, agent.endpoint, "127.0.0.1:\(port)", Self.a])
+        let refused = try await runPython(agent, uid: 1002, [py.python, py.client, agent.endpoint, "127.0.0.1:\(port)", Self.a])
         #expect(refused.status == 1, "\(refused)")
         #expect(refused.stdout.contains("failed"), "\(refused)")
         #expect(!refused.stdout.contains("reply"), "\(refused)")
-        try server.waitFor("authorization failed: \(Self.intruder) is authenticated but not allowed", onStderr: true)
+        try await server.waitFor("authorization failed: \(Self.intruder) is authenticated but not allowed", onStderr: true)
 
         // And the Python client refuses a server that is not the one it expects.
-        let wrongServer = try runPython(agent, uid: 1001, [py.python, py.client, agent.endpoint, "127.0.0.1:\(port)", Self.intruder])
+        let wrongServer = try await runPython(agent, uid: 1001, [py.python, py.client, agent.endpoint, "127.0.0.1:\(port)", Self.intruder])
         #expect(wrongServer.status == 1, "\(wrongServer)")
         #expect(!wrongServer.stdout.contains("reply"), "\(wrongServer)")
     }
 
     @Test("tls-client as uid 1001 talks to a py-spiffe-tls listen() server as uid 1000; uid 1002 is refused")
-    func clientToPythonServer() throws {
-        let agent = try AgentTLSTests().agent()
+    func clientToPythonServer() async throws {
+        let agent = try await AgentTLSTests().agent()
         let py = try setUp(agent)
         let port = try freePort()
         let server = try BackgroundProcess("python server", "/usr/bin/setpriv",
             agent.asUser(1000) + [py.python, py.server, agent.endpoint, "127.0.0.1:\(port)", Self.b, "2"],
             currentDirectory: agent.root)
         defer { server.stop(signal: SIGKILL) }
-        try server.waitFor("listening")
+        try await server.waitFor("listening")
 
-        let ok = try agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
+        let ok = try await agent.runAs(uid: 1001, ["tls-client", "--live", "--socket", agent.endpoint,
                                            "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         try #require(ok.status == 0, "\(ok)\n\(server.stdout)\(server.stderr)")
         #expect(ok.stdout.contains("server \(Self.a) (certificate serial"), "\(ok)")
         #expect(ok.stdout.contains("reply: hello from \(Self.a)"), "\(ok)")
-        try server.waitFor("client \(Self.b)")
-        try server.waitFor("request hello from \(Self.b)")
+        try await server.waitFor("client \(Self.b)")
+        try await server.waitFor("request hello from \(Self.b)")
 
-        let refused = try agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
+        let refused = try await agent.runAs(uid: 1002, ["tls-client", "--live", "--socket", agent.endpoint,
                                                 "--connect", "127.0.0.1:\(port)", "--expect-id", Self.a])
         #expect(refused.status == 1, "\(refused)")
         #expect(!refused.stdout.contains("reply:"), "\(refused)")
-        try server.waitFor("refused")
+        try await server.waitFor("refused")
         #expect(!server.stdout.contains("client \(Self.intruder)"), "\(server.stdout)")
     }
 }

@@ -49,7 +49,7 @@ public final class AgentHarness: @unchecked Sendable {
 
     /// Starts the agent and waits until it says it is ready (the deadline only turns a hang into
     /// a failure).
-    public func start(extraArguments: [String] = []) throws {
+    public func start(extraArguments: [String] = []) async throws {
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         FileManager.default.createFile(atPath: outFile.path, contents: nil)
         let out = open(outFile.path, O_WRONLY | O_APPEND | O_CLOEXEC)
@@ -68,7 +68,7 @@ public final class AgentHarness: @unchecked Sendable {
         while Date() < deadline {
             if (try? String(contentsOf: outFile, encoding: .utf8))?.contains("ready: ") == true { return }
             guard process.isRunning else { throw HarnessError("the agent exited: \(log)") }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw HarnessError("the agent did not become ready: \(log)")
     }
@@ -79,14 +79,23 @@ public final class AgentHarness: @unchecked Sendable {
     /// Kills the agent with SIGKILL, as a crash would: no cleanup, the socket file stays.
     public func kill() {
         guard let process else { return }
-        _ = process.stop(signal: SIGKILL, grace: 10)
+        _ = process.stop(signal: SIGKILL, grace: 10)   // SIGKILL: ends within milliseconds
         self.process = nil
     }
 
-    /// Stops the agent with SIGTERM and waits for it.
+    /// Stops the agent with SIGTERM, for a `defer`: returns at once and leaves the waiting to a
+    /// thread of its own (see `ChildProcess.stopSoon`).
     public func stop() {
         guard let process else { return }
-        process.stop()
+        process.stopSoon()
+        self.process = nil
+    }
+
+    /// Stops the agent with SIGTERM and waits until it has exited (before starting another on the
+    /// same data directory or socket).
+    public func stopped() async {
+        guard let process else { return }
+        await process.stopped()
         self.process = nil
     }
 
@@ -94,12 +103,12 @@ public final class AgentHarness: @unchecked Sendable {
 
     /// `spiffe-demo entry create` against this agent's data directory.
     @discardableResult
-    public func createEntry(_ spiffeID: String, selectors: [String], ttl: Int? = nil, jwtTTL: Int? = nil) throws -> String {
+    public func createEntry(_ spiffeID: String, selectors: [String], ttl: Int? = nil, jwtTTL: Int? = nil) async throws -> String {
         var args = ["entry", "create", "-spiffeID", spiffeID, "--data-dir", dataDirectory.path]
         for selector in selectors { args += ["-selector", selector] }
         if let ttl { args += ["-x509SVIDTTL", String(ttl)] }
         if let jwtTTL { args += ["-jwtSVIDTTL", String(jwtTTL)] }
-        let result = try TestSupport.run(try binaryPath, args, deadline: 120)
+        let result = try await TestSupport.run(try binaryPath, args, deadline: 120)
         guard result.status == 0 else { throw HarnessError("entry create failed: \(result)") }
         guard let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Entry ID") }),
               let id = line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
@@ -108,8 +117,8 @@ public final class AgentHarness: @unchecked Sendable {
     }
 
     /// Runs `spiffe-demo <args>` as `uid` (group = uid, no supplementary groups) via setpriv.
-    public func runAs(uid: Int, _ args: [String], deadline: TimeInterval = 120) throws -> TestSupport.ProcessResult {
-        try TestSupport.run(
+    public func runAs(uid: Int, _ args: [String], deadline: TimeInterval = 120) async throws -> TestSupport.ProcessResult {
+        try await TestSupport.run(
             "setpriv",
             asUser(uid) + [try binaryPath] + args,
             currentDirectory: root,
@@ -119,8 +128,8 @@ public final class AgentHarness: @unchecked Sendable {
 
     /// `entry create` for one uid (the agent picks entries up without a restart).
     @discardableResult
-    public func createEntry(_ spiffeID: String, uid: Int, ttl: Int? = nil) throws -> String {
-        try createEntry(spiffeID, selectors: ["unix:uid:\(uid)"], ttl: ttl)
+    public func createEntry(_ spiffeID: String, uid: Int, ttl: Int? = nil) async throws -> String {
+        try await createEntry(spiffeID, selectors: ["unix:uid:\(uid)"], ttl: ttl)
     }
 
     /// The setpriv prefix that runs a command as `uid` (group = uid, no supplementary groups).
@@ -155,8 +164,8 @@ public final class AgentHarness: @unchecked Sendable {
 
     /// Runs a Python program with the interop venv (py-spiffe, PyJWT) as `uid`; `sys.argv[1...]`
     /// are `args`.
-    public func runPython(asUid uid: Int, _ program: String, _ args: [String]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run(
+    public func runPython(asUid uid: Int, _ program: String, _ args: [String]) async throws -> TestSupport.ProcessResult {
+        try await TestSupport.run(
             "setpriv",
             ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", try TestSupport.python().path, "-c", program] + args,
             currentDirectory: root,

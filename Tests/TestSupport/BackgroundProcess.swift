@@ -65,67 +65,78 @@ public final class BackgroundProcess: @unchecked Sendable {
     }
 
     /// Polls until `predicate` holds for (stdout, stderr); the deadline only turns a hang into a
-    /// failure, it measures nothing.
+    /// failure, it measures nothing. Every wait here is async and sleeps with `Task.sleep`, never
+    /// on a thread of Swift's cooperative pool (see `TestSupport.run`).
     @discardableResult
-    public func waitUntil(_ what: String, deadline: TimeInterval = 120, _ predicate: (String, String) -> Bool) throws -> (String, String) {
+    public func waitUntil(
+        _ what: String, deadline: TimeInterval = 120, _ predicate: (String, String) -> Bool
+    ) async throws -> (String, String) {
         let end = Date().addingTimeInterval(deadline)
         while Date() < end {
             let (out, err) = output.withLock { ($0.stdout, $0.stderr) }
             if predicate(out, err) { return (out, err) }
             if let status = child.exitStatus {
-                _ = drained.wait(timeout: .now() + 2)   // let the pipes drain
+                await outputDrained()
                 let (out, err) = output.withLock { ($0.stdout, $0.stderr) }
                 if predicate(out, err) { return (out, err) }
                 throw WaitFailed(description: "\(name) exited (status \(status)) before \(what)\n--- stdout ---\n\(out)\n--- stderr ---\n\(err)")
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw WaitFailed(description: "\(name): no \(what) within \(Int(deadline)) s\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
     }
 
     /// Waits for `text` on stdout (or stderr with `onStderr`).
     @discardableResult
-    public func waitFor(_ text: String, onStderr: Bool = false, deadline: TimeInterval = 120) throws -> String {
-        let (out, err) = try waitUntil("'\(text)'", deadline: deadline) { out, err in (onStderr ? err : out).contains(text) }
+    public func waitFor(_ text: String, onStderr: Bool = false, deadline: TimeInterval = 120) async throws -> String {
+        let (out, err) = try await waitUntil("'\(text)'", deadline: deadline) { out, err in (onStderr ? err : out).contains(text) }
         return onStderr ? err : out
     }
 
-    /// `waitFor`, awaited off Swift's cooperative pool (TestSupport.offPool).
-    @discardableResult
-    public func waitForAsync(_ text: String, onStderr: Bool = false, deadline: TimeInterval = 120) async throws -> String {
-        try await TestSupport.offPool { try self.waitFor(text, onStderr: onStderr, deadline: deadline) }
-    }
-
-    /// `waitForExit`, awaited off Swift's cooperative pool.
-    public func waitForExitAsync(deadline: TimeInterval = 120) async throws -> Int32 {
-        try await TestSupport.offPool { try self.waitForExit(deadline: deadline) }
-    }
-
     /// Waits for the process to exit by itself.
-    public func waitForExit(deadline: TimeInterval = 120) throws -> Int32 {
-        guard let status = child.wait(deadline: deadline) else {
+    public func waitForExit(deadline: TimeInterval = 120) async throws -> Int32 {
+        let end = Date().addingTimeInterval(deadline)
+        while child.isRunning && Date() < end { try await Task.sleep(for: .milliseconds(20)) }
+        guard let status = child.exitStatus else {
             throw WaitFailed(description: "\(name) still running after \(Int(deadline)) s\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
         }
-        _ = drained.wait(timeout: .now() + 2)
+        await outputDrained()
         return status
     }
 
-    /// SIGTERM (or `signal`), then SIGKILL after `grace` seconds. Returns the exit status.
+    /// Lets the reader threads take the last of the output (for at most 2 s: something the child
+    /// left behind may hold its pipes open).
+    private func outputDrained() async {
+        var tries = 0
+        while drained.wait(timeout: .now()) == .timedOut && tries < 100 {
+            try? await Task.sleep(for: .milliseconds(20))
+            tries += 1
+        }
+    }
+
+    /// SIGTERM (or `signal`), then SIGKILL after `grace` seconds, for a `defer`: returns at once
+    /// and lets a thread of its own wait for the end (see `ChildProcess.stopSoon`).
+    public func stop(signal: Int32 = SIGTERM, grace: TimeInterval = 10) {
+        child.stopSoon(signal: signal, grace: grace)
+    }
+
+    /// SIGTERM (or `signal`), then SIGKILL after `grace` seconds; returns the exit status once
+    /// the process has ended and its output is read.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM, grace: TimeInterval = 10) -> Int32 {
-        let status = child.stop(signal: signal, grace: grace)
-        _ = drained.wait(timeout: .now() + 2)
+    public func stopped(signal: Int32 = SIGTERM, grace: TimeInterval = 10) async -> Int32 {
+        let status = await child.stopped(signal: signal, grace: grace)
+        await outputDrained()
         return status
     }
 
     deinit {
-        if child.isRunning { child.stop(signal: SIGKILL, grace: 0) }
+        if child.isRunning { child.stopSoon(signal: SIGKILL, grace: 0) }
     }
 }
 
 /// The port a `tls-server` printed in its first line (`listening on 127.0.0.1:PORT as …`).
-public func listeningPort(_ server: BackgroundProcess) throws -> Int {
-    let out = try server.waitFor("listening on ")
+public func listeningPort(_ server: BackgroundProcess) async throws -> Int {
+    let out = try await server.waitFor("listening on ")
     for line in out.split(separator: "\n") where line.hasPrefix("listening on ") {
         let address = line.dropFirst("listening on ".count).split(separator: " ")[0]
         if let port = address.split(separator: ":").last.flatMap({ Int($0) }) { return port }

@@ -20,7 +20,7 @@ with WorkloadApiClient(socket_path=sys.argv[1]) as client:
 
     /// openssl's SHA-256 fingerprint of the first certificate in a PEM file, as py-spiffe's hex.
     public static func fingerprint(_ pemFile: URL) async throws -> String {
-        let result = try await TestSupport.runAsync("openssl", ["x509", "-in", pemFile.path, "-noout", "-fingerprint", "-sha256"])
+        let result = try await TestSupport.run("openssl", ["x509", "-in", pemFile.path, "-noout", "-fingerprint", "-sha256"])
         guard result.status == 0, let value = result.stdout.split(separator: "=").last else {
             throw HarnessError("openssl x509 -fingerprint \(pemFile.path): \(result)")
         }

@@ -115,12 +115,39 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// `signal` (SIGTERM by default), then SIGKILL after `grace` seconds; returns the status.
+    /// Blocks the calling thread: from async code use `stopped`, from a `defer` `stopSoon`.
     @discardableResult
     public func stop(signal first: Int32 = SIGTERM, grace: TimeInterval = 10) -> Int32 {
         signal(first)
         if let status = wait(deadline: grace) { return status }
         kill(-pid, SIGKILL)
         return wait(deadline: 60) ?? 128 + SIGKILL
+    }
+
+    /// `stop`, awaited: polls with `Task.sleep`, so no thread of the cooperative pool waits.
+    @discardableResult
+    public func stopped(signal first: Int32 = SIGTERM, grace: TimeInterval = 10) async -> Int32 {
+        signal(first)
+        if let status = await exit(within: grace) { return status }
+        kill(-pid, SIGKILL)
+        return await exit(within: 60) ?? 128 + SIGKILL
+    }
+
+    /// Sends `signal` now and leaves the waiting (and SIGKILL after `grace`) to a thread of its
+    /// own: for `defer` and `deinit`, which cannot await and must not hold a pool thread while a
+    /// loaded machine takes seconds to end the child.
+    public func stopSoon(signal first: Int32 = SIGTERM, grace: TimeInterval = 10) {
+        signal(first)
+        Thread.detachNewThread { self.stop(signal: first, grace: grace) }
+    }
+
+    private func exit(within seconds: TimeInterval) async -> Int32? {
+        let end = Date().addingTimeInterval(seconds)
+        while true {
+            if let status = exitStatus { return status }
+            if Date() >= end { return nil }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// A close-on-exec pipe (pipe2 with O_CLOEXEC: atomic, so no concurrently spawned child can

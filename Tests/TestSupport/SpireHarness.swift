@@ -33,8 +33,8 @@ public final class SpireHarness: @unchecked Sendable {
     }
 
     deinit {
-        agents.forEach { _ = $0.stop() }
-        _ = server?.stop()
+        agents.forEach { $0.stop() }
+        server?.stop()
         try? FileManager.default.removeItem(at: root)
     }
 
@@ -60,19 +60,19 @@ public final class SpireHarness: @unchecked Sendable {
             "server", "--bind", "127.0.0.1:\(agentPort)", "--attestation-bind", "127.0.0.1:\(attestation)",
             "--data-dir", dataDirectory.path, "--socket", adminSocket, "--log-level", "debug",
         ] + extra, currentDirectory: root)
-        _ = try await process.waitForAsync("ready: ")
+        _ = try await process.waitFor("ready: ")
         server = process
     }
 
     public func stopServer() async {
-        if let server { _ = try? await TestSupport.offPool { server.stop() } }
+        if let server { await server.stopped() }
         server = nil
     }
 
     /// `spiffe-demo <args>` (as root), failing the test helper on a non-zero exit.
     @discardableResult
     public func demo(_ args: [String]) async throws -> String {
-        let result = try await TestSupport.runAsync(try binary, args, currentDirectory: root, deadline: 120)
+        let result = try await TestSupport.run(try binary, args, currentDirectory: root, deadline: 120)
         guard result.status == 0 else { throw HarnessError("spiffe-demo \(args.joined(separator: " ")) failed: \(result)") }
         return result.stdout
     }
@@ -98,7 +98,7 @@ public final class SpireHarness: @unchecked Sendable {
     /// Starts an agent with these attestation arguments (`--join-token T` or `--iid DIR`).
     public func startAgent(_ attestation: [String], syncInterval: String = "500ms") async throws -> BackgroundProcess {
         let process = try agentProcess(attestation, socket: agentSocket, syncInterval: syncInterval)
-        _ = try await process.waitForAsync("ready: ")
+        _ = try await process.waitFor("ready: ")
         agents.append(process)
         return process
     }
@@ -114,7 +114,7 @@ public final class SpireHarness: @unchecked Sendable {
 
     /// The agent ID a started agent printed on its ready line.
     public func agentID(_ agent: BackgroundProcess) async throws -> String {
-        let out = try await agent.waitForAsync("ready: ")
+        let out = try await agent.waitFor("ready: ")
         guard let range = out.range(of: "agent=") else { throw HarnessError("no agent ID in: \(out)") }
         return String(out[range.upperBound...].prefix { !$0.isWhitespace })
     }
@@ -134,7 +134,7 @@ public final class SpireHarness: @unchecked Sendable {
 
     /// Runs a Python program with the interop venv as `uid`.
     public func runPython(asUid uid: Int, _ program: String, _ args: [String]) async throws -> TestSupport.ProcessResult {
-        try await TestSupport.runAsync(
+        try await TestSupport.run(
             "setpriv",
             ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", try TestSupport.python().path, "-c", program] + args,
             currentDirectory: root, deadline: 180)

@@ -5,9 +5,9 @@ import Foundation
 ///
 ///     let term = try TerminalSession(command: [workbook.path, "check", "3"], env: [...])
 ///     defer { term.close() }
-///     try term.waitFor("Question 1")
+///     try await term.waitFor("Question 1")
 ///     try term.type("b")
-///     let screen = try term.waitForExit()
+///     let screen = try await term.waitForExit()
 ///
 /// Waits poll the screen until the text appears or a generous deadline passes; the deadline only
 /// turns a hang into a failure, it is not a timing assertion.
@@ -60,19 +60,19 @@ public final class TerminalSession: @unchecked Sendable {
 
     /// Polls until `text` is on screen; returns the screen. Throws with the screen on deadline.
     @discardableResult
-    public func waitFor(_ text: String, deadline: TimeInterval = 120) throws -> String {
+    public func waitFor(_ text: String, deadline: TimeInterval = 120) async throws -> String {
         let end = Date().addingTimeInterval(deadline)
         var last = ""
         while Date() < end {
             last = try screen()
             if last.contains(text) { return last }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw TestSupport.SupportError.tmuxFailed("'\(text)' did not appear; screen:\n\(last)")
     }
 
     /// Waits for the program to exit; returns its exit status and final screen.
-    public func waitForExit(deadline: TimeInterval = 120) throws -> (status: Int32, screen: String) {
+    public func waitForExit(deadline: TimeInterval = 120) async throws -> (status: Int32, screen: String) {
         let end = Date().addingTimeInterval(deadline)
         while Date() < end {
             let title = try tmuxCommand(["display-message", "-p", "-t", sessionName, "#{pane_title}"]).stdout
@@ -80,7 +80,7 @@ public final class TerminalSession: @unchecked Sendable {
             if title.hasPrefix(Self.exitTitle), let status = Int32(title.dropFirst(Self.exitTitle.count)) {
                 return (status, try screen())
             }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw TestSupport.SupportError.tmuxFailed("program did not exit; screen:\n\((try? screen()) ?? "")")
     }
@@ -93,8 +93,10 @@ public final class TerminalSession: @unchecked Sendable {
     deinit { close() }
 
     @discardableResult
+    /// Blocking, but a tmux client command returns in milliseconds; the long waits above sleep
+    /// with `Task.sleep` instead of holding a thread of the cooperative pool.
     private func tmuxCommand(_ args: [String]) throws -> TestSupport.ProcessResult {
-        let result = try TestSupport.run(tmux.path, ["-L", socketName] + args, deadline: 30)
+        let result = try TestSupport.runBlocking(tmux.path, ["-L", socketName] + args, deadline: 30)
         if result.status != 0 {
             throw TestSupport.SupportError.tmuxFailed("\(args.joined(separator: " ")) failed: \(result.stderr)")
         }

@@ -129,6 +129,13 @@ public enum TestSupport {
 
     // MARK: Running processes
 
+    /// Runs blocking `work` on a new thread and awaits its result.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     /// Runs `executable` (a path, or a bare name of a built product, or a name found on PATH)
     /// with `args`, feeds `stdin` (then closes it), and returns the exit status and everything it
     /// printed. `env` entries are added to (and override) the current environment; names in
@@ -138,11 +145,14 @@ public enum TestSupport {
     /// Built on `ChildProcess` rather than Foundation's `Process` (see there why): the child gets
     /// an empty signal mask and exactly stdin, stdout and stderr, and its pipes are close-on-exec
     /// so a sibling test's child cannot hold them open.
-    /// `run`, awaited without holding a thread of Swift's cooperative pool: the child is waited
-    /// for on a thread of its own. On a 2-core machine the pool has two threads, and a test that
-    /// blocks one in `waitpid` for seconds starves every async test (gRPC clients among them).
+    ///
+    /// Awaited without holding a thread of Swift's cooperative pool: the child is waited for on a
+    /// thread of its own. On a 2-core machine the pool has two threads; a test that blocks one in
+    /// `waitpid` starves every async task of the run, the in-process TLS handshakes and gRPC
+    /// clients among them (CI saw a handshake's peer verification wait 15 s for a thread). There
+    /// is therefore no public blocking variant.
     @discardableResult
-    public static func runAsync(
+    public static func run(
         _ executable: String,
         _ args: [String] = [],
         env: [String: String] = [:],
@@ -152,19 +162,13 @@ public enum TestSupport {
         deadline: TimeInterval = 300
     ) async throws -> ProcessResult {
         try await offPool {
-            try run(executable, args, env: env, unsetting: unsetting, stdin: stdin, currentDirectory: currentDirectory, deadline: deadline)
+            try runBlocking(executable, args, env: env, unsetting: unsetting, stdin: stdin, currentDirectory: currentDirectory, deadline: deadline)
         }
     }
 
-    /// Runs blocking `work` on a new thread and awaits its result.
-    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
+    /// `run` on the calling thread, for TestSupport's own short commands (tmux) only.
     @discardableResult
-    public static func run(
+    static func runBlocking(
         _ executable: String,
         _ args: [String] = [],
         env: [String: String] = [:],

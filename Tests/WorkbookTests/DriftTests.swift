@@ -24,12 +24,12 @@ import WorkbookProtocol
     /// What `workbook show` knows of the steps without a kernel.
     static let catalog = StepCatalog.load(sourceRoot: root)
 
-    @Test func theCommittedCatalogIsTheKernelsRegistry() throws {
+    @Test func theCommittedCatalogIsTheKernelsRegistry() async throws {
         #expect(Self.catalog.problem == nil, "\(Self.catalog.problem ?? "")")
         #expect(Self.catalog.steps == StepKernel().listing.steps,
                 "\(StepCatalog.file) is not the registry: regenerate it with scripts/generate-step-registry")
         // Byte for byte what the kernel program answers, protocol number included.
-        let answer = try TestSupport.run(try TestSupport.product("workbook-kernel").path, ["steps", "--pretty"], deadline: 60)
+        let answer = try await TestSupport.run(try TestSupport.product("workbook-kernel").path, ["steps", "--pretty"], deadline: 60)
         #expect(answer.status == 0, "\(answer)")
         let committed = try String(contentsOf: Self.root.appendingPathComponent(StepCatalog.file), encoding: .utf8)
         #expect(answer.stdout == committed, "\(StepCatalog.file) differs from `workbook-kernel steps --pretty`: run scripts/generate-step-registry")
@@ -38,8 +38,8 @@ import WorkbookProtocol
     /// Each exercise has the stub a reset puts back (days/exercises/, a stub that is not done),
     /// and the grader knows its id. (That the tracked file ships as that stub is checked by the
     /// watch test, which is the one test that edits it.)
-    @Test(arguments: days) func exercisesHaveAKeptStubAndAGrader(day: Int) throws {
-        let known = try TestSupport.run(try TestSupport.product("exercise-grader").path, ["list"], deadline: 60)
+    @Test(arguments: days) func exercisesHaveAKeptStubAndAGrader(day: Int) async throws {
+        let known = try await TestSupport.run(try TestSupport.product("exercise-grader").path, ["list"], deadline: 60)
         #expect(known.status == 0, "\(known)")
         for block in try Self.lesson(day).exercises {
             let kept = try String(contentsOf: Self.daysDirectory.appendingPathComponent("exercises/\((block.file as NSString).lastPathComponent)"), encoding: .utf8)

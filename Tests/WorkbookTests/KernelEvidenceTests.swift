@@ -12,12 +12,12 @@ import WorkbookProtocol
     init() throws { directory = try TestSupport.makeTempDirectory(prefix: "kernel-evidence") }
 
     /// A self-signed P-256 certificate with these extensions, made by openssl.
-    func openssl(_ name: String, _ extensions: [String]) throws {
+    func openssl(_ name: String, _ extensions: [String]) async throws {
         let args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
                     "-keyout", directory.appendingPathComponent("\(name).key").path,
                     "-out", directory.appendingPathComponent("\(name).pem").path, "-subj", "/O=Day 3 challenge"]
             + extensions.flatMap { ["-addext", $0] }
-        let result = try TestSupport.run("openssl", args, deadline: 60)
+        let result = try await TestSupport.run("openssl", args, deadline: 60)
         #expect(result.status == 0, "\(result)")
     }
 
@@ -25,14 +25,14 @@ import WorkbookProtocol
         StepKernel().evaluate(.breaks(path: "\(name).pem", rule: rule), directory: directory, now: Date())
     }
 
-    @Test func eachChallengeCertificateBreaksExactlyItsRule() throws {
+    @Test func eachChallengeCertificateBreaksExactlyItsRule() async throws {
         let leaf = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature"]
-        try openssl("two-uri-sans", leaf + ["subjectAltName=URI:spiffe://example.org/a,URI:spiffe://example.org/b"])
-        try openssl("key-cert-sign", ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyCertSign", "subjectAltName=URI:spiffe://example.org/a"])
-        try openssl("no-path", leaf + ["subjectAltName=URI:spiffe://example.org"])
+        try await openssl("two-uri-sans", leaf + ["subjectAltName=URI:spiffe://example.org/a,URI:spiffe://example.org/b"])
+        try await openssl("key-cert-sign", ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyCertSign", "subjectAltName=URI:spiffe://example.org/a"])
+        try await openssl("no-path", leaf + ["subjectAltName=URI:spiffe://example.org"])
         // The mistake the lesson warns about: keyCertSign alone drops digitalSignature too.
-        try openssl("two-rules", ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,keyCertSign", "subjectAltName=URI:spiffe://example.org/a"])
-        try openssl("good", leaf + ["subjectAltName=URI:spiffe://example.org/a"])
+        try await openssl("two-rules", ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,keyCertSign", "subjectAltName=URI:spiffe://example.org/a"])
+        try await openssl("good", leaf + ["subjectAltName=URI:spiffe://example.org/a"])
 
         for (name, rule) in [("two-uri-sans", "two-uri-sans"), ("key-cert-sign", "key-cert-sign"), ("no-path", "no-path")] {
             let result = breaks(name, rule)

@@ -27,22 +27,17 @@ import WorkbookProtocol
         var unsetting: [String] { ["WORKBOOK_DAYS", "WORKBOOK_SOURCES", "WORKBOOK_KERNEL", "SPIFFE_ENDPOINT_SOCKET", "COLUMNS"] }
 
         @discardableResult
-        func workbook(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) throws -> TestSupport.ProcessResult {
-            try TestSupport.run(TestSupport.product("workbook").path, args, env: env.merging(extra) { $1 },
+        func workbook(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) async throws -> TestSupport.ProcessResult {
+            try await TestSupport.run(TestSupport.product("workbook").path, args, env: env.merging(extra) { $1 },
                                 unsetting: unsetting, stdin: stdin, currentDirectory: directory)
-        }
-        /// `workbook`, awaited off Swift's cooperative pool (TestSupport.offPool).
-        func workbookAsync(_ args: [String], env extra: [String: String] = [:]) async throws -> TestSupport.ProcessResult {
-            try await TestSupport.runAsync(TestSupport.product("workbook").path, args, env: env.merging(extra) { $1 },
-                                           unsetting: unsetting, currentDirectory: directory)
         }
         func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
-    @Test func showPlainRendersDayThreeThroughAPipe() throws {
+    @Test func showPlainRendersDayThreeThroughAPipe() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let result = try scratch.workbook(["show", "3", "--plain"])
+        let result = try await scratch.workbook(["show", "3", "--plain"])
         #expect(result.status == 0, "\(result)")
         let out = result.stdout
         #expect(out.hasPrefix("Day 3: Anatomy of an X509-SVID\n=============================="))
@@ -58,10 +53,10 @@ import WorkbookProtocol
         let tooLong = lines.filter { $0.count > 80 && !$0.hasPrefix("| ") && !$0.hasPrefix("> | ") }
         #expect(tooLong.isEmpty, "\(tooLong)")
         // COLUMNS narrows it.
-        let medium = try scratch.workbook(["show", "3", "--plain"], env: ["COLUMNS": "50"])
+        let medium = try await scratch.workbook(["show", "3", "--plain"], env: ["COLUMNS": "50"])
         #expect(medium.status == 0)
         #expect(medium.stdout.contains(" Field       | Leaf SVID          | Signing"), "the table shrinks to fit 50 columns")
-        let narrow = try scratch.workbook(["show", "3", "--plain"], env: ["COLUMNS": "40"])
+        let narrow = try await scratch.workbook(["show", "3", "--plain"], env: ["COLUMNS": "40"])
         #expect(narrow.status == 0)
         #expect(narrow.stdout.split(separator: "\n").filter { $0.count > 40 && !$0.contains("| ") && Self.hasBreakableSpace($0) }.isEmpty)
         #expect(narrow.stdout.contains("* Field: Basic constraints"), "the table falls back to records at 40 columns")
@@ -77,28 +72,28 @@ import WorkbookProtocol
         return false
     }
 
-    @Test func workbookAloneStartsAtDayThreeAndThenResumes() throws {
+    @Test func workbookAloneStartsAtDayThreeAndThenResumes() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let first = try scratch.workbook(["--plain"])
+        let first = try await scratch.workbook(["--plain"])
         #expect(first.status == 0, "\(first)")
         #expect(first.stdout.contains("Starting with Day 3."))
         #expect(first.stdout.contains("Day 3: Anatomy of an X509-SVID\n===="))
         #expect(FileManager.default.fileExists(atPath: scratch.home.appendingPathComponent("progress.json").path))
 
-        let bare = try scratch.workbook([])
+        let bare = try await scratch.workbook([])
         #expect(bare.status == 0)
         #expect(bare.stdout.contains("Resuming Day 3: Anatomy of an X509-SVID — steps 0/2 run, checks 0/9 right"))
 
-        let next = try scratch.workbook(["next"])
+        let next = try await scratch.workbook(["next"])
         #expect(next.status == 0)
         #expect(next.stdout.contains("workbook "))
     }
 
-    @Test func listAndStatusAsJSON() throws {
+    @Test func listAndStatusAsJSON() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let list = try scratch.workbook(["list", "--json"])
+        let list = try await scratch.workbook(["list", "--json"])
         #expect(list.status == 0, "\(list)")
         let days = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         let day3 = try #require(days.first { $0["day"] as? Int == 3 })
@@ -109,7 +104,7 @@ import WorkbookProtocol
 
         let answers = scratch.directory.appendingPathComponent("answers.txt")
         try "uri-san: b\ndefault-ttl: 60 minutes\nca-id: d\nconcept uri-san: solid\n".write(to: answers, atomically: true, encoding: .utf8)
-        let check = try scratch.workbook(["check", "3", "--answers", answers.path, "--plain"])
+        let check = try await scratch.workbook(["check", "3", "--answers", answers.path, "--plain"])
         #expect(check.status == 1, "not every check is right yet: \(check)")
         #expect(check.stdout.contains("[ok] Right."))
         #expect(check.stdout.contains("the answer is a) spiffe://example.org."))
@@ -117,7 +112,7 @@ import WorkbookProtocol
         // last built from, which the watch test changes; checkGradesTheExercise… pins verdicts).
         #expect(check.stdout.contains("Exercise leaf-key-usage (Sources/Exercises/LeafKeyUsage.swift)"), "\(check.stdout)")
 
-        let status = try scratch.workbook(["status", "--json"])
+        let status = try await scratch.workbook(["status", "--json"])
         #expect(status.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         #expect(object["last_day"] as? Int == 3)
@@ -132,7 +127,7 @@ import WorkbookProtocol
         #expect((three["concepts"] as? [String: String])?["uri-san"] == "solid")
         #expect((three["concepts"] as? [String: String])?["short-ttl"] == "unrated")
 
-        let plainList = try scratch.workbook(["list", "--plain"])
+        let plainList = try await scratch.workbook(["list", "--plain"])
         #expect(plainList.stdout.contains("[~] Day 3   Anatomy of an X509-SVID"))
     }
 
@@ -142,27 +137,27 @@ import WorkbookProtocol
         let scratch = try Scratch()
         defer { scratch.remove() }
         let noKernel = ["WORKBOOK_KERNEL": scratch.directory.appendingPathComponent("no-kernel").path]
-        let check = try await scratch.workbookAsync(["analysis", "check", "--plain"], env: noKernel)
+        let check = try await scratch.workbook(["analysis", "check", "--plain"], env: noKernel)
         #expect(check.status == 1, "\(check)")
         #expect(check.stdout.contains("01-inventory.md: §1 inventory is blank"), "\(check.stdout)")
         #expect(check.stderr.contains("0 of 10 parts complete"), "\(check.stderr)")
 
-        let edit = try await scratch.workbookAsync(["analysis", "edit", "§2", "--no-editor", "--plain"], env: noKernel)
+        let edit = try await scratch.workbook(["analysis", "edit", "§2", "--no-editor", "--plain"], env: noKernel)
         #expect(edit.status == 0, "\(edit)")
         let draft = scratch.home.appendingPathComponent("analysis/02-ids.md")
         #expect(edit.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == draft.path)
         #expect(try String(contentsOf: draft, encoding: .utf8).contains("{{"))
 
-        let status = try await scratch.workbookAsync(["analysis", "status", "--json"], env: noKernel)
+        let status = try await scratch.workbook(["analysis", "status", "--json"], env: noKernel)
         #expect(status.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         let parts = try #require(object["parts"] as? [[String: Any]])
         #expect(parts.count == 10 && parts[2]["id"] as? String == "ids" && parts[2]["has_draft"] as? Bool == true)
 
-        let build = try await scratch.workbookAsync(["analysis", "build", "--date", "2026-12-01", "--plain"], env: noKernel)
+        let build = try await scratch.workbook(["analysis", "build", "--date", "2026-12-01", "--plain"], env: noKernel)
         #expect(build.status == 1, "written, but incomplete: \(build)")
         #expect(FileManager.default.fileExists(atPath: scratch.home.appendingPathComponent("spiffe-analysis.md").path))
-        let unknown = try await scratch.workbookAsync(["analysis", "edit", "7x", "--no-editor"], env: noKernel)
+        let unknown = try await scratch.workbook(["analysis", "edit", "7x", "--no-editor"], env: noKernel)
         #expect(unknown.status == 2 && unknown.stderr.contains("the analysis has no part '7x'"), "\(unknown)")
     }
 
@@ -171,21 +166,21 @@ import WorkbookProtocol
     /// Weeks 1 and 3 (Days 15-21) end to end through the binaries: every day runs simulated, and with --live
     /// against the local agent (this process registered) the days with live steps ask it, while
     /// the others say they ran simulated; every run exits 0.
-    @Test func weeksOneAndThreeRunSimulatedAndLive() throws {
+    @Test func weeksOneAndThreeRunSimulatedAndLive() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let kernel = try TestSupport.product("workbook-kernel").path
         for day in Array(3...7) + Array(15...21) {
-            let run = try scratch.workbook(["run", String(day), "--plain"], env: ["WORKBOOK_KERNEL": kernel])
+            let run = try await scratch.workbook(["run", String(day), "--plain"], env: ["WORKBOOK_KERNEL": kernel])
             #expect(run.status == 0, "day \(day): \(run)")
             #expect(!run.stdout.contains("[FAIL]"), "day \(day): \(run.stdout)")
         }
         let agent = try AgentHarness()
-        _ = try agent.createEntry("spiffe://example.org/ns/prod/sa/provisioning", uid: Int(getuid()))
-        try agent.start()
+        _ = try await agent.createEntry("spiffe://example.org/ns/prod/sa/provisioning", uid: Int(getuid()))
+        try await agent.start()
         defer { agent.stop() }
         for day in [4, 5, 15, 16, 17, 18, 19, 20, 21] {
-            let live = try scratch.workbook(["run", String(day), "--live", "--plain"],
+            let live = try await scratch.workbook(["run", String(day), "--live", "--plain"],
                                             env: ["WORKBOOK_KERNEL": kernel, "SPIFFE_ENDPOINT_SOCKET": agent.endpoint])
             #expect(live.status == 0, "day \(day) live: \(live)\n\(agent.log)")
             if [4, 5, 16, 18, 21].contains(day) {
@@ -203,7 +198,7 @@ import WorkbookProtocol
         let kernel = try TestSupport.product("workbook-kernel").path
         let days = Array(8...14)
         for day in days {
-            let run = try await scratch.workbookAsync(["run", String(day), "--plain"], env: ["WORKBOOK_KERNEL": kernel])
+            let run = try await scratch.workbook(["run", String(day), "--plain"], env: ["WORKBOOK_KERNEL": kernel])
             #expect(run.status == 0, "day \(day): \(run)")
             #expect(!run.stdout.contains("[FAIL]"), "day \(day): \(run.stdout)")
         }
@@ -213,7 +208,7 @@ import WorkbookProtocol
         let agent = try await spire.startAgent(["--join-token", try await spire.joinToken()])
         try await spire.createEntry("spiffe://example.org/service-a", parent: try await spire.agentID(agent), uid: Int(getuid()))
         for day in days {
-            let live = try await scratch.workbookAsync(["run", String(day), "--live", "--plain"],
+            let live = try await scratch.workbook(["run", String(day), "--live", "--plain"],
                                             env: ["WORKBOOK_KERNEL": kernel, "SPIFFE_ENDPOINT_SOCKET": spire.endpoint])
             #expect(live.status == 0, "day \(day) live: \(live)\n\(agent.stderr)")
             if day == 14 {
@@ -226,7 +221,7 @@ import WorkbookProtocol
 
     /// `check` grades the day's exercise, and trusts an earlier pass only while the file is the
     /// one that passed. The graders here are scripts that answer as exercise-grader does.
-    @Test func checkGradesTheExerciseAndTrustsAPassOnlyForTheSameFile() throws {
+    @Test func checkGradesTheExerciseAndTrustsAPassOnlyForTheSameFile() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let sources = scratch.directory.appendingPathComponent("checkout")
@@ -245,38 +240,38 @@ import WorkbookProtocol
         let failing = try grader("failing-grader", "failed")
         let answers = scratch.directory.appendingPathComponent("answers.txt")
         try "uri-san: b\n".write(to: answers, atomically: true, encoding: .utf8)
-        func check(_ graderPath: String) throws -> TestSupport.ProcessResult {
-            try scratch.workbook(["check", "3", "--answers", answers.path, "--plain"],
+        func check(_ graderPath: String) async throws -> TestSupport.ProcessResult {
+            try await scratch.workbook(["check", "3", "--answers", answers.path, "--plain"],
                                  env: ["WORKBOOK_SOURCES": sources.path, "WORKBOOK_EXERCISE_GRADER": graderPath])
         }
-        let first = try check(passing)
+        let first = try await check(passing)
         #expect(first.stdout.contains("[ok] leaf-key-usage: all 1 cases pass"), "\(first.stdout)")
         #expect(first.stdout.contains("1 of 1 exercise passed"), "\(first.stdout)")
 
         // The same file: the pass stands, and the (now failing) grader is not even asked.
-        let second = try check(failing)
+        let second = try await check(failing)
         #expect(second.stdout.contains("Exercise leaf-key-usage: passed (graded"), "\(second.stdout)")
         #expect(second.stdout.contains("has not changed since"))
 
         // An edited file is graded again.
         try (try String(contentsOf: file, encoding: .utf8) + "// edited\n").write(to: file, atomically: true, encoding: .utf8)
-        let third = try check(failing)
+        let third = try await check(failing)
         #expect(third.stdout.contains("leaf-key-usage: case \"a leaf as SPIRE issues it\" fails"), "\(third.stdout)")
         #expect(third.stdout.contains("0 of 1 exercise passed"))
         #expect(third.status == 1)
     }
 
-    @Test func runGoesThroughTheKernelInBothModesAndShowNeedsNone() throws {
+    @Test func runGoesThroughTheKernelInBothModesAndShowNeedsNone() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let kernel = try TestSupport.product("workbook-kernel").path
 
         // Found beside the workbook (what a plain `swift build` leaves), with no variable set.
-        let beside = try scratch.workbook(["run", "3", "--step", "make-svid", "--plain"])
+        let beside = try await scratch.workbook(["run", "3", "--step", "make-svid", "--plain"])
         #expect(beside.status == 0, "\(beside)")
         #expect(beside.stdout.contains("[ok] make-svid ran as expected [simulated]"), "\(beside)")
 
-        let simulated = try scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": kernel])
+        let simulated = try await scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": kernel])
         #expect(simulated.status == 0, "\(simulated)")
         #expect(simulated.stdout.contains("[ok] make-svid ran as expected [simulated]"), "\(simulated)")
         #expect(simulated.stdout.contains("[ok] x509/svid.0.pem is an X509-SVID for spiffe://example.org/ns/prod/sa/provisioning, valid now"), "\(simulated)")
@@ -285,14 +280,14 @@ import WorkbookProtocol
         // Live: an agent answers, so the run is live. Day 14's fetch has a live form and gets this
         // process's SVID from the agent; Day 3's steps have none, and each result says so.
         let agent = try AgentHarness()
-        _ = try agent.createEntry("spiffe://example.org/workbook", uid: Int(getuid()))
-        try agent.start()
+        _ = try await agent.createEntry("spiffe://example.org/workbook", uid: Int(getuid()))
+        try await agent.start()
         defer { agent.stop() }
-        let live = try scratch.workbook(["run", "3", "--live", "--plain"], env: ["WORKBOOK_KERNEL": kernel, "SPIFFE_ENDPOINT_SOCKET": agent.endpoint])
+        let live = try await scratch.workbook(["run", "3", "--live", "--plain"], env: ["WORKBOOK_KERNEL": kernel, "SPIFFE_ENDPOINT_SOCKET": agent.endpoint])
         #expect(live.status == 0, "\(live)")
         #expect(live.stdout.contains("running 2 steps (live where a step has a live form, simulated otherwise)"), "\(live)")
         #expect(live.stdout.contains("[ok] inspect ran as expected [simulated]"), "\(live)")
-        let fetched = try scratch.workbook(["run", "14", "--step", "fetch", "--live", "--plain"],
+        let fetched = try await scratch.workbook(["run", "14", "--step", "fetch", "--live", "--plain"],
                                            env: ["WORKBOOK_KERNEL": kernel, "SPIFFE_ENDPOINT_SOCKET": agent.endpoint])
         #expect(fetched.status == 0, "\(fetched)\n\(agent.log)")
         #expect(fetched.stdout.contains("[ok] fetch ran as expected [live]"), "\(fetched)")
@@ -301,11 +296,11 @@ import WorkbookProtocol
         // No kernel at all: show renders and quotes every step from the files; run says in one
         // line what is missing and how to get it.
         let nowhere = scratch.directory.appendingPathComponent("no-kernel-here/workbook-kernel").path
-        let shown = try scratch.workbook(["show", "3", "--plain"], env: ["WORKBOOK_KERNEL": nowhere])
+        let shown = try await scratch.workbook(["show", "3", "--plain"], env: ["WORKBOOK_KERNEL": nowhere])
         #expect(shown.status == 0, "\(shown)")
         #expect(shown.stdout.contains("Step `make-svid`: Mint an X509-SVID"), "\(shown.stdout.prefix(2000))")
         #expect(shown.stdout.contains("From Sources/Lessons/X509/CertificateAuthority.swift, line"))
-        let run = try scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": nowhere])
+        let run = try await scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": nowhere])
         #expect(run.status != 0)
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run)")
         #expect(run.stderr.contains("the toolkit kernel (workbook-kernel) is not built yet"), "\(run)")
@@ -314,14 +309,14 @@ import WorkbookProtocol
 
     /// What a learner meets when the kernel is not what this workbook expects: each is one line
     /// that names the way out, and nothing is recorded as run.
-    @Test func aKernelOfAnotherCheckoutOrABuildThatFailedIsOneLine() throws {
+    @Test func aKernelOfAnotherCheckoutOrABuildThatFailedIsOneLine() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         // A kernel that answers with another protocol number.
         let other = scratch.directory.appendingPathComponent("other-kernel")
         try "#!/bin/sh\necho '{\"protocol\": 99}'\n".write(to: other, atomically: true, encoding: .utf8)
         chmod(other.path, 0o755)
-        let mismatch = try scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": other.path])
+        let mismatch = try await scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": other.path])
         #expect(mismatch.status == 2, "\(mismatch)")
         #expect(mismatch.stderr.split(separator: "\n").count == 1, "\(mismatch)")
         #expect(mismatch.stderr.contains("speaks kernel protocol 99, this workbook speaks \(KernelProtocol.version)"), "\(mismatch)")
@@ -329,7 +324,7 @@ import WorkbookProtocol
         let crashing = scratch.directory.appendingPathComponent("crashing-kernel")
         try "#!/bin/sh\necho 'Fatal error: boom' >&2\nkill -SEGV $$\n".write(to: crashing, atomically: true, encoding: .utf8)
         chmod(crashing.path, 0o755)
-        let crashed = try scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": crashing.path])
+        let crashed = try await scratch.workbook(["run", "3", "--plain"], env: ["WORKBOOK_KERNEL": crashing.path])
         #expect(crashed.status == 2, "\(crashed)")
         #expect(crashed.stderr.contains("Fatal error: boom"), "\(crashed)")
         #expect(!crashed.stdout.contains("Step 1 of"), "no step is shown as run: \(crashed)")
@@ -346,7 +341,7 @@ import WorkbookProtocol
         let build = scratch.home.appendingPathComponent(".kernel-build")
         try FileManager.default.createDirectory(at: build, withIntermediateDirectories: true)
         try "1\n".write(to: build.appendingPathComponent("status"), atomically: true, encoding: .utf8)
-        let failed = try TestSupport.run(bin.appendingPathComponent("workbook").path, ["run", "3", "--plain"],
+        let failed = try await TestSupport.run(bin.appendingPathComponent("workbook").path, ["run", "3", "--plain"],
             env: scratch.env.merging(["WORKBOOK_DAYS": TestSupport.packageRoot.appendingPathComponent("days").path,
                                       "WORKBOOK_SOURCES": sources.path]) { $1 },
             unsetting: ["WORKBOOK_KERNEL", "SPIFFE_ENDPOINT_SOCKET"], currentDirectory: scratch.directory)
@@ -356,8 +351,8 @@ import WorkbookProtocol
     }
 
     /// The front end is a front end: none of the toolkit's heavy dependencies is linked into it.
-    @Test func theWorkbookLinksNoGRPCTLSOrCrypto() throws {
-        let symbols = try TestSupport.run("nm", ["--defined-only", try TestSupport.product("workbook").path], deadline: 120)
+    @Test func theWorkbookLinksNoGRPCTLSOrCrypto() async throws {
+        let symbols = try await TestSupport.run("nm", ["--defined-only", try TestSupport.product("workbook").path], deadline: 120)
         #expect(symbols.status == 0, "\(symbols.stderr)")
         #expect(symbols.stdout.count > 10_000, "nm printed too little to judge")
         for module in ["GRPCCore", "NIOSSL", "X509", "Crypto", "SwiftProtobuf", "Lessons", "SpiffeX509"] {
@@ -368,10 +363,10 @@ import WorkbookProtocol
         #expect(!symbols.stdout.contains("CCryptoBoringSSL_"), "the workbook links BoringSSL")
     }
 
-    @Test func runFourteenRunsEveryStepSimulated() throws {
+    @Test func runFourteenRunsEveryStepSimulated() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let result = try scratch.workbook(["run", "14", "--plain"])
+        let result = try await scratch.workbook(["run", "14", "--plain"])
         #expect(result.status == 0, "\(result)")
         for id in ["agent-register", "fetch", "svid-exchange"] {
             #expect(result.stdout.contains("[ok] \(id) ran as expected [simulated]"), "\(id): \(result)")
@@ -381,23 +376,23 @@ import WorkbookProtocol
         #expect(result.stdout.contains("3 of 3 steps ran as expected (simulated)"), "\(result)")
     }
 
-    @Test func commandLineMistakesAreOneLine() throws {
+    @Test func commandLineMistakesAreOneLine() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         for (args, message, help) in [(["show"], "Missing expected argument '<day>'", "workbook show --help"),
                                       (["run", "three"], "The value 'three' is invalid for '<day>'", "workbook run --help")] {
-            let result = try scratch.workbook(args)
+            let result = try await scratch.workbook(args)
             #expect(result.status == 64, "\(args): \(result)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
             #expect(result.stderr.hasPrefix("workbook: \(message)"), "\(result.stderr)")
             #expect(result.stderr.contains("(see '\(help)')"), "\(result.stderr)")
         }
-        let help = try scratch.workbook(["--help"])
+        let help = try await scratch.workbook(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("USAGE: workbook"))
     }
 
-    @Test func aDamagedProgressFileIsAClearErrorAndIsKept() throws {
+    @Test func aDamagedProgressFileIsAClearErrorAndIsKept() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         try FileManager.default.createDirectory(at: scratch.home, withIntermediateDirectories: true)
@@ -405,7 +400,7 @@ import WorkbookProtocol
         let damaged = "{ \"format\": 1, \"days\": { \"day03\": "
         try damaged.write(to: file, atomically: true, encoding: .utf8)
         for args in [["status"], ["show", "3", "--plain"], ["check", "3"], []] {
-            let result = try scratch.workbook(args, stdin: "")
+            let result = try await scratch.workbook(args, stdin: "")
             #expect(result.status == 2, "\(args): \(result)")
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1, "one line: \(result.stderr)")
@@ -415,27 +410,27 @@ import WorkbookProtocol
         #expect(try String(contentsOf: file, encoding: .utf8) == damaged)
     }
 
-    @Test func liveWithoutAnEndpointSaysSoInOneLine() throws {
+    @Test func liveWithoutAnEndpointSaysSoInOneLine() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let unset = try scratch.workbook(["run", "3", "--live", "--plain"])
+        let unset = try await scratch.workbook(["run", "3", "--live", "--plain"])
         #expect(unset.status == 2)
         #expect(unset.stderr == "workbook: live mode needs a Workload API endpoint, but SPIFFE_ENDPOINT_SOCKET is not set; run without --live for the simulated mode, or start an agent (spiffe-demo agent)\n")
         let nobody = scratch.directory.appendingPathComponent("nobody.sock")
-        let dead = try scratch.workbook(["run", "3", "--live", "--plain"], env: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + nobody.path])
+        let dead = try await scratch.workbook(["run", "3", "--live", "--plain"], env: ["SPIFFE_ENDPOINT_SOCKET": "unix://" + nobody.path])
         #expect(dead.status == 2)
         #expect(dead.stderr.contains("nothing answers at SPIFFE_ENDPOINT_SOCKET=unix://\(nobody.path)"))
     }
 
-    @Test func resetAsksAndKeepsABackup() throws {
+    @Test func resetAsksAndKeepsABackup() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        try scratch.workbook(["show", "3", "--plain"])
-        let declined = try scratch.workbook(["reset", "3"], stdin: "n\n")
+        try await scratch.workbook(["show", "3", "--plain"])
+        let declined = try await scratch.workbook(["reset", "3"], stdin: "n\n")
         #expect(declined.status == 1)
         #expect(declined.stdout.contains("Reset Day 3 (Anatomy of an X509-SVID)?"))
         #expect(declined.stderr == "workbook: cancelled; nothing was changed\n")
-        let accepted = try scratch.workbook(["reset", "3"], stdin: "y\n")
+        let accepted = try await scratch.workbook(["reset", "3"], stdin: "y\n")
         #expect(accepted.status == 0, "\(accepted)")
         #expect(accepted.stdout.contains("Day 3 reset."))
         #expect(accepted.stdout.contains("progress backup: "))
@@ -445,7 +440,7 @@ import WorkbookProtocol
 
     /// Lists, quotes and emphasis nested far deeper than any lesson: every command that reads
     /// the lesson still works (the renderer used to overflow the stack at ~900 levels).
-    @Test func deeplyNestedLessonRenders() throws {
+    @Test func deeplyNestedLessonRenders() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let days = scratch.directory.appendingPathComponent("days")
@@ -458,41 +453,41 @@ import WorkbookProtocol
         try lesson.write(to: days.appendingPathComponent("day03.md"), atomically: true, encoding: .utf8)
         let env = ["WORKBOOK_DAYS": days.path]
 
-        let shown = try scratch.workbook(["show", "3", "--plain"], env: env)
+        let shown = try await scratch.workbook(["show", "3", "--plain"], env: env)
         #expect(shown.status == 0, "\(shown.status) \(shown.stderr)")
         // Past the nesting limit the text is kept as plain words, spaces and breaks included.
         let words = shown.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(words.contains("deep list end second line"), "\(shown.stdout.prefix(6000))")
         #expect(shown.stdout.contains("deep-quote-end") && shown.stdout.contains("deep-emphasis"))
         for args in [["list", "--plain"], ["hint", "3", "--plain"], ["status", "--plain"]] {
-            let result = try scratch.workbook(args, env: env)
+            let result = try await scratch.workbook(args, env: env)
             #expect(result.status == 0, "\(args): \(result.status) \(result.stderr)")
         }
         let answers = scratch.directory.appendingPathComponent("answers.txt")
         try "uri-san: b\n".write(to: answers, atomically: true, encoding: .utf8)
-        let checked = try scratch.workbook(["check", "3", "--answers", answers.path, "--plain"], env: env)
+        let checked = try await scratch.workbook(["check", "3", "--answers", answers.path, "--plain"], env: env)
         #expect(checked.status < 128, "\(checked.status) \(checked.stderr)")
     }
 
-    @Test func badInputsAreOneLineErrors() throws {
+    @Test func badInputsAreOneLineErrors() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let noDay = try scratch.workbook(["show", "2"])
+        let noDay = try await scratch.workbook(["show", "2"])
         #expect(noDay.status == 2)
         #expect(noDay.stderr.hasPrefix("workbook: there is no lesson for day 2; lessons exist for days 3"))
         let answers = scratch.directory.appendingPathComponent("answers.txt")
         try "uri-san: b\nuri-sna: b\n".write(to: answers, atomically: true, encoding: .utf8)
-        let badAnswers = try scratch.workbook(["check", "3", "--answers", answers.path])
+        let badAnswers = try await scratch.workbook(["check", "3", "--answers", answers.path])
         #expect(badAnswers.status == 2)
         #expect(badAnswers.stderr.hasPrefix("workbook: \(answers.path):2: Day 3 has no check `uri-sna`"))
-        let noDays = try scratch.workbook(["list"], env: ["WORKBOOK_DAYS": scratch.directory.path])
+        let noDays = try await scratch.workbook(["list"], env: ["WORKBOOK_DAYS": scratch.directory.path])
         #expect(noDays.status == 0, "an empty days directory lists nothing")
     }
 
     /// A learner types answers at the prompts of `workbook check 3` in a real terminal.
     /// rustlings' loop: `workbook watch 3` runs in a terminal; the test saves a wrong solution and
     /// sees the failing case named, then the right one and sees the pass, without restarting.
-    @Test func watchRegradesOnEverySave() throws {
+    @Test func watchRegradesOnEverySave() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let file = TestSupport.packageRoot.appendingPathComponent("Sources/Exercises/LeafKeyUsage.swift")
@@ -507,7 +502,7 @@ import WorkbookProtocol
                   "HOME": NSHomeDirectory(), "WORKBOOK_TEST_IGNORE_SWIFTPM_LOCK": "1"],
             currentDirectory: scratch.directory, width: 200, height: 80)
         defer { terminal.close() }
-        try terminal.waitFor("leaf-key-usage: not done yet", deadline: 600)
+        try await terminal.waitFor("leaf-key-usage: not done yet", deadline: 600)
 
         let common = """
                 guard let ext = leaf.extensions[oid: .X509ExtensionID.keyUsage] else { return "the key usage extension is missing" }
@@ -519,27 +514,27 @@ import WorkbookProtocol
         #expect(wrong != shipped)
         let wrongSaved = Date()
         try wrong.write(to: file, atomically: true, encoding: .utf8)
-        try terminal.waitFor("case \"cRLSign set: the leaf's key could sign revocation lists\" fails", deadline: 600)
+        try await terminal.waitFor("case \"cRLSign set: the leaf's key could sign revocation lists\" fails", deadline: 600)
         let wrongVerdict = Date().timeIntervalSince(wrongSaved)
 
         let right = shipped.replacingOccurrences(of: "    throw .notDone\n", with: common
             + "    if usage.cRLSign { return \"cRLSign is set\" }\n    return usage.digitalSignature ? nil : \"no digitalSignature\"\n")
         let rightSaved = Date()
         try right.write(to: file, atomically: true, encoding: .utf8)
-        try terminal.waitFor("leaf-key-usage: all 8 cases pass", deadline: 600)
+        try await terminal.waitFor("leaf-key-usage: all 8 cases pass", deadline: 600)
         let rightVerdict = Date().timeIntervalSince(rightSaved)
         print("watch: edit-to-verdict \(String(format: "%.1f", wrongVerdict)) s (wrong), \(String(format: "%.1f", rightVerdict)) s (right)")
 
         try terminal.type("h")
-        try terminal.waitFor("hint 1 of 3:")
+        try await terminal.waitFor("hint 1 of 3:")
         try terminal.type("q")
-        let (status, _) = try terminal.waitForExit(deadline: 60)
+        let (status, _) = try await terminal.waitForExit(deadline: 60)
         #expect(status == 0)
         let progress = try String(contentsOf: scratch.home.appendingPathComponent("progress.json"), encoding: .utf8)
         #expect(progress.contains("\"passed\""), "\(progress)")
     }
 
-    @Test func checkInATerminalWithTypedAnswers() throws {
+    @Test func checkInATerminalWithTypedAnswers() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let terminal = try TerminalSession(
@@ -549,39 +544,39 @@ import WorkbookProtocol
             currentDirectory: scratch.directory, width: 200, height: 80
         )
         defer { terminal.close() }
-        try terminal.waitFor("Where in an X509-SVID is the SPIFFE ID written?")
-        try terminal.waitFor("Your answer (a-d, ? for a hint, Enter to skip):")
+        try await terminal.waitFor("Where in an X509-SVID is the SPIFFE ID written?")
+        try await terminal.waitFor("Your answer (a-d, ? for a hint, Enter to skip):")
         try terminal.type("b")
-        try terminal.waitFor("Which key usage must a leaf X509-SVID never have?")
+        try await terminal.waitFor("Which key usage must a leaf X509-SVID never have?")
         try terminal.type("?")
-        try terminal.waitFor("Hint: Which bits does §4.3 reserve for signing certificates?")
+        try await terminal.waitFor("Hint: Which bits does §4.3 reserve for signing certificates?")
         try terminal.type("a")
-        try terminal.waitFor("the answer is c) keyCertSign")
-        try terminal.waitFor("except the cRLSign test. Which leaf does it wrongly accept?")
+        try await terminal.waitFor("the answer is c) keyCertSign")
+        try await terminal.waitFor("except the cRLSign test. Which leaf does it wrongly accept?")
         try terminal.type("a")
-        try terminal.waitFor("What must be true of its subject")
+        try await terminal.waitFor("What must be true of its subject")
         try terminal.type("Critical")
-        try terminal.waitFor("default lifetime")
+        try await terminal.waitFor("default lifetime")
         try terminal.type("3600s")
-        try terminal.waitFor("Which value is allowed?")
+        try await terminal.waitFor("Which value is allowed?")
         try terminal.type("")
-        try terminal.waitFor("Should the SVID be accepted?")
+        try await terminal.waitFor("Should the SVID be accepted?")
         try terminal.type("c")
         // The challenge's files first (skipped: this learner has not built them), then the SVID.
-        try terminal.waitFor("Build the challenge's three certificates")
-        try terminal.waitFor("Press Enter to verify (s to skip):")
+        try await terminal.waitFor("Build the challenge's three certificates")
+        try await terminal.waitFor("Press Enter to verify (s to skip):")
         try terminal.type("s")
-        try terminal.waitFor("Your workspace must now hold an SVID")
+        try await terminal.waitFor("Your workspace must now hold an SVID")
         try terminal.type("")
-        try terminal.waitFor("Rate yourself")
+        try await terminal.waitFor("Rate yourself")
         try terminal.type("s")
         try terminal.type("p")
         try terminal.type("maybe")
-        try terminal.waitFor("(type s, p or n)")
+        try await terminal.waitFor("(type s, p or n)")
         try terminal.type("n")
         try terminal.type("")
         try terminal.type("")
-        let (status, screen) = try terminal.waitForExit()
+        let (status, screen) = try await terminal.waitForExit()
         #expect(status == 1, "not all right yet")
         #expect(screen.contains("✓ Right."))
         #expect(screen.contains("✗ Not quite"))
@@ -596,7 +591,7 @@ import WorkbookProtocol
     }
 
     /// Colour appears on a terminal and disappears with NO_COLOR.
-    @Test func colourOnlyOnATerminalWithoutNoColor() throws {
+    @Test func colourOnlyOnATerminalWithoutNoColor() async throws {
         for noColor in [false, true] {
             let scratch = try Scratch()
             defer { scratch.remove() }
@@ -605,7 +600,7 @@ import WorkbookProtocol
             let terminal = try TerminalSession(command: [try TestSupport.product("workbook").path, "list"],
                                                env: env, currentDirectory: scratch.directory)
             defer { terminal.close() }
-            _ = try terminal.waitForExit()
+            _ = try await terminal.waitForExit()
             let screen = try terminal.screen(escapes: true)
             #expect(screen.contains("Anatomy of an X509-SVID"))
             #expect(screen.contains("\u{1B}[") != noColor, "NO_COLOR=\(noColor): \(screen.debugDescription)")

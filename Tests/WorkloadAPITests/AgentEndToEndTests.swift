@@ -29,17 +29,17 @@ struct AgentEndToEndTests {
     }
 
     @Test("uids 1000 and 1001 each get their own SPIFFE ID; files are SPIRE's and verify with openssl")
-    func twoUidsGetTheirOwnIdentities() throws {
+    func twoUidsGetTheirOwnIdentities() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
-        try agent.createEntry("spiffe://example.org/service-b", selectors: ["unix:uid:1001"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
+        try await agent.createEntry("spiffe://example.org/service-b", selectors: ["unix:uid:1001"])
+        try await agent.start()
         defer { agent.stop() }
 
         for (uid, expected) in [(1000, "spiffe://example.org/service-a"), (1001, "spiffe://example.org/service-b")] {
             let out = agent.root.appendingPathComponent("out-\(uid)")
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
-            let result = try agent.runAs(uid: uid, ["fetch", "--live", "--json", "--socket", agent.endpoint, "--write", out.path])
+            let result = try await agent.runAs(uid: uid, ["fetch", "--live", "--json", "--socket", agent.endpoint, "--write", out.path])
             #expect(result.status == 0, "\(result)\n\(agent.log)")
             let fetched = try Self.decode(result.stdout)
             #expect(fetched.svids.map(\.spiffe_id) == [expected])
@@ -51,12 +51,12 @@ struct AgentEndToEndTests {
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
             #expect((attributes[.ownerAccountID] as? Int) == uid)
             #expect(try String(contentsOfFile: key, encoding: .utf8).hasPrefix("-----BEGIN PRIVATE KEY-----"))
-            let verify = try TestSupport.run("openssl", [
+            let verify = try await TestSupport.run("openssl", [
                 "verify", "-CAfile", out.appendingPathComponent("bundle.0.pem").path,
                 out.appendingPathComponent("svid.0.pem").path,
             ])
             #expect(verify.status == 0, "\(verify)")
-            let san = try TestSupport.run("openssl", ["x509", "-in", out.appendingPathComponent("svid.0.pem").path, "-noout", "-ext", "subjectAltName"])
+            let san = try await TestSupport.run("openssl", ["x509", "-in", out.appendingPathComponent("svid.0.pem").path, "-noout", "-ext", "subjectAltName"])
             #expect(san.stdout.contains("URI:\(expected)"), "\(san)")
         }
         #expect(agent.log.contains("uid=1000"))
@@ -64,27 +64,27 @@ struct AgentEndToEndTests {
     }
 
     @Test("inspect --live shows the SVID the agent hands uid 1000")
-    func inspectLive() throws {
+    func inspectLive() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
+        try await agent.start()
         defer { agent.stop() }
-        let result = try agent.runAs(uid: 1000, ["inspect", "--live", "--socket", agent.endpoint, "--json"])
+        let result = try await agent.runAs(uid: 1000, ["inspect", "--live", "--socket", agent.endpoint, "--json"])
         #expect(result.status == 0, "\(result)\n\(agent.log)")
         #expect(result.stdout.contains("spiffe://example.org/service-a"), "\(result)")
-        let denied = try agent.runAs(uid: 1001, ["inspect", "--live", "--socket", agent.endpoint])
+        let denied = try await agent.runAs(uid: 1001, ["inspect", "--live", "--socket", agent.endpoint])
         #expect(denied.status == 1)
         #expect(denied.stderr.contains("no identity issued"), "\(denied)")
     }
 
     @Test("an unregistered uid gets PermissionDenied: no identity issued")
-    func unregisteredUidIsDenied() throws {
+    func unregisteredUidIsDenied() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
+        try await agent.start()
         defer { agent.stop() }
 
-        let result = try agent.runAs(uid: 1002, ["fetch", "--live", "--socket", agent.endpoint, "--timeout", "3"])
+        let result = try await agent.runAs(uid: 1002, ["fetch", "--live", "--socket", agent.endpoint, "--timeout", "3"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("PermissionDenied"), "\(result)")
         #expect(result.stderr.contains("no identity issued"), "\(result)")
@@ -92,24 +92,24 @@ struct AgentEndToEndTests {
     }
 
     @Test("selectors are ANDed; path and sha256 come from /proc/<pid>/exe (cross-checked with sha256sum)")
-    func pathAndHashSelectors() throws {
+    func pathAndHashSelectors() async throws {
         let agent = try AgentHarness()
         let binary = try agent.binaryPath
-        let sum = try TestSupport.run("sha256sum", [binary])
+        let sum = try await TestSupport.run("sha256sum", [binary])
         let hash = String(sum.stdout.prefix(64))
         #expect(hash.count == 64, "\(sum)")
         // uid 1000 AND this exact executable path; uid 1001 AND the executable's hash.
-        try agent.createEntry("spiffe://example.org/by-path", selectors: ["unix:uid:1000", "unix:path:\(binary)"])
-        try agent.createEntry("spiffe://example.org/by-hash", selectors: ["unix:uid:1001", "unix:sha256:\(hash)"])
+        try await agent.createEntry("spiffe://example.org/by-path", selectors: ["unix:uid:1000", "unix:path:\(binary)"])
+        try await agent.createEntry("spiffe://example.org/by-hash", selectors: ["unix:uid:1001", "unix:sha256:\(hash)"])
         // AND: this one needs uid 1000 and gid 1001 together, which no caller here has.
-        try agent.createEntry("spiffe://example.org/never", selectors: ["unix:uid:1000", "unix:gid:1001"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/never", selectors: ["unix:uid:1000", "unix:gid:1001"])
+        try await agent.start()
         defer { agent.stop() }
 
-        let a = try agent.runAs(uid: 1000, ["fetch", "--live", "--json", "--socket", agent.endpoint])
+        let a = try await agent.runAs(uid: 1000, ["fetch", "--live", "--json", "--socket", agent.endpoint])
         #expect(a.status == 0, "\(a)\n\(agent.log)")
         #expect(try Self.decode(a.stdout).svids.map(\.spiffe_id) == ["spiffe://example.org/by-path"])
-        let b = try agent.runAs(uid: 1001, ["fetch", "--live", "--json", "--socket", agent.endpoint])
+        let b = try await agent.runAs(uid: 1001, ["fetch", "--live", "--json", "--socket", agent.endpoint])
         #expect(b.status == 0, "\(b)\n\(agent.log)")
         #expect(try Self.decode(b.stdout).svids.map(\.spiffe_id) == ["spiffe://example.org/by-hash"])
     }
@@ -117,8 +117,8 @@ struct AgentEndToEndTests {
     @Test("a call without the workload.spiffe.io header gets InvalidArgument")
     func headerlessCallIsInvalidArgument() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try await agent.start()
         defer { agent.stop() }
 
         let code = try await Self.rawFetchStatus(socket: agent.socketPath, metadata: [:])
@@ -132,8 +132,8 @@ struct AgentEndToEndTests {
     func credentialsCannotBeForged() async throws {
         let agent = try AgentHarness()
         // Only uid 1000 has an identity; this test process runs as root (uid 0).
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
+        try await agent.start()
         defer { agent.stop() }
 
         let me = getpid()
@@ -151,8 +151,8 @@ struct AgentEndToEndTests {
     @Test("a 5-second TTL rotates at least once on an open watch stream")
     func rotationReachesWatchStream() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/short", selectors: ["unix:uid:0"], ttl: 5)
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/short", selectors: ["unix:uid:0"], ttl: 5)
+        try await agent.start()
         defer { agent.stop() }
 
         let client = try WorkloadAPIClient(address: .unix(path: agent.socketPath))
@@ -171,14 +171,14 @@ struct AgentEndToEndTests {
     }
 
     @Test("the CLI watch (as uid 1000) prints each rotation")
-    func cliWatchPrintsRotations() throws {
+    func cliWatchPrintsRotations() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"], ttl: 5)
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"], ttl: 5)
+        try await agent.start()
         defer { agent.stop() }
 
         // Three states: the first, then two rotations (every 2.5 s). Only content is asserted.
-        let result = try agent.runAs(uid: 1000, ["fetch", "--live", "--watch", "--count", "3", "--json", "--socket", agent.endpoint])
+        let result = try await agent.runAs(uid: 1000, ["fetch", "--live", "--watch", "--count", "3", "--json", "--socket", agent.endpoint])
         #expect(result.status == 0, "\(result)\n\(agent.log)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let states = try lines.map { try Self.decode($0) }
@@ -199,7 +199,7 @@ struct AgentEndToEndTests {
     @Test("entries are picked up without a restart; deleting one ends the stream with PermissionDenied")
     func entriesReloadWithoutRestart() async throws {
         let agent = try AgentHarness()
-        try agent.start()
+        try await agent.start()
         defer { agent.stop() }
 
         let client = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.milliseconds(300)))
@@ -207,7 +207,7 @@ struct AgentEndToEndTests {
         await #expect(throws: WorkloadAPIError.permissionDenied("no identity issued")) {
             _ = try await client.fetchX509Context()
         }
-        let entryID = try agent.createEntry("spiffe://example.org/late", selectors: ["unix:uid:0"])
+        let entryID = try await agent.createEntry("spiffe://example.org/late", selectors: ["unix:uid:0"])
         // PermissionDenied is retried: the client keeps asking until the agent has reloaded.
         let patient = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.seconds(60)))
         defer { patient.close() }
@@ -221,7 +221,7 @@ struct AgentEndToEndTests {
             for try await _ in patient.watchX509Context(retry: .upTo(.zero)) {
                 received += 1
                 if received == 1 {
-                    let deleted = try TestSupport.run(try agent.binaryPath, ["entry", "delete", "-entryID", entryID, "--data-dir", agent.dataDirectory.path])
+                    let deleted = try await TestSupport.run(try agent.binaryPath, ["entry", "delete", "-entryID", entryID, "--data-dir", agent.dataDirectory.path])
                     #expect(deleted.status == 0, "\(deleted)")
                 }
             }
@@ -235,8 +235,8 @@ struct AgentEndToEndTests {
     @Test("FetchX509Bundles and its watch give the agent's CA, keyed by trust domain")
     func x509Bundles() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try await agent.start()
         defer { agent.stop() }
         let client = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.milliseconds(300)))
         defer { client.close() }
@@ -254,8 +254,8 @@ struct AgentEndToEndTests {
     @Test("InvalidArgument is not retried, even by a client told to retry for ever")
     func invalidArgumentIsFinal() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try await agent.start()
         defer { agent.stop() }
         let client = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .forever)
         defer { client.close() }
@@ -278,8 +278,8 @@ struct AgentEndToEndTests {
     @Test("an X509Source keeps its SVID while the agent restarts, then picks up the new one")
     func sourceReconnectsAfterRestart() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/steady", selectors: ["unix:uid:0"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/steady", selectors: ["unix:uid:0"])
+        try await agent.start()
 
         let source = X509Source(client: try WorkloadAPIClient(address: .unix(path: agent.socketPath)))
         defer { source.close() }
@@ -287,10 +287,10 @@ struct AgentEndToEndTests {
         let first = try source.x509SVID().leaf.serialNumber
         let updates = source.updates()
 
-        agent.stop()
+        await agent.stopped()
         // While the agent is down the source still answers with what it has.
         #expect(try source.x509SVID().leaf.serialNumber == first)
-        try agent.start()
+        try await agent.start()
         defer { agent.stop() }
 
         // A new agent process mints a new SVID (same CA, kept in the data directory).

@@ -11,8 +11,8 @@ struct AgentHostileRequestTests {
     @Test("ValidateJWTSVID with NumericDates of 1e300 and 2^64+1 is InvalidArgument, and the agent keeps serving")
     func hugeNumericDates() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try await agent.start()
         defer { agent.stop() }
         let client = try AgentJWTTests.client(agent)
         defer { client.close() }

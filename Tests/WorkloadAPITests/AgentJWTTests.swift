@@ -56,17 +56,17 @@ struct AgentJWTTests {
     }
 
     @Test("jwt-svid --live as uid 1000: the token's sub, aud and lifetime come from the entry; jwt-parse validates it against the written bundle")
-    func cliFetchAndParse() throws {
+    func cliFetchAndParse() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"], jwtTTL: 120)
-        try agent.createEntry("spiffe://example.org/service-b", selectors: ["unix:uid:1001"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"], jwtTTL: 120)
+        try await agent.createEntry("spiffe://example.org/service-b", selectors: ["unix:uid:1001"])
+        try await agent.start()
         defer { agent.stop() }
 
         let out = agent.root.appendingPathComponent("jwt-a")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         chown(out.path, 1000, 1000)
-        let a = try agent.runAs(uid: 1000, ["jwt-svid", "--live", "--socket", agent.endpoint,
+        let a = try await agent.runAs(uid: 1000, ["jwt-svid", "--live", "--socket", agent.endpoint,
                                             "--audience", "spiffe://example.org/service-b", "--write", out.path, "--json"])
         #expect(a.status == 0, "\(a)\n\(agent.log)")
         let fetched = try Self.jsonObject(Data(a.stdout.utf8))
@@ -85,7 +85,7 @@ struct AgentJWTTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
         // jwt-parse, a separate process, validates it against the JWKS the agent served.
-        let verdict = try TestSupport.run(try agent.binaryPath, [
+        let verdict = try await TestSupport.run(try agent.binaryPath, [
             "jwt-parse", out.appendingPathComponent("jwt_svid.token").path,
             "--bundle", out.appendingPathComponent("jwt_bundle.json").path, "--trust-domain", "example.org",
             "--audience", "spiffe://example.org/service-b", "--json",
@@ -97,7 +97,7 @@ struct AgentJWTTests {
         #expect(validation["spiffe_id"] as? String == "spiffe://example.org/service-a")
 
         // The wrong audience is refused by the same validator.
-        let wrong = try TestSupport.run(try agent.binaryPath, [
+        let wrong = try await TestSupport.run(try agent.binaryPath, [
             "jwt-parse", out.appendingPathComponent("jwt_svid.token").path,
             "--bundle", out.appendingPathComponent("jwt_bundle.json").path, "--trust-domain", "example.org",
             "--audience", "someone-else",
@@ -105,7 +105,7 @@ struct AgentJWTTests {
         #expect(wrong.status != 0, "\(wrong)")
 
         // uid 1001 gets its own identity, with the default five-minute lifetime.
-        let b = try agent.runAs(uid: 1001, ["jwt-svid", "--live", "--socket", agent.endpoint, "--audience", "x", "--json"])
+        let b = try await agent.runAs(uid: 1001, ["jwt-svid", "--live", "--socket", agent.endpoint, "--audience", "x", "--json"])
         #expect(b.status == 0, "\(b)\n\(agent.log)")
         let tokenB = try JWTToken.parse(try #require(try Self.jsonObject(Data(b.stdout.utf8))["token"] as? String))
         #expect(tokenB.subject == "spiffe://example.org/service-b")
@@ -116,10 +116,10 @@ struct AgentJWTTests {
     func fetchRules() async throws {
         let agent = try AgentHarness()
         // This test process runs as root: two entries match uid 0.
-        try agent.createEntry("spiffe://example.org/first", selectors: ["unix:uid:0"])
-        try agent.createEntry("spiffe://example.org/second", selectors: ["unix:uid:0"])
-        try agent.createEntry("spiffe://example.org/other", selectors: ["unix:uid:1000"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/first", selectors: ["unix:uid:0"])
+        try await agent.createEntry("spiffe://example.org/second", selectors: ["unix:uid:0"])
+        try await agent.createEntry("spiffe://example.org/other", selectors: ["unix:uid:1000"])
+        try await agent.start()
         defer { agent.stop() }
         let client = try Self.client(agent)
         defer { client.close() }
@@ -146,7 +146,7 @@ struct AgentJWTTests {
         #expect(agent.log.contains("asked for a JWT-SVID for spiffe://example.org/other"), "\(agent.log)")
 
         // uid 1002 has no entry: the JWT calls deny it as the X.509 ones do.
-        let denied = try agent.runAs(uid: 1002, ["jwt-svid", "--live", "--socket", agent.endpoint, "--audience", "bob"])
+        let denied = try await agent.runAs(uid: 1002, ["jwt-svid", "--live", "--socket", agent.endpoint, "--audience", "bob"])
         #expect(denied.status != 0)
         #expect(denied.stderr.contains("no identity issued"), "\(denied)")
     }
@@ -154,8 +154,8 @@ struct AgentJWTTests {
     @Test("FetchJWTBundles serves the key that signed the tokens; ValidateJWTSVID accepts them with their claims and refuses tampering and the wrong audience")
     func bundlesAndValidation() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try await agent.start()
         defer { agent.stop() }
         let client = try Self.client(agent)
         defer { client.close() }
@@ -202,8 +202,8 @@ struct AgentJWTTests {
     @Test("every JWT call without the security header is InvalidArgument; an unregistered caller is denied bundles and validation too")
     func headerAndDenial() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try await agent.start()
         defer { agent.stop() }
         let token = try #require(try await Self.client(agent).fetchJWTSVID(audience: ["bob"]).first).token
 
@@ -228,7 +228,7 @@ struct AgentJWTTests {
                 except Exception as e:
                     print(name, str(e))
             """
-        let denied = try agent.runPython(asUid: 1002, code, [agent.endpoint, token])
+        let denied = try await agent.runPython(asUid: 1002, code, [agent.endpoint, token])
         #expect(!denied.stdout.contains("ALLOWED"), "\(denied)")
         for name in ["bundles", "validate"] {
             let line = denied.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") } ?? ""
@@ -239,8 +239,8 @@ struct AgentJWTTests {
     @Test("a JWT bundle watch ends with PermissionDenied when the caller's entry is deleted")
     func bundleWatchEndsWhenEntryGoes() async throws {
         let agent = try AgentHarness()
-        let entryID = try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
+        let entryID = try await agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try await agent.start()
         defer { agent.stop() }
         let client = try Self.client(agent)
         defer { client.close() }
@@ -250,7 +250,7 @@ struct AgentJWTTests {
             for try await bundles in client.watchJWTBundles(retry: .upTo(.zero)) {
                 received.append(bundles)
                 if received.count == 1 {
-                    let deleted = try TestSupport.run(try agent.binaryPath, ["entry", "delete", "-entryID", entryID, "--data-dir", agent.dataDirectory.path])
+                    let deleted = try await TestSupport.run(try agent.binaryPath, ["entry", "delete", "-entryID", entryID, "--data-dir", agent.dataDirectory.path])
                     #expect(deleted.status == 0, "\(deleted)")
                 }
             }
@@ -292,21 +292,21 @@ struct AgentJWTTests {
     @Test("the JWT signing key survives a restart: a token minted before it still validates after")
     func keyPersists() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/root", selectors: ["unix:uid:0"])
+        try await agent.start()
         let before = try await {
             let client = try Self.client(agent)
             defer { client.close() }
             return try #require(try await client.fetchJWTSVID(audience: ["bob"]).first).token
         }()
-        agent.stop()
+        await agent.stopped()
         let keyFiles = try FileManager.default.contentsOfDirectory(atPath: agent.dataDirectory.appendingPathComponent("jwt").path)
         #expect(keyFiles.count == 1)
         let mode = try FileManager.default.attributesOfItem(
             atPath: agent.dataDirectory.appendingPathComponent("jwt").appendingPathComponent(keyFiles[0]).path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
-        try agent.start()
+        try await agent.start()
         defer { agent.stop() }
         let client = try Self.client(agent)
         defer { client.close() }
@@ -366,12 +366,12 @@ client.close()
 """#
 
     @Test("py-spiffe as uid 1000 fetches a JWT-SVID and validates it locally and through the agent; PyJWT verifies it against the agent's JWKS")
-    func pythonInterop() throws {
+    func pythonInterop() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
+        try await agent.start()
         defer { agent.stop() }
-        let result = try agent.runPython(asUid: 1000, Self.pythonScript, [agent.endpoint, "spiffe://example.org/service-b"])
+        let result = try await agent.runPython(asUid: 1000, Self.pythonScript, [agent.endpoint, "spiffe://example.org/service-b"])
         #expect(result.status == 0, "\(result)\n\(agent.log)")
         let line = try #require(result.stdout.split(separator: "\n").last)
         let report = try Self.jsonObject(Data(line.utf8))

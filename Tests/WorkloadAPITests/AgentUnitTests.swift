@@ -151,7 +151,7 @@ struct AgentUnitTests {
     }
 
     @Test("attesting this process: uid/gid, path and hash of /proc/self/exe, and the PID-reuse guard")
-    func attestSelf() throws {
+    func attestSelf() async throws {
         let me = getpid()
         let start = try #require(PeerCredentials.startTime(ofProcess: me))
         let attestor = UnixWorkloadAttestor()
@@ -160,7 +160,7 @@ struct AgentUnitTests {
         #expect(selectors.contains(.unix("gid", String(getgid()))))
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         #expect(selectors.contains(.unix("path", exe)))
-        let sum = try TestSupport.run("sha256sum", [exe])
+        let sum = try await TestSupport.run("sha256sum", [exe])
         #expect(selectors.contains(.unix("sha256", String(sum.stdout.prefix(64)))))
         // A different start time means /proc describes another process: refuse.
         #expect(throws: AgentError.self) {

@@ -61,13 +61,13 @@ client.close()
 """#
 
     @Test("py-spiffe fetches the SVID and bundles as uid 1000 and the chain verifies with cryptography")
-    func pySpiffeFetchesAndVerifies() throws {
+    func pySpiffeFetchesAndVerifies() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
-        try agent.createEntry("spiffe://example.org/service-b", selectors: ["unix:uid:1001"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
+        try await agent.createEntry("spiffe://example.org/service-b", selectors: ["unix:uid:1001"])
+        try await agent.start()
         defer { agent.stop() }
-        let result = try agent.runPython(asUid: 1000, Self.script, [agent.endpoint, "spiffe://example.org/service-a"])
+        let result = try await agent.runPython(asUid: 1000, Self.script, [agent.endpoint, "spiffe://example.org/service-a"])
         #expect(result.status == 0, "\(result)\n\(agent.log)")
         let line = try #require(result.stdout.split(separator: "\n").last)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -79,10 +79,10 @@ client.close()
     }
 
     @Test("py-spiffe as an unregistered uid sees PERMISSION_DENIED, not an empty answer")
-    func pySpiffeDenied() throws {
+    func pySpiffeDenied() async throws {
         let agent = try AgentHarness()
-        try agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
-        try agent.start()
+        try await agent.createEntry("spiffe://example.org/service-a", selectors: ["unix:uid:1000"])
+        try await agent.start()
         defer { agent.stop() }
         let code = """
             import sys
@@ -93,7 +93,7 @@ client.close()
             except Exception as e:
                 print(type(e).__name__, str(e))
             """
-        let result = try agent.runPython(asUid: 1002, code, [agent.endpoint])
+        let result = try await agent.runPython(asUid: 1002, code, [agent.endpoint])
         #expect(!result.stdout.contains("FETCHED"), "\(result)")
         #expect(result.stdout.contains("PERMISSION_DENIED"), "\(result)")
         #expect(result.stdout.contains("no identity issued"), "\(result)")

@@ -18,14 +18,14 @@ struct SpireFederationTests {
 
     /// `spiffe-demo <args>` that must fail; returns its stderr.
     func refused(_ spire: SpireHarness, _ args: [String]) async throws -> String {
-        let result = try await TestSupport.runAsync(try spire.binary, args, currentDirectory: spire.root, deadline: 120)
+        let result = try await TestSupport.run(try spire.binary, args, currentDirectory: spire.root, deadline: 120)
         #expect(result.status != 0, "\(args) should have failed: \(result)")
         return result.stderr
     }
 
     /// Polls a log until it contains `text`.
     func waitForLog(_ process: BackgroundProcess, _ text: String) async throws {
-        _ = try await process.waitForAsync(text, onStderr: true, deadline: 90)
+        _ = try await process.waitFor(text, onStderr: true, deadline: 90)
     }
 
     @Test("each server fetches the other's bundle; agents sync it to federating workloads only; mTLS across the two trust domains")
@@ -99,14 +99,14 @@ struct SpireFederationTests {
         let server = try BackgroundProcess("tls-server", "/usr/bin/setpriv", ["--reuid=1000", "--regid=1000", "--clear-groups", demo,
             "tls-server", "--live", "--socket", b.endpoint, "--listen", "127.0.0.1:0", "--allow-td", "example.org"])
         defer { server.stop() }
-        let port = try await TestSupport.offPool { try listeningPort(server) }
-        let call = try await TestSupport.runAsync("setpriv", ["--reuid=1000", "--regid=1000", "--clear-groups", demo,
+        let port = try await listeningPort(server)
+        let call = try await TestSupport.run("setpriv", ["--reuid=1000", "--regid=1000", "--clear-groups", demo,
             "tls-client", "--live", "--socket", a.endpoint, "--connect", "127.0.0.1:\(port)", "--expect-td", "partner.example"], deadline: 120)
         #expect(call.status == 0, "\(call)")
         #expect(call.stdout.contains("server spiffe://partner.example/service-b") && call.stdout.contains("I am spiffe://example.org/service-a"), "\(call.stdout)")
-        _ = try await server.waitForAsync("client spiffe://example.org/service-a connected")
+        _ = try await server.waitFor("client spiffe://example.org/service-a connected")
         // batch holds no partner.example bundle: it cannot authenticate B's server.
-        let stranger = try await TestSupport.runAsync("setpriv", ["--reuid=1001", "--regid=1001", "--clear-groups", demo,
+        let stranger = try await TestSupport.run("setpriv", ["--reuid=1001", "--regid=1001", "--clear-groups", demo,
             "tls-client", "--live", "--socket", a.endpoint, "--connect", "127.0.0.1:\(port)", "--expect-td", "partner.example"], deadline: 120)
         #expect(stranger.status != 0 && stranger.stderr.contains("no X.509 bundle for trust domain partner.example"), "\(stranger)")
 

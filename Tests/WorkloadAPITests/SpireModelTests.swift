@@ -61,7 +61,7 @@ print(json.dumps({
         let end = Date().addingTimeInterval(deadline)
         var last = ""
         repeat {
-            let result = try await TestSupport.runAsync(
+            let result = try await TestSupport.run(
                 "setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", try spire.binary,
                             "fetch", "--live", "--socket", spire.endpoint, "--timeout", "1"],
                 currentDirectory: spire.root, deadline: 60)
@@ -73,25 +73,27 @@ print(json.dumps({
     }
 
     /// The SHA-256 of each certificate of a PEM bundle, as `openssl x509 -outform DER | sha256`.
-    func fingerprints(_ pem: String) throws -> [String] {
+    func fingerprints(_ pem: String) async throws -> [String] {
         let blocks = pem.components(separatedBy: "-----END CERTIFICATE-----").filter { $0.contains("BEGIN") }
-        return try blocks.map { block in
+        var fingerprints: [String] = []
+        for block in blocks {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("fp-\(UUID().uuidString).pem")
             try Data((block + "-----END CERTIFICATE-----\n").utf8).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
-            let der = try TestSupport.run("openssl", ["x509", "-in", file.path, "-outform", "DER", "-out", file.path + ".der"])
+            let der = try await TestSupport.run("openssl", ["x509", "-in", file.path, "-outform", "DER", "-out", file.path + ".der"])
             guard der.status == 0 else { throw HarnessError("openssl: \(der)") }
             defer { try? FileManager.default.removeItem(atPath: file.path + ".der") }
-            let digest = try TestSupport.run("openssl", ["dgst", "-sha256", "-r", file.path + ".der"])
-            return String(digest.stdout.prefix { !$0.isWhitespace })
+            let digest = try await TestSupport.run("openssl", ["dgst", "-sha256", "-r", file.path + ".der"])
+            fingerprints.append(String(digest.stdout.prefix { !$0.isWhitespace }))
         }
+        return fingerprints
     }
 
     @Test("Two workloads get their IDs, signed by the server's CA, under the agent that attested with a join token")
     func workloadsGetServerSignedSVIDs() async throws {
         let spire = try SpireHarness()
         try await spire.startServer(["--key-manager", "disk"])
-        let roots = try fingerprints(try await spire.writeBundle())
+        let roots = try await fingerprints(try await spire.writeBundle())
         #expect(roots.count == 1)
         let token = try await spire.joinToken()
         let agent = try await spire.startAgent(["--join-token", token])
@@ -130,7 +132,7 @@ print(json.dumps({
         let token = try await spire.joinToken()
         _ = try await spire.startAgent(["--join-token", token])
         let second = try spire.agentProcess(["--join-token", token])
-        #expect(try await second.waitForExitAsync(deadline: 60) != 0)
+        #expect(try await second.waitForExit(deadline: 60) != 0)
         let lines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" debug ") }
         #expect(lines.count == 1, "\(second.stderr)")
         #expect(second.stderr.contains("join token does not exist or has already been used"), "\(second.stderr)")
@@ -148,21 +150,21 @@ print(json.dumps({
         #expect(try await spire.agentID(agent) == "spiffe://example.org/spire/agent/aws_iid/123456789012/us-east-1/i-0abc")
 
         let replay = try spire.agentProcess(["--iid", iid])
-        #expect(try await replay.waitForExitAsync(deadline: 60) != 0)
+        #expect(try await replay.waitForExit(deadline: 60) != 0)
         #expect(replay.stderr.contains("has already attested"), "\(replay.stderr)")
 
         // Same fields, another instance, signed with a key that is not the stand-in's.
         let forged = spire.root.appendingPathComponent("forged").path
         try await spire.demo(["iid", "make", "--account", "123456789012", "--region", "us-east-1", "--instance", "i-0def", "--out", forged])
         let forgery = try spire.agentProcess(["--iid", forged])
-        #expect(try await forgery.waitForExitAsync(deadline: 60) != 0)
+        #expect(try await forgery.waitForExit(deadline: 60) != 0)
         #expect(forgery.stderr.contains("signature does not verify"), "\(forgery.stderr)")
 
         // An account outside the allow-list, even with a valid signature.
         let other = spire.root.appendingPathComponent("iid").path
         try await spire.demo(["iid", "make", "--account", "999999999999", "--region", "us-east-1", "--instance", "i-0xyz", "--out", other])
         let outsider = try spire.agentProcess(["--iid", other])
-        #expect(try await outsider.waitForExitAsync(deadline: 60) != 0)
+        #expect(try await outsider.waitForExit(deadline: 60) != 0)
         #expect(outsider.stderr.contains("account 999999999999 is not one this server accepts"), "\(outsider.stderr)")
     }
 
@@ -177,7 +179,7 @@ print(json.dumps({
         _ = try await waitFor(spire, uid: 1000, id: "spiffe://example.org/service-a")
 
         await spire.stopServer()
-        _ = try await agent.waitForAsync("server unreachable", onStderr: true, deadline: 30)
+        _ = try await agent.waitFor("server unreachable", onStderr: true, deadline: 30)
         // A process that never fetched before still gets the cached SVID.
         #expect(try await fetch(spire, uid: 1000)?.spiffe_id == "spiffe://example.org/service-a")
 
@@ -191,7 +193,7 @@ print(json.dumps({
         // Back where the agent expects it: the next sync brings the new entry.
         await spire.stopServer()
         try await spire.startServer(["--key-manager", "disk"])
-        _ = try await agent.waitForAsync("server reachable again", onStderr: true, deadline: 30)
+        _ = try await agent.waitFor("server reachable again", onStderr: true, deadline: 30)
         #expect(try await waitFor(spire, uid: 1001, id: "spiffe://example.org/service-b")?.spiffe_id == "spiffe://example.org/service-b")
 
         // disk: same CA, same bundle, same entries after the restarts.
@@ -205,7 +207,7 @@ print(json.dumps({
     func memoryRestartMakesANewCA() async throws {
         let spire = try SpireHarness()
         try await spire.startServer(["--key-manager", "memory"])
-        let first = try fingerprints(try await spire.writeBundle())
+        let first = try await fingerprints(try await spire.writeBundle())
         let agent = try await spire.startAgent(["--join-token", try await spire.joinToken()])
         let agentID = try await spire.agentID(agent)
         try await spire.createEntry("spiffe://example.org/service-a", parent: agentID, uid: 1000)
@@ -215,20 +217,20 @@ print(json.dumps({
         await spire.stopServer()
         try await spire.startServer(["--key-manager", "memory"])
         #expect(spire.server!.stderr.contains("new CA"))
-        let second = try fingerprints(try await spire.demo(["bundle", "show"] + spire.admin))
+        let second = try await fingerprints(try await spire.demo(["bundle", "show"] + spire.admin))
         #expect(second.count == 2)
         #expect(second.first == first.first)   // the old root stays until it expires
         #expect(second.last != first.first)
 
         // The agent knows only the old root, so the restarted server's certificate does not
         // verify: the agent keeps serving its cache and reports the server unreachable.
-        _ = try await agent.waitForAsync("server unreachable", onStderr: true, deadline: 30)
+        _ = try await agent.waitFor("server unreachable", onStderr: true, deadline: 30)
         #expect(try await fetch(spire, uid: 1000)?.roots == 1)
 
         // The operator hands the agent the new bundle (its --trust-bundle file); the next sync
         // verifies the server and brings the bundle to the workloads.
         try await spire.writeBundle()
-        _ = try await agent.waitForAsync("updated: 2 roots", onStderr: true, deadline: 30)
+        _ = try await agent.waitFor("updated: 2 roots", onStderr: true, deadline: 30)
         let after = try #require(try await fetch(spire, uid: 1000))
         #expect(after.roots == 2)
         #expect(after.signer == first.first)   // its SVID is still the old CA's until it renews
