@@ -110,11 +110,14 @@ public struct MTLSClient: Sendable {
         defer { deadline.cancel() }
         var reply = ByteBuffer()
         do {
-            try await connection.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: "hello from \(svid.spiffeID)\n"))
-                for try await chunk in inbound {
-                    reply.writeImmutableBuffer(chunk)
-                    if reply.readableBytesView.contains(UInt8(ascii: "\n")) { break }
+            // The exchange runs on the connection's event loop (see EventLoopTaskExecutor).
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                try await connection.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: "hello from \(svid.spiffeID)\n"))
+                    for try await chunk in inbound {
+                        reply.writeImmutableBuffer(chunk)
+                        if reply.readableBytesView.contains(UInt8(ascii: "\n")) { break }
+                    }
                 }
             }
         } catch {

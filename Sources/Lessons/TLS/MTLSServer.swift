@@ -104,10 +104,16 @@ public final class MTLSServer: Sendable {
 
     /// Accepts connections until `close()` is called, then waits for the ones in flight.
     public func serve() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            try await serverChannel.executeThenClose { inbound in
-                for try await connection in inbound {
-                    group.addTask { await self.answer(connection) }
+        // Accepting and answering run on event loops, not the global pool: see
+        // EventLoopTaskExecutor.
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(serverChannel.channel.eventLoop)) {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await serverChannel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                            await self.answer(connection)
+                        }
+                    }
                 }
             }
         }

@@ -37,8 +37,8 @@ public final class PeerVerification: Sendable {
             return
         }
         // The callback runs on the event loop and must not block; path validation is async, so
-        // it runs in a task that completes the promise when done.
-        Task {
+        // it runs in a task that completes the promise when done, on this same event loop.
+        Task(executorPreference: EventLoopTaskExecutor(promise.futureResult.eventLoop)) { [self] in
             let peer: VerifiedPeer
             do throws(PeerRejection) {
                 peer = try await verifier.verify(presented: chain)
