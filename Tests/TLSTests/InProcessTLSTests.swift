@@ -50,8 +50,10 @@ func withServer<T>(
     svids: SwappableSource, authorizer: Authorizer, log: EventLog,
     _ body: (Int) async throws -> T
 ) async throws -> T {
+    // The same generous deadline as `attempt`'s, for the same reason.
     let server = try await MTLSServer.bind(
-        host: "127.0.0.1", port: 0, svids: svids, bundles: svids, authorizer: authorizer, log: log.record)
+        host: "127.0.0.1", port: 0, svids: svids, bundles: svids, authorizer: authorizer,
+        requestTimeout: .seconds(120), log: log.record)
     let serving = Task { try await server.serve() }
     defer { server.close(); serving.cancel() }
     let result = try await body(server.localAddress.port!)
@@ -82,8 +84,8 @@ struct InProcessTLSTests {
         let serverSource = try f.source(f.serverID)
         let log = EventLog()
         let exchange = try await withServer(svids: serverSource, authorizer: .id(f.clientID), log: log) { port in
-            try await MTLSClient(svids: try f.source(f.clientID), bundles: serverSource, authorizer: .id(f.serverID))
-                .exchange(host: "127.0.0.1", port: port)
+            try await attempt(MTLSClient(svids: try f.source(f.clientID), bundles: serverSource, authorizer: .id(f.serverID)),
+                              port: port).get()
         }
         #expect(exchange.server.spiffeID == f.serverID)
         #expect(exchange.reply == "hello from spiffe://example.org/server")
@@ -185,7 +187,8 @@ struct InProcessTLSTests {
         let clientSource = try f.source(f.clientID)
         let log = EventLog()
         let serials = try await withServer(svids: serverSource, authorizer: .any, log: log) { port in
-            let client = MTLSClient(svids: clientSource, bundles: serverSource, authorizer: .id(f.serverID))
+            var client = MTLSClient(svids: clientSource, bundles: serverSource, authorizer: .id(f.serverID))
+            client.timeout = .seconds(120)   // as in `attempt`
             var serials: [String] = []
             for round in 0..<4 {
                 if round == 2 { serverSource.swap(try f.ca.issueSVID(for: f.serverID)) }

@@ -113,7 +113,15 @@ public struct MTLSClient: Sendable {
             // The exchange runs on the connection's event loop (see EventLoopTaskExecutor).
             try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.channel.eventLoop)) {
                 try await connection.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(string: "hello from \(svid.spiffeID)\n"))
+                    do {
+                        try await outbound.write(ByteBuffer(string: "hello from \(svid.spiffeID)\n"))
+                    } catch {
+                        // A server that refused our certificate may have sent its alert and
+                        // closed before the request went out: the alert, waiting inbound, says
+                        // why; the failed write only says that the channel is closed.
+                        for try await _ in inbound {}
+                        throw error
+                    }
                     for try await chunk in inbound {
                         reply.writeImmutableBuffer(chunk)
                         if reply.readableBytesView.contains(UInt8(ascii: "\n")) { break }

@@ -45,8 +45,9 @@ public final class MTLSServer: Sendable {
     private let svids: any X509SVIDSource
     private let log: @Sendable (MTLSServerEvent) -> Void
 
-    /// How long a client may take to send its request; a silent client is disconnected.
-    public static let requestTimeout: TimeAmount = .seconds(30)
+    /// How long a connection may take, handshake and request included, unless `bind` is told
+    /// otherwise; a silent client is disconnected.
+    public static let defaultRequestTimeout: TimeAmount = .seconds(30)
 
     private init(
         serverChannel: NIOAsyncChannel<Connection, Never>,
@@ -70,6 +71,7 @@ public final class MTLSServer: Sendable {
         authorizer: Authorizer,
         groups: [NIOTLSCurve]? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
+        requestTimeout: TimeAmount = defaultRequestTimeout,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         log: @escaping @Sendable (MTLSServerEvent) -> Void
     ) async throws -> MTLSServer {
