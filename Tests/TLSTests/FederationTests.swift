@@ -40,7 +40,10 @@ struct FederationTests {
         _ = try await run(["entry", "create", "--data-dir", b.dataDirectory.path, "-spiffeID", "spiffe://partner.example/service-b",
                            "-selector", "unix:uid:\(me)", "-federatesWith", "spiffe://example.org"])
         for agent in [a, b] {
-            try await BackgroundProcessLog.waitUntil(60) { agent.log.contains("federation: serving the bundles of") }
+            let served = try await TestSupport.poll(for: 60, every: .milliseconds(100)) {
+                agent.log.contains("federation: serving the bundles of") ? true : nil
+            }
+            try #require(served == true, "the federation refresh never served the bundles:\n\(agent.log)")
         }
         #expect(a.log.contains("federation: fetched the bundle of partner.example from https://127.0.0.1:"), "\(a.log)")
 
@@ -91,17 +94,5 @@ struct FederationTests {
         let wrong = try await TestSupport.run(demo, ["tls-client", "--live", "--socket", a.endpoint, "--connect", "127.0.0.1:\(port)",
                                                           "--expect-td", "other.org"], deadline: 60)
         #expect(wrong.status != 0 && wrong.stderr.contains("not allowed"), "\(wrong)")
-    }
-}
-
-/// Polls a condition (logs written by another process).
-enum BackgroundProcessLog {
-    static func waitUntil(_ seconds: TimeInterval, _ condition: () -> Bool) async throws {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw HarnessError("not within \(Int(seconds)) s")
     }
 }

@@ -64,22 +64,21 @@ public final class AgentHarness: @unchecked Sendable {
                 + (extraArguments.contains("--idle-timeout") ? [] : ["--idle-timeout", "60s"]) + extraArguments,
             environment: ProcessInfo.processInfo.environment, currentDirectory: root, stdout: out, stderr: err)
         self.process = process
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            if (try? String(contentsOf: outFile, encoding: .utf8))?.contains("ready: ") == true { return }
+        let ready = try await TestSupport.poll(for: 120) { () throws -> Bool? in
+            if stdout.contains("ready: ") { return true }
             guard process.isRunning else { throw HarnessError("the agent exited: \(log)") }
-            try await Task.sleep(for: .milliseconds(50))
+            return nil
         }
-        throw HarnessError("the agent did not become ready: \(log)")
+        guard ready != nil else { throw HarnessError("the agent did not become ready: \(log)") }
     }
 
     /// What the agent printed on stdout (`ready: …`, `bundle endpoint: …`).
     public var stdout: String { (try? String(contentsOf: outFile, encoding: .utf8)) ?? "" }
 
     /// Kills the agent with SIGKILL, as a crash would: no cleanup, the socket file stays.
-    public func kill() {
+    public func kill() async {
         guard let process else { return }
-        _ = process.stop(signal: SIGKILL, grace: 10)   // SIGKILL: ends within milliseconds
+        await process.stopped(signal: SIGKILL)
         self.process = nil
     }
 

@@ -65,25 +65,26 @@ public final class BackgroundProcess: @unchecked Sendable {
     }
 
     /// Polls until `predicate` holds for (stdout, stderr); the deadline only turns a hang into a
-    /// failure, it measures nothing. Every wait here is async and sleeps with `Task.sleep`, never
-    /// on a thread of Swift's cooperative pool (see `TestSupport.run`).
+    /// failure, it measures nothing. Every wait here is async (TestSupport.poll), never on a
+    /// thread of Swift's cooperative pool (see `TestSupport.run`).
     @discardableResult
     public func waitUntil(
         _ what: String, deadline: TimeInterval = 120, _ predicate: (String, String) -> Bool
     ) async throws -> (String, String) {
-        let end = Date().addingTimeInterval(deadline)
-        while Date() < end {
+        let outcome = try await TestSupport.poll(for: deadline) { () -> (out: String, err: String, exited: Int32?)? in
             let (out, err) = output.withLock { ($0.stdout, $0.stderr) }
-            if predicate(out, err) { return (out, err) }
-            if let status = child.exitStatus {
-                await outputDrained()
-                let (out, err) = output.withLock { ($0.stdout, $0.stderr) }
-                if predicate(out, err) { return (out, err) }
-                throw WaitFailed(description: "\(name) exited (status \(status)) before \(what)\n--- stdout ---\n\(out)\n--- stderr ---\n\(err)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+            if predicate(out, err) { return (out, err, nil) }
+            if let status = child.exitStatus { return (out, err, status) }
+            return nil
         }
-        throw WaitFailed(description: "\(name): no \(what) within \(Int(deadline)) s\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
+        guard let outcome else {
+            throw WaitFailed(description: "\(name): no \(what) within \(Int(deadline)) s\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
+        }
+        guard let status = outcome.exited else { return (outcome.out, outcome.err) }
+        await outputDrained()   // let the pipes drain: the line may have come with the exit
+        let (out, err) = output.withLock { ($0.stdout, $0.stderr) }
+        if predicate(out, err) { return (out, err) }
+        throw WaitFailed(description: "\(name) exited (status \(status)) before \(what)\n--- stdout ---\n\(out)\n--- stderr ---\n\(err)")
     }
 
     /// Waits for `text` on stdout (or stderr with `onStderr`).
@@ -95,9 +96,7 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     /// Waits for the process to exit by itself.
     public func waitForExit(deadline: TimeInterval = 120) async throws -> Int32 {
-        let end = Date().addingTimeInterval(deadline)
-        while child.isRunning && Date() < end { try await Task.sleep(for: .milliseconds(20)) }
-        guard let status = child.exitStatus else {
+        guard let status = try await TestSupport.poll(for: deadline, every: .milliseconds(20), { child.exitStatus }) else {
             throw WaitFailed(description: "\(name) still running after \(Int(deadline)) s\n--- stdout ---\n\(stdout)\n--- stderr ---\n\(stderr)")
         }
         await outputDrained()
@@ -107,11 +106,7 @@ public final class BackgroundProcess: @unchecked Sendable {
     /// Lets the reader threads take the last of the output (for at most 2 s: something the child
     /// left behind may hold its pipes open).
     private func outputDrained() async {
-        var tries = 0
-        while drained.wait(timeout: .now()) == .timedOut && tries < 100 {
-            try? await Task.sleep(for: .milliseconds(20))
-            tries += 1
-        }
+        _ = try? await TestSupport.poll(for: 2, every: .milliseconds(20)) { drained.wait(timeout: .now()) == .success ? true : nil }
     }
 
     /// SIGTERM (or `signal`), then SIGKILL after `grace` seconds, for a `defer`: returns at once
@@ -148,21 +143,42 @@ public func listeningPort(_ server: BackgroundProcess) async throws -> Int {
 /// s_server). The kernel picks it; the small window before the tool binds it is acceptable on
 /// loopback, and callers retry on a bind failure.
 public func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw BackgroundProcess.WaitFailed(description: "socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    guard let (fd, port) = listenOnLoopback(AF_INET) else {
+        throw BackgroundProcess.WaitFailed(description: "cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
     }
-    guard bound == 0 else { throw BackgroundProcess.WaitFailed(description: "bind() failed") }
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    close(fd)
+    return Int(port)
+}
+
+/// A TCP socket listening on the loopback address of `family` (AF_INET: 127.0.0.1, AF_INET6:
+/// ::1) at a port the kernel picks, and that port; nil when the machine cannot bind there.
+public func listenOnLoopback(_ family: Int32) -> (fd: Int32, port: UInt16)? {
+    let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var address = sockaddr_storage()
+    var length: socklen_t
+    if family == AF_INET6 {
+        length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        withUnsafeMutableBytes(of: &address) { raw in
+            let v6 = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self)
+            v6.pointee.sin6_family = sa_family_t(AF_INET6)
+            v6.pointee.sin6_addr = in6addr_loopback
+        }
+    } else {
+        length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutableBytes(of: &address) { raw in
+            let v4 = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in.self)
+            v4.pointee.sin_family = sa_family_t(AF_INET)
+            v4.pointee.sin_addr.s_addr = inet_addr("127.0.0.1")
+        }
     }
-    guard named == 0 else { throw BackgroundProcess.WaitFailed(description: "getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    let listening = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && listen(fd, 4) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard listening else { close(fd); return nil }
+    // sin_port and sin6_port sit at the same offset, in network byte order.
+    let port = withUnsafeBytes(of: &address) { $0.load(fromByteOffset: 2, as: UInt16.self) }
+    return (fd, UInt16(bigEndian: port))
 }

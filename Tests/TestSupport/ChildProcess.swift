@@ -141,13 +141,10 @@ public final class ChildProcess: @unchecked Sendable {
         Thread.detachNewThread { self.stop(signal: first, grace: grace) }
     }
 
+    /// The exit status once the child has exited within `seconds`; nil if it has not (or the
+    /// waiting task was cancelled).
     private func exit(within seconds: TimeInterval) async -> Int32? {
-        let end = Date().addingTimeInterval(seconds)
-        while true {
-            if let status = exitStatus { return status }
-            if Date() >= end { return nil }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        (try? await TestSupport.poll(for: seconds, every: .milliseconds(5)) { exitStatus }) ?? nil
     }
 
     /// A close-on-exec pipe (pipe2 with O_CLOEXEC: atomic, so no concurrently spawned child can

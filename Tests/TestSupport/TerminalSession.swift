@@ -61,28 +61,24 @@ public final class TerminalSession: @unchecked Sendable {
     /// Polls until `text` is on screen; returns the screen. Throws with the screen on deadline.
     @discardableResult
     public func waitFor(_ text: String, deadline: TimeInterval = 120) async throws -> String {
-        let end = Date().addingTimeInterval(deadline)
         var last = ""
-        while Date() < end {
+        let shown = try await TestSupport.poll(for: deadline) { () throws -> String? in
             last = try screen()
-            if last.contains(text) { return last }
-            try await Task.sleep(for: .milliseconds(50))
+            return last.contains(text) ? last : nil
         }
-        throw TestSupport.SupportError.tmuxFailed("'\(text)' did not appear; screen:\n\(last)")
+        guard let shown else { throw TestSupport.SupportError.tmuxFailed("'\(text)' did not appear; screen:\n\(last)") }
+        return shown
     }
 
     /// Waits for the program to exit; returns its exit status and final screen.
     public func waitForExit(deadline: TimeInterval = 120) async throws -> (status: Int32, screen: String) {
-        let end = Date().addingTimeInterval(deadline)
-        while Date() < end {
+        let status = try await TestSupport.poll(for: deadline) { () throws -> Int32? in
             let title = try tmuxCommand(["display-message", "-p", "-t", sessionName, "#{pane_title}"]).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            if title.hasPrefix(Self.exitTitle), let status = Int32(title.dropFirst(Self.exitTitle.count)) {
-                return (status, try screen())
-            }
-            try await Task.sleep(for: .milliseconds(50))
+            return title.hasPrefix(Self.exitTitle) ? Int32(title.dropFirst(Self.exitTitle.count)) : nil
         }
-        throw TestSupport.SupportError.tmuxFailed("program did not exit; screen:\n\((try? screen()) ?? "")")
+        guard let status else { throw TestSupport.SupportError.tmuxFailed("program did not exit; screen:\n\((try? screen()) ?? "")") }
+        return (status, try screen())
     }
 
     /// Kills the session and its private tmux server.
@@ -93,8 +89,8 @@ public final class TerminalSession: @unchecked Sendable {
     deinit { close() }
 
     @discardableResult
-    /// Blocking, but a tmux client command returns in milliseconds; the long waits above sleep
-    /// with `Task.sleep` instead of holding a thread of the cooperative pool.
+    /// Blocking, but a tmux client command returns in milliseconds; the long waits above poll
+    /// (TestSupport.poll) instead of holding a thread of the cooperative pool.
     private func tmuxCommand(_ args: [String]) throws -> TestSupport.ProcessResult {
         let result = try TestSupport.runBlocking(tmux.path, ["-L", socketName] + args, deadline: 30)
         if result.status != 0 {

@@ -129,6 +129,20 @@ public enum TestSupport {
 
     // MARK: Running processes
 
+    /// Asks `probe` every `interval` until it returns a value, for at most `deadline` seconds; nil
+    /// when time runs out. Sleeps with `Task.sleep`, so no thread of the cooperative pool waits
+    /// (see `run`). The deadline only turns a hang into a failure; it measures nothing.
+    public static func poll<T>(
+        for deadline: TimeInterval, every interval: Duration = .milliseconds(50), _ probe: () throws -> T?
+    ) async throws -> T? {
+        let end = ContinuousClock.now + .seconds(deadline)
+        while true {
+            if let value = try probe() { return value }
+            guard ContinuousClock.now < end else { return nil }
+            try await Task.sleep(for: interval)
+        }
+    }
+
     /// Runs blocking `work` on a new thread and awaits its result.
     public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

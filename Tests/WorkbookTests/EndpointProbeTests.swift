@@ -17,44 +17,20 @@ import Glibc
     }
 
     @Test func aListeningTCPPortAnswers() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = try #require(listenOnLoopback(AF_INET))
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        #expect(bound == 0 && listen(fd, 4) == 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let endpoint = "tcp://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        let endpoint = "tcp://127.0.0.1:\(port)"
         #expect(EndpointProbe.probe(endpoint) == .reachable(endpoint))
     }
 
     /// Whether this machine can listen on ::1 (a container may have IPv6 switched off).
-    static let ipv6Loopback: Bool = {
-        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in6()
-        address.sin6_family = sa_family_t(AF_INET6)
-        address.sin6_addr = in6addr_loopback
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-        } == 0
-    }()
+    static let ipv6Loopback: Bool = listenOnLoopback(AF_INET6).map { close($0.fd) } != nil
 
     @Test("tcp://[::1]:PORT: a listening IPv6 port answers, and the same port closed does not",
           .enabled(if: ipv6Loopback, "no IPv6 loopback here"))
     func aListeningIPv6PortAnswers() throws {
-        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in6()
-        address.sin6_family = sa_family_t(AF_INET6)
-        address.sin6_addr = in6addr_loopback
-        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        #expect(bound == 0 && listen(fd, 4) == 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let endpoint = "tcp://[::1]:\(UInt16(bigEndian: address.sin6_port))"
+        let (fd, port) = try #require(listenOnLoopback(AF_INET6))
+        let endpoint = "tcp://[::1]:\(port)"
         #expect(EndpointProbe.probe(endpoint) == .reachable(endpoint))
         close(fd)
         #expect(EndpointProbe.probe(endpoint) == .unavailable("nothing answers at SPIFFE_ENDPOINT_SOCKET=\(endpoint)"))

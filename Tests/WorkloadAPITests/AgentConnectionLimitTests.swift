@@ -199,15 +199,14 @@ struct AgentCrashTests {
             }
         }
         func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(120)   // a hang guard, not a timing assertion
-            while !condition() {
-                guard Date() < deadline else { Issue.record("timed out waiting until \(what)\n\(agent.log.suffix(3000))"); return }
-                try await Task.sleep(for: .milliseconds(100))
+            // 120 s: a hang guard, not a timing assertion.
+            if try await TestSupport.poll(for: 120, every: .milliseconds(100), { condition() ? true : nil }) == nil {
+                Issue.record("timed out waiting until \(what)\n\(agent.log.suffix(3000))")
             }
         }
         try await waitUntil("all watchers have an SVID") { serials.withLock { $0.allSatisfy { !$0.isEmpty } } }
 
-        agent.kill()
+        await agent.kill()
         try await agent.start()
         defer { agent.stop() }
         try await waitUntil("all watchers have a fresh SVID") { serials.withLock { $0.allSatisfy { $0.count >= 2 } } }
