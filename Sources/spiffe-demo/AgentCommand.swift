@@ -30,9 +30,10 @@ struct AgentCommand: AsyncParsableCommand {
             ES256 key kept in the data directory (jwt/<kid>.key), which FetchJWTBundles publishes.
 
             Limits, so one workload cannot starve the others: requests up to 64 KiB (the stream of \
-            a larger one is reset, and the log says who sent it), 1000 streams per connection, --max-connections-per-uid \
-            connections per uid (at the limit the caller's oldest connection that never sent a \
-            request is closed), and connections that send no request within --idle-timeout are \
+            a larger one is reset, and the log says who sent it), 1000 streams per connection and \
+            --max-streams-per-uid streams per uid (a stream past it is answered ResourceExhausted), \
+            --max-connections-per-uid connections per uid (at the limit the caller's oldest \
+            connection that never sent a request is closed), and connections that send no request within --idle-timeout are \
             closed. The socket's listen backlog is the kernel's; a refused connect is retried by \
             clients as Unavailable.
 
@@ -60,6 +61,9 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Connections one uid may hold; at the limit its oldest idle one is closed (default 1024).", valueName: "n"))
     var maxConnectionsPerUid: Int = ConnectionLimits.Policy.default.maximumPerCaller
+
+    @Option(help: ArgumentHelp("Streams (RPCs) one uid may hold open at once, over all its connections; one more is answered ResourceExhausted (default 4096).", valueName: "n"))
+    var maxStreamsPerUid: Int = ConnectionLimits.Policy.default.maximumStreamsPerCaller
 
     @Option(name: .customLong("bundle-endpoint"), help: ArgumentHelp(
         "Also serve the trust domain's bundle over https_spiffe here, presenting spiffe://<td>/spire/server (as SPIRE server's federation.bundle_endpoint), for other trust domains to federate with.",
@@ -101,10 +105,7 @@ struct AgentCommand: AsyncParsableCommand {
         guard socketPath.hasPrefix("/") else { throw CLIError("--socket needs an absolute path, e.g. /tmp/spire-agent/public/api.sock") }
 
         let idle = try CLISupport.duration(idleTimeout, option: "--idle-timeout")
-        guard (1...100_000).contains(maxConnectionsPerUid) else {
-            throw CLIError("--max-connections-per-uid must be from 1 to 100000")
-        }
-        let limits = ConnectionLimits.Policy(idleTimeout: .milliseconds(Int64(idle * 1_000)), maximumPerCaller: maxConnectionsPerUid)
+        let limits = try connectionLimits(idle: idle)
         let endpoint = try bundleEndpoint.map { try TLSCLI.parseHostPort($0, option: "--bundle-endpoint") }
         let agent = WorkloadAgent(
             configuration: .init(socketPath: socketPath, dataDirectory: URL(fileURLWithPath: dataDir), trustDomain: trustDomain,
@@ -126,6 +127,18 @@ struct AgentCommand: AsyncParsableCommand {
 }
 
 extension AgentCommand {
+    /// `--idle-timeout`, `--max-connections-per-uid` and `--max-streams-per-uid`, checked.
+    func connectionLimits(idle: TimeInterval) throws(CLIError) -> ConnectionLimits.Policy {
+        guard (1...100_000).contains(maxConnectionsPerUid) else {
+            throw CLIError("--max-connections-per-uid must be from 1 to 100000")
+        }
+        guard (1...1_000_000).contains(maxStreamsPerUid) else {
+            throw CLIError("--max-streams-per-uid must be from 1 to 1000000")
+        }
+        return ConnectionLimits.Policy(idleTimeout: .milliseconds(Int64(idle * 1_000)), maximumPerCaller: maxConnectionsPerUid,
+                                       maximumStreamsPerCaller: maxStreamsPerUid)
+    }
+
     /// `--server`: the SPIRE model's agent tier.
     func runAsServerTier(_ server: String) async throws {
         let (host, port) = try TLSCLI.parseHostPort(server, option: "--server")
@@ -153,7 +166,7 @@ extension AgentCommand {
                 socketPath: socketPath, serverHost: host, serverPort: port, attestationPort: attestationPort,
                 trustDomain: trustDomain, trustBundleFile: URL(fileURLWithPath: trustBundle), attestation: attestation,
                 syncInterval: .milliseconds(Int64(interval * 1_000)),
-                connectionLimits: .init(idleTimeout: .milliseconds(Int64(idle * 1_000)), maximumPerCaller: maxConnectionsPerUid)),
+                connectionLimits: try connectionLimits(idle: idle)),
             logger: Logger(label: "spiffe-demo.agent"))
         try await LogSetup.runUntilSignal(cleanup: { unlink(socketPath) }) {
             try await agent.run { cache in
@@ -196,8 +209,8 @@ struct AgentListCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let agents = try await admin.withClient { client in
-            try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).listAgents(.init(), options: AdminClient.options).agents
+        let agents = try await admin.withClient { client, options in
+            try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).listAgents(.init(), options: options).agents
         }
         let rows = agents.map { agent -> [String: String] in
             ["spiffe_id": (try? agent.id.spiffeID().description) ?? "spiffe://\(agent.id.trustDomain)\(agent.id.path)",

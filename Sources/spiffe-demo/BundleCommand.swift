@@ -51,11 +51,13 @@ struct BundleShowCommand: AsyncParsableCommand {
             help: ArgumentHelp("The SPIRE model server's admin socket: print its bundle (every root it holds), as spire-server bundle show does.", valueName: "path"))
     var socketPath: String?
 
+    @OptionGroup var deadline: AdminTimeoutOption
+
     func run() async throws {
         if let socketPath {
             guard format == .pem, from == nil else { throw CLIError("-socketPath prints the server's bundle as PEM; it takes neither --format jwks nor --from") }
-            let bundle = try await AdminClient.with(socketPath: socketPath) { client in
-                try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client).getBundle(.init(), options: AdminClient.options)
+            let bundle = try await AdminClient.with(socketPath: socketPath, timeout: deadline) { client, options in
+                try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client).getBundle(.init(), options: options)
             }
             let roots = try bundle.x509Authorities.map { try ParsedCertificates.certificate(derEncoded: Array($0.asn1)) }
             JWTCLI.write(Data(try PEM.encode(roots).utf8))

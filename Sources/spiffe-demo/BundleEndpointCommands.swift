@@ -64,7 +64,8 @@ struct BundleServeCommand: AsyncParsableCommand {
                 presenting = "the certificate in \(cert)"
             case .httpsSPIFFE:
                 guard cert == nil, key == nil else { throw CLIError("--cert/--key are for https_web; https_spiffe presents an X509-SVID") }
-                let opened = try await source.open(defaultID: "/spire/server")
+                // Simulated only (--live is refused above), so no wait to bound.
+                let opened = try await source.open(defaultID: "/spire/server", timeout: 30)
                 authentication = .spiffe(opened.source)
                 presenting = "the X509-SVID of \(try opened.source.x509SVID().spiffeID)"
             }
@@ -123,12 +124,16 @@ struct BundleFetchCommand: AsyncParsableCommand {
     @Flag(help: "Fetch again at every spiffe_refresh_hint, until interrupted (needs --out).")
     var watch = false
 
+    @Option(help: ArgumentHelp("Seconds each fetch may take, from connect to the last byte of the bundle.", valueName: "seconds"))
+    var timeout: Double = 15
+
     func run() async throws {
         try await CLISupport.run("bundle fetch") {
             let domain = try JWTCLI.trustDomain(trustDomain, option: "--trust-domain")
             let endpoint: BundleEndpoint
             var endpointBundle: X509Bundle?
             var client = BundleEndpointClient()
+            client.timeout = .init(try CLISupport.timeout(timeout))
             switch profile {
             case .httpsWeb:
                 guard endpointSpiffeID == nil, bundle == nil else {

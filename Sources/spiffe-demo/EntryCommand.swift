@@ -69,6 +69,8 @@ struct EntryCreateCommand: AsyncParsableCommand {
     @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: create the entry there.", valueName: "path"))
     var socketPath: String?
 
+    @OptionGroup var deadline: AdminTimeoutOption
+
     @Flag(help: "Print the entry as JSON.")
     var json = false
 
@@ -132,10 +134,10 @@ extension EntryCreateCommand {
         }
         var request = Spire_Api_Server_Entry_V1_BatchCreateEntryRequest()
         request.entries = [.init(entry)]
-        let (result, agents, entries) = try await AdminClient.with(socketPath: socketPath) { client in
-            let result = try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchCreateEntry(request, options: AdminClient.options).results[0]
-            let agents = try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).listAgents(.init(), options: AdminClient.options).agents
-            let entries = try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).listEntries(.init(), options: AdminClient.options).entries
+        let (result, agents, entries) = try await AdminClient.with(socketPath: socketPath, timeout: deadline) { client, options in
+            let result = try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchCreateEntry(request, options: options).results[0]
+            let agents = try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).listAgents(.init(), options: options).agents
+            let entries = try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).listEntries(.init(), options: options).entries
             return (result, agents, entries)
         }
         guard result.status.code == 0 else { throw CLIError(result.status.message) }
@@ -175,6 +177,8 @@ struct EntryShowCommand: AsyncParsableCommand {
     @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: list its entries.", valueName: "path"))
     var socketPath: String?
 
+    @OptionGroup var deadline: AdminTimeoutOption
+
     @Flag(help: "Print the entries as JSON.")
     var json = false
 
@@ -187,8 +191,8 @@ struct EntryShowCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         if let socketPath {
-            let wire = try await AdminClient.with(socketPath: socketPath) { client in
-                try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).listEntries(.init(), options: AdminClient.options).entries
+            let wire = try await AdminClient.with(socketPath: socketPath, timeout: deadline) { client, options in
+                try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).listEntries(.init(), options: options).entries
             }
             entries = try wire.map { try $0.registrationEntry() }
         } else {
@@ -224,12 +228,14 @@ struct EntryDeleteCommand: AsyncParsableCommand {
     @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: delete the entry there.", valueName: "path"))
     var socketPath: String?
 
+    @OptionGroup var deadline: AdminTimeoutOption
+
     func run() async throws {
         if let socketPath {
             var request = Spire_Api_Server_Entry_V1_BatchDeleteEntryRequest()
             request.ids = [entryID]
-            let result = try await AdminClient.with(socketPath: socketPath) { client in
-                try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchDeleteEntry(request, options: AdminClient.options).results[0]
+            let result = try await AdminClient.with(socketPath: socketPath, timeout: deadline) { client, options in
+                try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchDeleteEntry(request, options: options).results[0]
             }
             guard result.status.code == 0 else { throw CLIError("no registration entry with ID \(entryID) on the server") }
             print("Deleted entry \(entryID)")

@@ -59,6 +59,8 @@ struct FederationCreateCommand: AsyncParsableCommand {
     @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: create the relationship there.", valueName: "path"))
     var socketPath: String?
 
+    @OptionGroup var deadline: AdminTimeoutOption
+
     func run() async throws {
         if let socketPath { return try await createOnServer(socketPath: socketPath) }
         try CLISupport.run("federation create") {
@@ -86,7 +88,7 @@ struct FederationCreateCommand: AsyncParsableCommand {
     /// checks the local path makes here (its own trust domain, a first bundle), as SPIRE's does.
     func createOnServer(socketPath: String) async throws {
         let (relationship, bootstrap) = try arguments()
-        try await AdminClient.call(socketPath: socketPath) { try await $0.createFederationRelationship(relationship, bootstrap: bootstrap) }
+        try await AdminClient.call(socketPath: socketPath, timeout: deadline) { try await $0.createFederationRelationship(relationship, bootstrap: bootstrap) }
         FederationPrinter.print(relationship)
     }
 
@@ -142,10 +144,12 @@ struct FederationListCommand: AsyncParsableCommand {
     @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: list its relationships.", valueName: "path"))
     var socketPath: String?
 
+    @OptionGroup var deadline: AdminTimeoutOption
+
     func run() async throws {
         let listed: [(FederationRelationship, SpiffeBundle?)]
         if let socketPath {
-            listed = try await AdminClient.call(socketPath: socketPath) { try await $0.federationRelationships() }
+            listed = try await AdminClient.call(socketPath: socketPath, timeout: deadline) { try await $0.federationRelationships() }
         } else {
             let store = data.directory.federation
             do { listed = try store.relationships().map { ($0, store.bundle(for: $0.trustDomain)) } } catch { throw CLIError("\(error)") }
@@ -167,10 +171,12 @@ struct FederationDeleteCommand: AsyncParsableCommand {
     @Option(name: .customLong("socketPath", withSingleDash: true), help: ArgumentHelp("The SPIRE model server's admin socket: delete the relationship there (the server keeps the bundle, as SPIRE does).", valueName: "path"))
     var socketPath: String?
 
+    @OptionGroup var deadline: AdminTimeoutOption
+
     func run() async throws {
         if let socketPath {
             let domain = try JWTCLI.trustDomain(id, option: "-id")
-            guard try await AdminClient.call(socketPath: socketPath, { try await $0.deleteFederationRelationship(domain) }) else {
+            guard try await AdminClient.call(socketPath: socketPath, timeout: deadline, { try await $0.deleteFederationRelationship(domain) }) else {
                 throw CLIError("no federation relationship with \(domain)")
             }
             print("Deleted the federation relationship with \(domain.name)")

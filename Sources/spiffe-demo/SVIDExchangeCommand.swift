@@ -28,7 +28,7 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The shared directory both sides use (default: \(SVIDExchangeCommand.defaultDirectory)).", valueName: "dir"))
     var dir: String?
 
-    @Option(help: ArgumentHelp("Seconds to wait for the peer's file.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds to wait for the peer's file (and, with --live, for our SVID).", valueName: "seconds"))
     var timeout: Double = 60
 
     @Option(name: .customLong("expect-id"), help: ArgumentHelp("Check 6: accept only this peer ID (repeatable: one of them).", valueName: "spiffe-id"))
@@ -49,7 +49,7 @@ struct SVIDExchangeCommand: AsyncParsableCommand {
             let expected = try TLSCLI.authorizer(
                 ids: expectIDs, trustDomain: expectTrustDomain, any: false,
                 options: ("--expect-id", "--expect-td", "--expect-any"))
-            let opened = try await source.open(defaultID: "/service-\(name)")
+            let opened = try await source.open(defaultID: "/service-\(name)", timeout: timeout)
             defer { opened.close() }
             let expect = try expected ?? .memberOf(opened.source.x509SVID().spiffeID.trustDomain)
 

@@ -161,8 +161,8 @@ struct TokenGenerateCommand: AsyncParsableCommand {
         if let spiffeID {
             do { request.agentID = .init(try SpiffeID(spiffeID)) } catch { throw CLIError("-spiffeID \"\(spiffeID)\": \(error)") }
         }
-        let token = try await admin.withClient { client in
-            try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).createJoinToken(request, options: AdminClient.options)
+        let token = try await admin.withClient { client, options in
+            try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).createJoinToken(request, options: options)
         }
         print("Token: \(token.value)")
     }

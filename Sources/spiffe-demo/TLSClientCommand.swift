@@ -40,6 +40,9 @@ struct TLSClientCommand: AsyncParsableCommand {
         valueName: "dir"))
     var writePeer: String?
 
+    @Option(help: ArgumentHelp("Seconds each connection may take, from connect to the server's reply (and, with --live, to wait for the first SVID).", valueName: "seconds"))
+    var timeout: Double = 15
+
     @OptionGroup var handshake: TLSHandshakeOptions
     @OptionGroup var source: TLSSourceOptions
 
@@ -51,13 +54,15 @@ struct TLSClientCommand: AsyncParsableCommand {
             let expected = try TLSCLI.authorizer(
                 ids: expectIDs, trustDomain: expectTrustDomain, any: expectAny,
                 options: ("--expect-id", "--expect-td", "--expect-any"))
-            let opened = try await source.open(defaultID: "/client")
+            let limit = try CLISupport.timeout(timeout)
+            let opened = try await source.open(defaultID: "/client", timeout: timeout)
             defer { opened.close() }
             let authorizer = try expected ?? .memberOf(opened.source.x509SVID().spiffeID.trustDomain)
             TLSCLI.printLine("tls-client: SVIDs from \(opened.mode); servers accepted: \(authorizer)", to: .standardError)
 
             var client = MTLSClient(svids: opened.source, bundles: opened.source, authorizer: authorizer)
             client.groups = try handshake.parsedGroups()
+            client.timeout = .init(limit)
             var failures = 0
             for attempt in 1...count {
                 if attempt > 1 { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }

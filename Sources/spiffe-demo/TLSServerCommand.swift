@@ -34,6 +34,9 @@ struct TLSServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-any"), help: "Allow any authenticated client (exercises only).")
     var allowAny = false
 
+    @Option(help: ArgumentHelp("With --live: seconds to wait for the first SVID from the Workload API.", valueName: "seconds"))
+    var timeout: Double = 30
+
     @OptionGroup var handshake: TLSHandshakeOptions
     @OptionGroup var source: TLSSourceOptions
 
@@ -43,7 +46,7 @@ struct TLSServerCommand: AsyncParsableCommand {
             let allowed = try TLSCLI.authorizer(
                 ids: allowIDs, trustDomain: allowTrustDomain, any: allowAny,
                 options: ("--allow-id", "--allow-td", "--allow-any"))
-            let opened = try await source.open(defaultID: "/server")
+            let opened = try await source.open(defaultID: "/server", timeout: timeout)
             defer { opened.close() }
             let ownID = try opened.source.x509SVID().spiffeID
             let authorizer = allowed ?? .memberOf(ownID.trustDomain)

@@ -38,17 +38,19 @@ struct TLSSourceOptions: ParsableArguments {
     }
 
     /// Opens the source. In simulated mode the trust domain's CA comes from `--state`; `defaultID`
-    /// is used when no `--id` was given.
-    func open(defaultID: String) async throws(CLIError) -> Opened {
+    /// is used when no `--id` was given. With `--live`, waits at most `timeout` (the command's
+    /// `--timeout`, in seconds) for the first SVID.
+    func open(defaultID: String, timeout seconds: Double) async throws(CLIError) -> Opened {
         if live {
+            let timeout = try CLISupport.timeout(seconds)
             let client: WorkloadAPIClient
             do throws(WorkloadAPIError) { client = try WorkloadAPIClient(socket: socket) } catch { throw CLIError(error.description) }
             let source = X509Source(client: client)
             // The agent may answer PermissionDenied until an entry names this process, and the
             // source retries meanwhile: say so, rather than sit silent for half a minute.
-            FileHandle.standardError.write(Data("waiting for an SVID from \(client.address) (up to 30 s)\n".utf8))
+            FileHandle.standardError.write(Data("waiting for an SVID from \(client.address) (up to \(String(format: "%g", seconds)) s)\n".utf8))
             do {
-                try await source.waitUntilReady()
+                try await source.waitUntilReady(timeout: timeout)
             } catch {
                 source.close()
                 throw CLIError("no SVID from the Workload API at \(client.address): \(error)")

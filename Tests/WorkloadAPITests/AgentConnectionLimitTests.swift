@@ -129,7 +129,7 @@ struct AgentConnectionLimitTests {
         #expect(burst.status == 0 && connected >= min(count, cap), "\(connected) of \(count) connected (somaxconn \(cap)): \(burst)")
     }
 
-    @Test("fetch, inspect and jwt-svid --live give up with --timeout on an endpoint that accepts and never answers")
+    @Test("every command that talks to an endpoint gives up after its --timeout: the Workload API, the server's admin socket, an mTLS server, a bundle endpoint")
     func deadlines() async throws {
         let directory = try AgentHarness.makeShortDirectory(prefix: "mute")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -155,6 +155,89 @@ struct AgentConnectionLimitTests {
         }
         let bad = try await TestSupport.run("spiffe-demo", ["fetch", "--live", "--socket", "unix://" + path, "--timeout", "1e300"], deadline: 60)
         #expect(bad.status == 1 && bad.stderr.contains("--timeout"), "\(bad)")
+
+        // The commands that wait for an SVID before their own work: 1 s, not their 15–60 s default.
+        let state = try TestSupport.makeTempDirectory(prefix: "mute-state")
+        defer { try? FileManager.default.removeItem(at: state) }
+        for args in [["tls-server", "--live", "--listen", "127.0.0.1:0"], ["tls-client", "--live"],
+                     ["svid-exchange", "--live", "--name", "a", "--dir", state.path]] {
+            let result = try await TestSupport.run("spiffe-demo", args + ["--socket", "unix://" + path, "--timeout", "1"], deadline: 60)
+            #expect(!result.timedOut && result.status == 1, "\(args): \(result)")
+            #expect(result.stderr.contains("(up to 1 s)") && result.stderr.contains("no SVID from the Workload API at unix://\(path): gave up after 1."),
+                    "\(args): \(result.stderr)")
+        }
+        // The server's admin socket, mute: every admin command gives up after its --timeout.
+        for args in [["entry", "show"], ["agent", "list"], ["token", "generate"], ["federation", "list"], ["bundle", "show"]] {
+            let result = try await TestSupport.run("spiffe-demo", args + ["-socketPath", path, "--timeout", "1"], deadline: 60)
+            #expect(!result.timedOut && result.status == 1, "\(args): \(result)")
+            #expect(result.stderr.contains("the server at \(path) does not answer"), "\(args): \(result.stderr)")
+        }
+        // A TCP listener that never accepts: the handshake never starts, and the client says it
+        // gave up, rather than that the server closed the connection.
+        let tcp = try #require(listenOnLoopback(AF_INET))
+        defer { close(tcp.fd) }
+        let client = try await TestSupport.run("spiffe-demo", ["tls-client", "--connect", "127.0.0.1:\(tcp.port)", "--timeout", "1",
+                                                               "--state", state.path], deadline: 60)
+        #expect(client.status == 1 && client.stderr.contains("tls-client: gave up after 1 s: the server did not finish the handshake"), "\(client)")
+        let fetch = try await TestSupport.run("spiffe-demo", ["bundle", "fetch", "https://127.0.0.1:\(tcp.port)/", "--trust-domain", "partner.example",
+                                                              "--profile", "https_web", "--timeout", "1.5"], deadline: 60)
+        #expect(fetch.status == 1 && fetch.stderr.contains("127.0.0.1:\(tcp.port) did not answer within 1.5 s"), "\(fetch)")
+    }
+
+    @Test("a caller holds at most --max-streams-per-uid streams; one more is ResourceExhausted, naming the limit, and others are untouched")
+    func streamLimit() async throws {
+        let agent = try AgentHarness()
+        try await agent.createEntry("spiffe://example.org/watcher", selectors: ["unix:uid:\(getuid())"])
+        try await agent.createEntry("spiffe://example.org/other", selectors: ["unix:uid:1001"])
+        try await agent.start(extraArguments: ["--max-streams-per-uid", "3"])
+        defer { agent.stop() }
+
+        // Three watch streams of this uid, on three connections: the limit is per caller, not
+        // per connection.
+        let clients = try (0..<3).map { _ in try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.seconds(60))) }
+        defer { clients.forEach { $0.close() } }
+        let seen = SerialLog(count: 3)
+        let watchers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for (index, client) in clients.enumerated() {
+                    group.addTask {
+                        do {
+                            for try await context in client.watchX509Context(retry: .forever) {
+                                guard let serial = context.defaultSVID?.leaf.serialNumber.description else { continue }
+                                seen.withLock { $0[index].append(serial) }
+                            }
+                        } catch {}
+                    }
+                }
+            }
+        }
+        defer { watchers.cancel() }
+        let watching = try await TestSupport.poll(for: 60) { seen.withLock { $0.allSatisfy { !$0.isEmpty } } ? true : nil }
+        try #require(watching == true, "the three watchers did not all get an SVID")
+
+        // A fourth stream of the same uid is refused with the limit's name; no retry helps.
+        let fourth = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.seconds(2)))
+        defer { fourth.close() }
+        do {
+            _ = try await fourth.fetchX509Context()
+            Issue.record("a fourth stream of the same uid was served")
+        } catch {
+            #expect(error.description.contains("already holds 3 streams") && error.description.contains("--max-streams-per-uid"), "\(error)")
+        }
+        // Another uid is untouched.
+        let other = try await agent.runAs(uid: 1001, ["fetch", "--live", "--socket", "unix://" + agent.socketPath, "--timeout", "30"])
+        #expect(other.status == 0 && other.stdout.contains("spiffe://example.org/other"), "\(other)")
+        #expect(agent.log.contains("holds 3 streams: refusing another"), "\(agent.log)")
+
+        // Closing a watch stream frees its place.
+        watchers.cancel()
+        clients[0].close()
+        var freed = false
+        for _ in 0..<60 where !freed {
+            freed = (try? await fourth.fetchX509Context()) != nil
+            if !freed { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        #expect(freed, "a stream closed, yet a new one is still refused")
     }
 }
 

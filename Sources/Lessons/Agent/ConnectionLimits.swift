@@ -16,7 +16,11 @@ import Glibc
 /// - a caller (one uid) holds at most `maximumPerCaller` connections. At the limit the agent
 ///   closes that caller's *oldest connection that never sent a request*, so a workload that
 ///   leaks connections loses its own idle ones, never someone else's, and never its working
-///   streams. Only when all of them are busy is the new connection refused.
+///   streams. Only when all of them are busy is the new connection refused;
+/// - a caller holds at most `maximumStreamsPerCaller` streams (RPCs) at once, over all its
+///   connections: HTTP/2 caps streams per connection, but a caller with a thousand connections
+///   would otherwise hold a thousand times that. A stream past the limit is answered
+///   ResourceExhausted, naming the limit; the caller's open streams go on.
 ///
 /// SPIRE's agent has no such per-caller limit; this is the toolkit's own defence, small
 /// enough to read.
@@ -27,12 +31,17 @@ public final class ConnectionLimits: Sendable {
         public var idleTimeout: Duration
         /// Connections one uid may hold at once.
         public var maximumPerCaller: Int
+        /// Streams one uid may hold open at once, over all its connections.
+        public var maximumStreamsPerCaller: Int
 
-        /// 1,024 per uid: room for many processes of one user (containers often share a uid),
-        /// far below the descriptors the agent raises its own limit to at start.
-        public init(idleTimeout: Duration = .seconds(10), maximumPerCaller: Int = 1_024) {
+        /// 1,024 connections per uid: room for many processes of one user (containers often
+        /// share a uid), far below the descriptors the agent raises its own limit to at start.
+        /// 4,096 streams per uid: a workload watches two or three streams, so that is a
+        /// thousand workloads of one user, each watching everything.
+        public init(idleTimeout: Duration = .seconds(10), maximumPerCaller: Int = 1_024, maximumStreamsPerCaller: Int = 4_096) {
             self.idleTimeout = idleTimeout
             self.maximumPerCaller = maximumPerCaller
+            self.maximumStreamsPerCaller = maximumStreamsPerCaller
         }
 
         public static let `default` = Policy()
@@ -50,6 +59,8 @@ public final class ConnectionLimits: Sendable {
     private let logger: Logger
     /// Open connections by uid, oldest first.
     private let open = Mutex<[UInt32: [Connection]]>([:])
+    /// Open streams by uid.
+    private let streams = Mutex<[UInt32: Int]>([:])
 
     public init(policy: Policy = .default, maximumRequestBytes: Int = 4 * 1024 * 1024, logger: Logger) {
         self.policy = policy
@@ -80,6 +91,32 @@ public final class ConnectionLimits: Sendable {
 
     /// Connections held right now by `uid` (for tests and the log).
     public func count(uid: UInt32) -> Int { open.withLock { $0[uid]?.count ?? 0 } }
+
+    /// Streams held right now by `uid`.
+    public func streamCount(uid: UInt32) -> Int { streams.withLock { $0[uid] ?? 0 } }
+
+    /// A stream opened: counts it against its caller until it closes. Returns the refusal to
+    /// answer it with when the caller already holds `maximumStreamsPerCaller` (the stream is then
+    /// not counted), nil when it may go on.
+    func openedStream(_ stream: any Channel, credentials: PeerCredentials) -> String? {
+        let uid = credentials.uid
+        let admitted = streams.withLock { streams in
+            guard streams[uid, default: 0] < policy.maximumStreamsPerCaller else { return false }
+            streams[uid, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            logger.notice("uid \(uid) (pid \(credentials.pid)) holds \(policy.maximumStreamsPerCaller) streams: refusing another")
+            return "uid \(uid) already holds \(policy.maximumStreamsPerCaller) streams on this agent, the most one caller may hold; close some (the agent's --max-streams-per-uid)"
+        }
+        stream.closeFuture.whenComplete { [self] _ in
+            streams.withLock { streams in
+                streams[uid, default: 1] -= 1
+                if streams[uid] == 0 { streams[uid] = nil }
+            }
+        }
+        return nil
+    }
 
     /// Registers a new connection of `credentials`'s caller; closes what the rules say to close.
     func accepted(_ channel: any Channel, credentials: PeerCredentials) {

@@ -30,6 +30,11 @@ public enum PeerCredentialsPipeline {
     /// The reserved metadata key. Lowercase: HTTP/2 header names are.
     public static let metadataKey = "x-spiffe-workbook-peer"
 
+    /// The reserved key that carries the pipeline's refusal of a stream past the caller's
+    /// stream limit (ConnectionLimits) to the handler, which answers ResourceExhausted. Stripped
+    /// from what clients send, like `metadataKey`.
+    public static let refusalKey = "x-spiffe-workbook-refused"
+
     /// Connections the kernel queues for the agent before it accepts them: a burst of workloads
     /// starting together (a node booting) connects at once.
     public static let listenBacklog: Int32 = 4096
@@ -60,8 +65,9 @@ public enum PeerCredentialsPipeline {
                     }
                     let holder = try connection.pipeline.syncOperations.handler(type: ConnectionCredentialsHandler.self)
                     limits?.requested(connection, uid: holder.credentials.uid)
+                    let refusal = limits?.openedStream(stream, credentials: holder.credentials)
                     try stream.pipeline.syncOperations.addHandler(
-                        StreamCredentialsHandler(credentials: holder.credentials, limits: limits), position: .first)
+                        StreamCredentialsHandler(credentials: holder.credentials, limits: limits, refusal: refusal), position: .first)
                 }
             }
         )
@@ -73,6 +79,11 @@ public enum PeerCredentialsPipeline {
         let values = Array(metadata[stringValues: metadataKey])
         guard values.count == 1 else { return nil }
         return PeerCredentials(encoded: values[0])
+    }
+
+    /// Why the pipeline refused this request's stream (a limit), if it did.
+    public static func refusal(in metadata: Metadata) -> String? {
+        Array(metadata[stringValues: refusalKey]).first
     }
 
     /// SO_PEERCRED on the accepted socket, plus the caller's start time read right away.
@@ -106,19 +117,22 @@ final class ConnectionCredentialsHandler: ChannelInboundHandler, RemovableChanne
     }
 }
 
-/// First in each stream's pipeline: strips any client-sent copy of the reserved key from every
-/// HEADERS frame and adds the kernel's credentials to the first one (the request headers).
+/// First in each stream's pipeline: strips any client-sent copy of the reserved keys from every
+/// HEADERS frame and adds the kernel's credentials to the first one (the request headers), with
+/// the pipeline's refusal when the stream is past its caller's limit.
 final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = HTTP2Frame.FramePayload
     private let credentials: PeerCredentials
     private let limits: ConnectionLimits?
+    private let refusal: String?
     private var injected = false
     private var requestBytes = 0
 
-    init(credentials: PeerCredentials, limits: ConnectionLimits? = nil) {
+    init(credentials: PeerCredentials, limits: ConnectionLimits? = nil, refusal: String? = nil) {
         self.credentials = credentials
         self.limits = limits
+        self.refusal = refusal
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -142,8 +156,10 @@ final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHan
         if case .headers(var headers) = payload {
             // HPACKHeaders.remove(name:) compares names case-insensitively.
             headers.headers.remove(name: PeerCredentialsPipeline.metadataKey)
+            headers.headers.remove(name: PeerCredentialsPipeline.refusalKey)
             if !injected {
                 headers.headers.add(name: PeerCredentialsPipeline.metadataKey, value: credentials.description)
+                if let refusal { headers.headers.add(name: PeerCredentialsPipeline.refusalKey, value: refusal) }
                 injected = true
             }
             payload = .headers(headers)

@@ -148,7 +148,7 @@ public struct WorkloadAgent: Sendable {
         let limits = ConnectionLimits(policy: policy, maximumRequestBytes: Self.maximumRequestBytes, logger: logger)
         config.channelDebuggingCallbacks = PeerCredentialsPipeline.callbacks(limits: limits)
         let openFiles = ConnectionLimits.raiseOpenFileLimit()
-        logger.info("limits: \(openFiles) open files, requests up to \(Self.maximumRequestBytes / 1024) KiB, \(Self.maximumStreamsPerConnection) streams per connection, \(policy.maximumPerCaller) connections per uid, idle connections closed after \(policy.idleTimeout)")
+        logger.info("limits: \(openFiles) open files, requests up to \(Self.maximumRequestBytes / 1024) KiB, \(Self.maximumStreamsPerConnection) streams per connection, \(policy.maximumStreamsPerCaller) streams and \(policy.maximumPerCaller) connections per uid, idle connections closed after \(policy.idleTimeout)")
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: socketPath),
             transportSecurity: .plaintext,

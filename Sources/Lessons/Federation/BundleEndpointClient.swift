@@ -109,8 +109,13 @@ public struct BundleEndpointClient: Sendable {
         } catch {
             throw .connectFailed("\(host):\(port): \(error)")
         }
+        let started = NIODeadline.now()
         let deadline = connection.channel.eventLoop.scheduleTask(in: timeout) { connection.channel.close(promise: nil) }
         defer { deadline.cancel() }
+        // When our own deadline closed the connection, say so rather than blame the server.
+        let timedOut = BundleEndpointError.connectFailed(
+            "\(host):\(port) did not answer within \(String(format: "%g", Double(timeout.nanoseconds) / 1e9)) s")
+        let expired = { NIODeadline.now() - started >= timeout }
         var status: HTTPResponseStatus?
         var body: [UInt8] = []
         var tooLarge = false
@@ -136,11 +141,15 @@ public struct BundleEndpointClient: Sendable {
             }
         } catch {
             if case .failure(let rejection)? = verification?.outcome { throw .serverRejected(rejection.description) }
+            if expired() { throw timedOut }
             throw .serverRejected(TLSFailure.describe(error))
         }
         if case .failure(let rejection)? = verification?.outcome { throw .serverRejected(rejection.description) }
         guard !tooLarge else { throw .invalidBundle("larger than \(maximumBytes) bytes") }
-        guard let status else { throw .connectFailed("\(host):\(port) closed the connection without answering") }
+        guard let status else {
+            if expired() { throw timedOut }
+            throw .connectFailed("\(host):\(port) closed the connection without answering")
+        }
         guard status == .ok else { throw .httpStatus(Int(status.code)) }
         let leaf = try? capture.certificate.map { try ParsedCertificates.certificate(derEncoded: try $0.toDERBytes()) }
         return (body, leaf ?? nil)

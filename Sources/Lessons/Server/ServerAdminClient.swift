@@ -10,13 +10,16 @@ import SpireAPIProto
 /// `bundle show -socketPath` and `agent list` use (spire-server's commands use the same socket).
 public struct ServerAdminClient: Sendable {
     public let socketPath: String
+    /// How long each call may take (`options`); the CLI's `--timeout`.
+    public let timeout: Duration
 
-    public init(socketPath: String) {
+    public init(socketPath: String, timeout: Duration = .seconds(5)) {
         self.socketPath = socketPath
+        self.timeout = timeout
     }
 
     /// Runs `body` with a connected client. A missing socket is an error at once, not a hang;
-    /// every call gives up after 5 s (`options`).
+    /// every call gives up after `timeout` (`options`).
     public func with<T: Sendable>(_ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
         guard FileManager.default.fileExists(atPath: socketPath) else {
             throw ServerError.unreachable(address: socketPath, reason: "no such socket: start `spiffe-demo server --socket \(socketPath)` first, or pass -socketPath")
@@ -25,9 +28,10 @@ public struct ServerAdminClient: Sendable {
         return try await withGRPCClient(transport: transport) { try await body($0) }
     }
 
-    public static var options: CallOptions {
+    /// The options of every call: its deadline.
+    public var options: CallOptions {
         var options = CallOptions.defaults
-        options.timeout = .seconds(5)
+        options.timeout = timeout
         return options
     }
 
@@ -37,7 +41,7 @@ public struct ServerAdminClient: Sendable {
         request.ttl = Int32(clamping: ttl)
         if let alias { request.agentID = .init(alias) }
         return try await with { client in
-            try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).createJoinToken(request, options: Self.options).value
+            try await Spire_Api_Server_Agent_V1_Agent.Client(wrapping: client).createJoinToken(request, options: options).value
         }
     }
 
@@ -46,7 +50,7 @@ public struct ServerAdminClient: Sendable {
         var request = Spire_Api_Server_Entry_V1_BatchCreateEntryRequest()
         request.entries = [.init(entry)]
         let result = try await with { client in
-            try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchCreateEntry(request, options: Self.options).results[0]
+            try await Spire_Api_Server_Entry_V1_Entry.Client(wrapping: client).batchCreateEntry(request, options: options).results[0]
         }
         guard result.status.code == 0 else { throw AgentError.badEntry(result.status.message) }
         return try result.entry.registrationEntry()
@@ -55,7 +59,7 @@ public struct ServerAdminClient: Sendable {
     /// `bundle show -socketPath`: every root the server's bundle holds, oldest first.
     public func bundle() async throws -> Spire_Api_Types_Bundle {
         try await with { client in
-            try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client).getBundle(.init(), options: Self.options)
+            try await Spire_Api_Server_Bundle_V1_Bundle.Client(wrapping: client).getBundle(.init(), options: options)
         }
     }
 
@@ -66,7 +70,7 @@ public struct ServerAdminClient: Sendable {
         request.federationRelationships = [try .init(relationship, bundle: bootstrap)]
         let result = try await with { client in
             try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
-                .batchCreateFederationRelationship(request, options: Self.options).results[0]
+                .batchCreateFederationRelationship(request, options: options).results[0]
         }
         guard result.status.code == 0 else { throw AgentError.badEntry(result.status.message) }
     }
@@ -75,7 +79,7 @@ public struct ServerAdminClient: Sendable {
     public func federationRelationships() async throws -> [(FederationRelationship, SpiffeBundle?)] {
         let wire = try await with { client in
             try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
-                .listFederationRelationships(.init(), options: Self.options).federationRelationships
+                .listFederationRelationships(.init(), options: options).federationRelationships
         }
         return try wire.map { relationship in
             let parsed = try relationship.federationRelationship()
@@ -90,7 +94,7 @@ public struct ServerAdminClient: Sendable {
         request.trustDomains = [trustDomain.name]
         let result = try await with { client in
             try await Spire_Api_Server_Trustdomain_V1_TrustDomain.Client(wrapping: client)
-                .batchDeleteFederationRelationship(request, options: Self.options).results[0]
+                .batchDeleteFederationRelationship(request, options: options).results[0]
         }
         if result.status.code == Int32(RPCError.Code.notFound.rawValue) { return false }
         guard result.status.code == 0 else { throw AgentError.badEntry(result.status.message) }

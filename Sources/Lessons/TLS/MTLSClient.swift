@@ -19,6 +19,8 @@ public enum MTLSClientError: Error, Sendable, CustomStringConvertible {
     case handshakeFailed(String)
     /// The handshake succeeded but no answer came.
     case noReply(String)
+    /// The exchange outlasted the client's `timeout`, so the client closed the connection.
+    case timedOut(TimeAmount)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum MTLSClientError: Error, Sendable, CustomStringConvertible {
         case .serverRejected(let rejection): return "refused the server: \(rejection)"
         case .handshakeFailed(let reason): return "TLS failed: \(reason)"
         case .noReply(let reason): return "no reply from the server: \(reason)"
+        case .timedOut(let limit): return "gave up after \(String(format: "%g", Double(limit.nanoseconds) / 1e9)) s: the server did not finish the handshake and answer in time"
         }
     }
 }
@@ -106,8 +109,11 @@ public struct MTLSClient: Sendable {
             throw .connectFailed(String(describing: error))
         }
 
+        let started = NIODeadline.now()
         let deadline = connection.channel.eventLoop.scheduleTask(in: timeout) { connection.channel.close(promise: nil) }
         defer { deadline.cancel() }
+        // When our own deadline closed the connection, say so rather than blame the server.
+        let expired = { NIODeadline.now() - started >= timeout }
         var reply = ByteBuffer()
         do {
             // The exchange runs on the connection's event loop (see EventLoopTaskExecutor).
@@ -130,14 +136,17 @@ public struct MTLSClient: Sendable {
             }
         } catch {
             if case .failure(let rejection) = verification.outcome { throw .serverRejected(rejection) }
+            if expired() { throw .timedOut(timeout) }
             throw .handshakeFailed(TLSFailure.describe(error))
         }
         guard case .success(let server) = verification.outcome else {
             if case .failure(let rejection) = verification.outcome { throw .serverRejected(rejection) }
+            if expired() { throw .timedOut(timeout) }
             throw .handshakeFailed("the server closed the connection before the handshake completed")
         }
         let text = String(buffer: reply)
         guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first, !text.isEmpty else {
+            if expired() { throw .timedOut(timeout) }
             throw .noReply("the server closed the connection without answering")
         }
         return MTLSExchange(server: server, clientID: svid.spiffeID, reply: String(line), handshake: recorder.parameters)
