@@ -156,4 +156,15 @@ struct HostileInputCLITests {
         #expect(result.status == 1, "\(result)")
         #expect(!result.stderr.contains("\u{1B}") && !result.stderr.contains("\u{07}"), "\(result.stderr.debugDescription)")
     }
+
+    @Test("an error never echoes a huge input: the message is cut at 1,000 characters and says how much was left out")
+    func longInputsAreCut() async throws {
+        // 100,000 characters (the probe found inputs up to 130 kB echoed whole).
+        let id = "spiffe://example.org/" + String(repeating: "A", count: 100_000)
+        let result = try await demo(["id", "check", id])
+        #expect(result.status == 1, "\(result.status) \(result.stderr.prefix(300))")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].count < 1_200, "\(lines.map(\.count))")
+        #expect(result.stderr.contains(" more characters)"), "\(result.stderr.prefix(1_200))")
+    }
 }
