@@ -182,6 +182,11 @@ import TestSupport
         #expect(try fixture.review("6").problems.map(\.message) == ["`Recommendation:` is `maybe`; it should be one of adopt, partial, defer"])
         try fixture.write("**Recommendation:** Partial\n\nBecause Lambda has no agent.\n", draft: "06-recommendation.md")
         #expect(try fixture.review("6").state == .complete)
+        // Past the length guide (3–100 words) is a problem too: a tech lead reads §6 in minutes.
+        try fixture.write("Recommendation: partial\n\n" + String(repeating: "Lambda has no agent there. ", count: 25) + "\n", draft: "06-recommendation.md")
+        let long = try fixture.review("6")
+        #expect(long.state == .draft && long.problems.map(\.message) == ["\(long.words) words, over the guide of 3–100: cut it down"] && long.words > 100,
+                "\(long.problems.map(\.message))")
         try fixture.write("Because Lambda has no agent.\n", draft: "06-recommendation.md")
         #expect(try fixture.review("6").problems.map(\.message) == ["no `Recommendation:` line; it should give one of adopt, partial, defer"])
 
