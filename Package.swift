@@ -450,7 +450,8 @@ let package = Package(
         .testTarget(
             name: "TLSTests",
             dependencies: [
-                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "SpiffePQC", "SpiffeFederation", "Lessons", "TestSupport", "WorkbookProtocol",
+                "SpiffeFormats", "SpiffeBundles", "SpiffeIdentity", "SpiffeX509", "SpiffeLocalTrustDomain", "SpiffeTLS", "SpiffeExchange", "SpiffePQC", "SpiffeFederation", "SpiffeAgent", "Lessons", "TestSupport", "WorkbookProtocol",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,6 +1,12 @@
 import Foundation
+import Logging
+import SpiffeAgent
+import SpiffeBundles
+import SpiffeFormats
 @testable import SpiffeFederation
 import SpiffeIdentity
+import SpiffeX509
+import Synchronization
 import TestSupport
 import Testing
 
@@ -25,12 +31,10 @@ struct BundleEndpointTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary)
     }
 
-    @Test("https_web: curl --cacert gets the trust domain's SPIFFE bundle, the same bundle fetch reads; a wrong CA or host is refused")
-    func webProfile() async throws {
-        let dir = try TestSupport.makeTempDirectory(prefix: "bundle-web")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// A CA (`ca.pem`) and a server certificate for 127.0.0.1 (`server.pem`, `server.key`) made by
+    /// openssl in `dir`, as a public CA would.
+    static func makeWebCertificates(in dir: URL) async throws {
         func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-        // A CA and a server certificate for 127.0.0.1 made by openssl, as a public CA would.
         for args in [
             ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.pem"), "-subj", "/CN=test CA", "-days", "1"],
             ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=bundle endpoint"],
@@ -42,6 +46,14 @@ struct BundleEndpointTests {
         let signed = try await TestSupport.run("openssl", ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
                                                                "-CAcreateserial", "-out", path("server.pem"), "-days", "1", "-extfile", path("ext")])
         try #require(signed.status == 0, "\(signed)")
+    }
+
+    @Test("https_web: curl --cacert gets the trust domain's SPIFFE bundle, the same bundle fetch reads; a wrong CA or host is refused")
+    func webProfile() async throws {
+        let dir = try TestSupport.makeTempDirectory(prefix: "bundle-web")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        try await Self.makeWebCertificates(in: dir)
         let (server, port) = try await serve(["--profile", "https_web", "--trust-domain", "partner.example", "--state", path("state"),
                                               "--cert", path("server.pem"), "--key", path("server.key")])
         defer { server.stop() }
@@ -120,5 +132,69 @@ struct BundleEndpointTests {
         #expect(WebPKIName.matches(pattern: "bundle.example.com", host: "bundle.example.com."))
         #expect(WebPKIName.address("127.0.0.1") == [127, 0, 0, 1])
         #expect(WebPKIName.address("::1")?.count == 16 && WebPKIName.address("localhost") == nil)
+    }
+
+    /// What the endpoint serves, and how often it was asked; changed by the test as the partner
+    /// rotates its CA.
+    final class Partner: Sendable {
+        let served: Mutex<SpiffeBundle>
+        let requests = Mutex(0)
+        init(_ bundle: SpiffeBundle) { served = Mutex(bundle) }
+    }
+
+    @Test("the agent's federation over https_web: fetched at once, again only after the refresh hint, and each fetch replaces the bundle held, never merged with the last")
+    func refresherFollowsTheHint() async throws {
+        let dir = try TestSupport.makeTempDirectory(prefix: "federation-web")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func read(_ name: String) throws -> String { try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) }
+        try await Self.makeWebCertificates(in: dir)
+
+        let partnerDomain = try TrustDomain("partner.example")
+        let before = try CertificateAuthority(trustDomain: partnerDomain)
+        let after = try CertificateAuthority(trustDomain: partnerDomain)
+        let partner = Partner(SpiffeBundle(trustDomain: partnerDomain, x509Authorities: [before.root], sequenceNumber: 1, refreshHint: 60))
+        let server = try await BundleEndpointServer.bind(host: "127.0.0.1", port: 0,
+                                                         authentication: .web(certificatePEM: try read("server.pem"), privateKeyPEM: try read("server.key"))) {
+            partner.requests.withLock { $0 += 1 }
+            return partner.served.withLock { $0 }
+        }
+        defer { server.close() }
+
+        // Our side: a federation store with one https_web relationship, a refresher on a clock
+        // the test moves, and a client that trusts the test CA as Web PKI.
+        let store = FederationStore(directory: dir.appendingPathComponent("agent"))
+        try store.create(try FederationRelationship(trustDomain: partnerDomain, bundleEndpointURL: "https://127.0.0.1:\(server.port)/",
+                                                    bundleEndpointProfile: "https_web", endpointSPIFFEID: nil), bootstrap: nil)
+        let clock = Mutex(Date())
+        let delivered = Mutex<[TrustDomain: SpiffeBundle]>([:])
+        var client = BundleEndpointClient()
+        client.webRoots = try PEM.certificates(from: Data(try read("ca.pem").utf8), source: "ca.pem")
+        let ownDomain = try TrustDomain("example.org")
+        let refresher = FederationRefresher(
+            store: store, trustDomain: ownDomain, ownBundle: { nil },
+            delivery: .init(audience: "to the test") { bundles in delivered.withLock { $0 = bundles }; return true },
+            client: client, logger: Logger(label: "test"), now: { clock.withLock { $0 } })
+        func held() -> [String] { delivered.withLock { $0[partnerDomain]?.x509Authorities.map { "\($0.serialNumber)" } ?? [] } }
+
+        // A new relationship is due at once.
+        await refresher.refreshDue()
+        #expect(partner.requests.withLock { $0 } == 1)
+        #expect(held() == ["\(before.root.serialNumber)"])
+        #expect(store.bundle(for: partnerDomain)?.sequenceNumber == 1)
+
+        // The partner rotates; within the hint nothing is fetched, and the old bundle is served on.
+        partner.served.withLock { $0 = SpiffeBundle(trustDomain: partnerDomain, x509Authorities: [after.root], sequenceNumber: 2, refreshHint: 60) }
+        clock.withLock { $0 += 59 }
+        await refresher.refreshDue()
+        #expect(partner.requests.withLock { $0 } == 1, "fetched before the refresh hint had passed")
+        #expect(held() == ["\(before.root.serialNumber)"])
+
+        // Past the hint: fetched again, and the new bundle replaces the old one.
+        clock.withLock { $0 += 2 }
+        await refresher.refreshDue()
+        #expect(partner.requests.withLock { $0 } == 2)
+        #expect(held() == ["\(after.root.serialNumber)"], "the bundle held must be the endpoint's latest alone, not merged with the one before")
+        #expect(store.bundle(for: partnerDomain)?.sequenceNumber == 2)
+        #expect(store.bundle(for: partnerDomain)?.x509Authorities == [after.root])
     }
 }

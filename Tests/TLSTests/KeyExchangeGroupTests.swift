@@ -142,4 +142,26 @@ struct KeyExchangeGroupTests {
         let x509 = try await TestSupport.run("openssl", ["x509", "-inform", "DER", "-in", file.path, "-noout", "-text"])
         #expect(x509.stdout.contains("URI:spiffe://example.org/ns/prod/sa/provisioning"), "openssl reads the extensions: \(x509)")
     }
+
+    @Test("spiffe-demo pqc sizes prints the table and, with --json, the same figures for scripts, derived ones included")
+    func pqcSizesCommand() async throws {
+        let demo = try TestSupport.product("spiffe-demo").path
+        let table = try await TestSupport.run(demo, ["pqc", "sizes"], deadline: 120)
+        #expect(table.status == 0, "\(table)")
+        #expect(table.stdout.contains("ML-DSA-65          1,952 B     3,309 B") && table.stdout.contains("ML-DSA-87          2,592 B     4,627 B"), "\(table.stdout)")
+        #expect(table.stdout.contains("1,216 B from the client, 1,120 B from the server"), "\(table.stdout)")
+        let json = try await TestSupport.run(demo, ["pqc", "sizes", "--json"], deadline: 120)
+        #expect(json.status == 0, "\(json)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let mldsa65 = try #require(object["mldsa65"] as? [String: Any])
+        #expect(mldsa65["public_key_bytes"] as? Int == 1_952 && mldsa65["signature_bytes"] as? Int == 3_309)
+        #expect(object["mlkem768_encapsulation_key_bytes"] as? Int == 1_184 && object["mlkem768_ciphertext_bytes"] as? Int == 1_088)
+        #expect(object["x25519mlkem768_client_share_bytes"] as? Int == 1_216 && object["x25519mlkem768_server_share_bytes"] as? Int == 1_120)
+        // The handshake figure the table states is the one the JSON carries (the SVIDs are made
+        // afresh by each run, so their DER may differ by a byte or two between runs).
+        let extra = try #require(object["mtls_handshake_extra_bytes_mldsa65"] as? Int)
+        #expect((16_000...17_500).contains(extra), "\(extra)")
+        let bad = try await TestSupport.run(demo, ["pqc", "sizes", "--id", "not-an-id"], deadline: 60)
+        #expect(bad.status == 1 && bad.stderr.hasPrefix("pqc sizes: --id not-an-id:") && !bad.stderr.dropLast().contains("\n"), "\(bad)")
+    }
 }

@@ -35,6 +35,33 @@ public struct PQCSizes: Sendable, Equatable, Encodable {
     public var hybridClientShareBytes: Int { mlkem768EncapsulationKeyBytes + x25519ShareBytes }
     public var hybridServerShareBytes: Int { mlkem768CiphertextBytes + x25519ShareBytes }
 
+    /// The measured fields, then what is derived from them (so scripts read the same figures the
+    /// table shows).
+    enum CodingKeys: String, CodingKey {
+        case p256, mldsa65, mldsa87
+        case mlkem768EncapsulationKeyBytes = "mlkem768_encapsulation_key_bytes"
+        case mlkem768CiphertextBytes = "mlkem768_ciphertext_bytes"
+        case x25519ShareBytes = "x25519_share_bytes"
+        case hybridClientShareBytes = "x25519mlkem768_client_share_bytes"
+        case hybridServerShareBytes = "x25519mlkem768_server_share_bytes"
+        case handshakeExtraBytesMLDSA65 = "mtls_handshake_extra_bytes_mldsa65"
+        case handshakeExtraBytesMLDSA87 = "mtls_handshake_extra_bytes_mldsa87"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(p256, forKey: .p256)
+        try container.encode(mldsa65, forKey: .mldsa65)
+        try container.encode(mldsa87, forKey: .mldsa87)
+        try container.encode(mlkem768EncapsulationKeyBytes, forKey: .mlkem768EncapsulationKeyBytes)
+        try container.encode(mlkem768CiphertextBytes, forKey: .mlkem768CiphertextBytes)
+        try container.encode(x25519ShareBytes, forKey: .x25519ShareBytes)
+        try container.encode(hybridClientShareBytes, forKey: .hybridClientShareBytes)
+        try container.encode(hybridServerShareBytes, forKey: .hybridServerShareBytes)
+        try container.encode(handshakeExtraBytes(mldsa65), forKey: .handshakeExtraBytesMLDSA65)
+        try container.encode(handshakeExtraBytes(mldsa87), forKey: .handshakeExtraBytesMLDSA87)
+    }
+
     // step: pqc-sizes
     /// Measures everything for one leaf SVID of `id`, as a P-256 certificate and as its ML-DSA
     /// twins, and one ML-KEM-768 encapsulation.
@@ -92,13 +119,6 @@ public struct PQCSizes: Sendable, Equatable, Encodable {
         lines.append("an mTLS handshake with ML-DSA-65 SVIDs on both sides sends \(handshakeExtraBytes(mldsa65).formatted()) B more than with P-256 "
                      + "(ML-DSA-87: \(handshakeExtraBytes(mldsa87).formatted()) B): two leaf certificates and two CertificateVerify signatures")
         return lines
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case p256, mldsa65, mldsa87
-        case mlkem768EncapsulationKeyBytes = "mlkem768_encapsulation_key_bytes"
-        case mlkem768CiphertextBytes = "mlkem768_ciphertext_bytes"
-        case x25519ShareBytes = "x25519_share_bytes"
     }
 
     /// The signature value inside a certificate's DER: Certificate ::= SEQUENCE { tbs, alg,
