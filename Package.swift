@@ -502,6 +502,10 @@ if Context.environment["SPIFFE_WORKBOOK_FUZZ"] != nil {
         ("fuzz-agent-request", [
             "SpiffeAgent", "SpiffeIdentity", "SpiffeJWT", "SpiffeX509", "WorkloadAPIProto",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),

@@ -2,7 +2,11 @@ import Foundation
 import FuzzSupport
 import GRPCCore
 import Logging
-import SpiffeAgent
+import NIOCore
+import NIOEmbedded
+import NIOHPACK
+import NIOHTTP2
+@testable import SpiffeAgent
 import SpiffeIdentity
 import SpiffeJWT
 import SpiffeX509
@@ -11,10 +15,18 @@ import WorkloadAPIProto
 
 // The agent's handling of a workload's request, past the transport: the message bytes decoded
 // as the gRPC layer decodes them, then handed to the agent's service for an attested caller (this
-// process, with the credentials the agent's pipeline would attach). The first byte picks the
-// RPC. No token the fuzzer writes may validate (it never sees the agent's key), and FetchJWTSVID
-// may only ever mint the caller's own ID: issue 19's item 1 (one ValidateJWTSVID with
-// exp = 1e300 killed the shared agent) was found by hand; this looks for the next one.
+// process, with the credentials the agent's pipeline would attach). The first byte picks what is
+// fuzzed:
+// - ValidateJWTSVID (as protobuf, or the bytes as the token): no token the fuzzer writes may
+//   validate, as it never sees the agent's key;
+// - FetchJWTSVID: it may only ever mint the caller's own ID;
+// - the security header: only `workload.spiffe.io: true` lets a request through;
+// - the X.509 and JWT-bundle streams' requests: decoded and opened for the attested caller;
+// - the request headers as the stream pipeline sees them (StreamCredentialsHandler): whatever
+//   the client sends, the RPC sees exactly one credentials value, the kernel's, and never a
+//   refusal the pipeline did not make.
+// Issue 19's item 1 (one ValidateJWTSVID with exp = 1e300 killed the shared agent) was found by
+// hand; this looks for the next one.
 let trustDomain = try! TrustDomain("example.org")
 let now = Date()
 let ca = try! CertificateAuthority(trustDomain: trustDomain, now: now)
@@ -43,7 +55,7 @@ runFuzzer { bytes in
         await withServerContextRPCCancellationHandle { handle in
             let context = ServerContext(descriptor: MethodDescriptor(fullyQualifiedService: "SpiffeWorkloadAPI", method: "fuzz"),
                                         remotePeer: "unix:fuzz", localPeer: "unix:agent", cancellation: handle)
-            switch rpc % 3 {
+            switch rpc % 6 {
             case 0:
                 // The message as protobuf, as a client would send it.
                 guard let message = try? Workload_ValidateJWTSVIDRequest(serializedBytes: body) else { return }
@@ -56,12 +68,66 @@ runFuzzer { bytes in
                 message.svid = text(body)
                 let answer = try? await service.validateJWTSVID(request: ServerRequest(metadata: metadata, message: message), context: context)
                 require(answer == nil, "ValidateJWTSVID accepted a token the agent never signed")
-            default:
+            case 2:
                 guard let message = try? Workload_JWTSVIDRequest(serializedBytes: body) else { return }
                 guard let answer = try? await service.fetchJWTSVID(request: ServerRequest(metadata: metadata, message: message), context: context),
                       let response = try? answer.message else { return }
                 require(response.svids.allSatisfy { $0.spiffeID == ownID.description }, "FetchJWTSVID minted an ID that is not the caller's")
+            case 3:
+                // The security header's value, as the client sent it.
+                var sent = Metadata()
+                for value in text(body).split(separator: "\n", omittingEmptySubsequences: false) {
+                    sent.addString(String(value), forKey: "workload.spiffe.io")
+                }
+                sent.addString(me.description, forKey: PeerCredentialsPipeline.metadataKey)
+                let passed = (try? service.caller(sent)) != nil
+                require(passed == text(body).split(separator: "\n", omittingEmptySubsequences: false).contains("true"),
+                        "the security header check let through, or refused, the wrong request")
+            case 4:
+                // The streams' requests carry no fields today; unknown ones must not matter.
+                let accepted: Bool
+                switch body.first.map({ $0 % 3 }) {
+                case 0:
+                    guard let message = try? Workload_X509SVIDRequest(serializedBytes: body.dropFirst()) else { return }
+                    accepted = (try? await service.fetchX509SVID(request: ServerRequest(metadata: metadata, message: message), context: context)) != nil
+                case 1:
+                    guard let message = try? Workload_X509BundlesRequest(serializedBytes: body.dropFirst()) else { return }
+                    accepted = (try? await service.fetchX509Bundles(request: ServerRequest(metadata: metadata, message: message), context: context)) != nil
+                default:
+                    guard let message = try? Workload_JWTBundlesRequest(serializedBytes: body.dropFirst()) else { return }
+                    accepted = (try? await service.fetchJWTBundles(request: ServerRequest(metadata: metadata, message: message), context: context)) != nil
+                }
+                require(accepted, "a stream's request with unknown fields was refused for an attested caller")
+            default:
+                streamHeaders(body)
             }
         }
     }
+}
+
+/// The request headers a client might send, through the stream pipeline's first handler: the
+/// bytes as header lines `name: value` (the reserved keys in any case among them).
+func streamHeaders(_ bytes: [UInt8]) {
+    var headers = HPACKHeaders()
+    for line in text(bytes).split(separator: "\n") {
+        let parts = line.split(separator: ":", maxSplits: 1)
+        // NIOHPACK's decoder hands on only ASCII names (RFC 9113 §8.2), and HPACKHeaders traps on others.
+        guard let name = parts.first, !name.isEmpty, name.allSatisfy(\.isASCII) else { continue }
+        headers.add(name: String(name).lowercased(), value: parts.count > 1 ? String(parts[1]) : "")
+    }
+    let channel = EmbeddedChannel(handler: StreamCredentialsHandler(credentials: me))
+    // Twice: the request's HEADERS and a trailing HEADERS frame (trailers).
+    for _ in 0..<2 {
+        try! channel.writeInbound(HTTP2Frame.FramePayload.headers(.init(headers: headers)))
+    }
+    var seen: [HPACKHeaders] = []
+    while let payload = try! channel.readInbound(as: HTTP2Frame.FramePayload.self) {
+        if case .headers(let frame) = payload { seen.append(frame.headers) }
+    }
+    _ = try? channel.finish()
+    require(seen.count == 2, "a HEADERS frame was lost")
+    let credentials = seen[0][PeerCredentialsPipeline.metadataKey]
+    require(credentials == [me.description], "the RPC would see credentials other than the kernel's: \(credentials)")
+    require(seen[1][PeerCredentialsPipeline.metadataKey].isEmpty, "a client's credentials survived in a later HEADERS frame")
+    require(seen.allSatisfy { $0[PeerCredentialsPipeline.refusalKey].isEmpty }, "a client-sent refusal reached the RPC")
 }
