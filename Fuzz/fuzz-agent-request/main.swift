@@ -23,8 +23,8 @@ import WorkloadAPIProto
 // - the security header: only `workload.spiffe.io: true` lets a request through;
 // - the X.509 and JWT-bundle streams' requests: decoded and opened for the attested caller;
 // - the request headers as the stream pipeline sees them (StreamCredentialsHandler): whatever
-//   the client sends, the RPC sees exactly one credentials value, the kernel's, and never a
-//   refusal the pipeline did not make.
+//   the client sends, the RPC sees exactly one credentials value, the kernel's; a stream past
+//   its caller's limit reaches gRPC not at all and is answered ResourceExhausted once.
 // Issue 19's item 1 (one ValidateJWTSVID with exp = 1e300 killed the shared agent) was found by
 // hand; this looks for the next one.
 let trustDomain = try! TrustDomain("example.org")
@@ -106,16 +106,18 @@ runFuzzer { bytes in
 }
 
 /// The request headers a client might send, through the stream pipeline's first handler: the
-/// bytes as header lines `name: value` (the reserved keys in any case among them).
+/// bytes after the first as header lines `name: value` (the reserved key in any case among them).
+/// An odd first byte makes the stream one past its caller's limit.
 func streamHeaders(_ bytes: [UInt8]) {
+    let refusal = bytes.first.map { $0 % 2 == 1 } == true ? "uid 0 already holds 3 streams; 100% refused: \(text(Array(bytes.prefix(8))))" : nil
     var headers = HPACKHeaders()
-    for line in text(bytes).split(separator: "\n") {
-        let parts = line.split(separator: ":", maxSplits: 1)
+    for line in text(Array(bytes.dropFirst())).split(separator: "\n") {
+        let (name, value) = line.firstRange(of: ": ").map { (line[..<$0.lowerBound], line[$0.upperBound...]) } ?? (line[...], ""[...])
         // NIOHPACK's decoder hands on only ASCII names (RFC 9113 §8.2), and HPACKHeaders traps on others.
-        guard let name = parts.first, !name.isEmpty, name.allSatisfy(\.isASCII) else { continue }
-        headers.add(name: String(name).lowercased(), value: parts.count > 1 ? String(parts[1]) : "")
+        guard !name.isEmpty, name.allSatisfy(\.isASCII) else { continue }
+        headers.add(name: String(name).lowercased(), value: String(value))
     }
-    let channel = EmbeddedChannel(handler: StreamCredentialsHandler(credentials: me))
+    let channel = EmbeddedChannel(handler: StreamCredentialsHandler(credentials: me, refusal: refusal))
     // Twice: the request's HEADERS and a trailing HEADERS frame (trailers).
     for _ in 0..<2 {
         try! channel.writeInbound(HTTP2Frame.FramePayload.headers(.init(headers: headers)))
@@ -124,10 +126,24 @@ func streamHeaders(_ bytes: [UInt8]) {
     while let payload = try! channel.readInbound(as: HTTP2Frame.FramePayload.self) {
         if case .headers(let frame) = payload { seen.append(frame.headers) }
     }
+    var answered: [HTTP2Frame.FramePayload.Headers] = []
+    while let payload = try! channel.readOutbound(as: HTTP2Frame.FramePayload.self) {
+        if case .headers(let frame) = payload { answered.append(frame) }
+    }
     _ = try? channel.finish()
+    if let refusal {
+        // Nothing of a refused stream reaches gRPC; the pipeline answers it, once, and ends it.
+        require(seen.isEmpty, "a refused stream's headers reached gRPC")
+        require(answered.count == 1 && answered[0].endStream, "a refused stream was not answered exactly once")
+        require(answered[0].headers["grpc-status"] == ["8"], "a refused stream's status is not ResourceExhausted")
+        let message = answered[0].headers["grpc-message"].first ?? ""
+        require(message.utf8.allSatisfy { (0x20...0x7E).contains($0) } && message.removingPercentEncoding == refusal,
+                "grpc-message is not the refusal, percent-encoded: \(message)")
+        return
+    }
+    require(answered.isEmpty, "an admitted stream was answered by the pipeline")
     require(seen.count == 2, "a HEADERS frame was lost")
     let credentials = seen[0][PeerCredentialsPipeline.metadataKey]
     require(credentials == [me.description], "the RPC would see credentials other than the kernel's: \(credentials)")
     require(seen[1][PeerCredentialsPipeline.metadataKey].isEmpty, "a client's credentials survived in a later HEADERS frame")
-    require(seen.allSatisfy { $0[PeerCredentialsPipeline.refusalKey].isEmpty }, "a client-sent refusal reached the RPC")
 }

@@ -34,8 +34,8 @@ struct AgentCommand: AsyncParsableCommand {
             --max-streams-per-uid streams per uid (a stream past it is answered ResourceExhausted), \
             --max-connections-per-uid connections per uid (at the limit the caller's oldest \
             connection that never sent a request is closed), and connections that send no request within --idle-timeout are \
-            closed. The socket's listen backlog is the kernel's; a refused connect is retried by \
-            clients as Unavailable.
+            closed. The socket queues up to 4096 connections not yet accepted (capped by the \
+            kernel's net.core.somaxconn); a refused connect is retried by clients as Unavailable.
 
               spiffe-demo agent --socket /tmp/spire-agent/public/api.sock --data-dir /tmp/spire-agent/data
               SPIFFE_ENDPOINT_SOCKET=unix:///tmp/spire-agent/public/api.sock spiffe-demo fetch --live

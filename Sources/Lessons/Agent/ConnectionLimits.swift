@@ -10,7 +10,7 @@ import Glibc
 /// The agent's socket is open to every local process (attestation, not file modes, is the
 /// boundary), so one careless or hostile workload could open connections and never ask for
 /// anything. Each of those holds a file descriptor; near the process's limit every other
-/// workload on the machine would be refused. Two rules keep that from happening:
+/// workload on the machine would be refused. Three rules keep that from happening:
 ///
 /// - a connection that sends no request within `idleTimeout` is closed;
 /// - a caller (one uid) holds at most `maximumPerCaller` connections. At the limit the agent
@@ -20,12 +20,13 @@ import Glibc
 /// - a caller holds at most `maximumStreamsPerCaller` streams (RPCs) at once, over all its
 ///   connections: HTTP/2 caps streams per connection, but a caller with a thousand connections
 ///   would otherwise hold a thousand times that. A stream past the limit is answered
-///   ResourceExhausted, naming the limit; the caller's open streams go on.
+///   ResourceExhausted by the stream pipeline, naming the limit, before gRPC reads its request;
+///   the caller's open streams go on.
 ///
 /// SPIRE's agent has no such per-caller limit; this is the toolkit's own defence, small
 /// enough to read.
 public final class ConnectionLimits: Sendable {
-    /// The limits themselves (`--idle-timeout`, `--max-connections-per-uid`).
+    /// The limits themselves (`--idle-timeout`, `--max-connections-per-uid`, `--max-streams-per-uid`).
     public struct Policy: Sendable {
         /// How long a new connection may stay silent.
         public var idleTimeout: Duration
@@ -59,8 +60,12 @@ public final class ConnectionLimits: Sendable {
     private let logger: Logger
     /// Open connections by uid, oldest first.
     private let open = Mutex<[UInt32: [Connection]]>([:])
-    /// Open streams by uid.
-    private let streams = Mutex<[UInt32: Int]>([:])
+    /// Open streams by uid, and the uids at their limit (each is logged once until it drops below).
+    private struct Streams {
+        var open: [UInt32: Int] = [:]
+        var atLimit: Set<UInt32> = []
+    }
+    private let streams = Mutex(Streams())
 
     public init(policy: Policy = .default, maximumRequestBytes: Int = 4 * 1024 * 1024, logger: Logger) {
         self.policy = policy
@@ -93,26 +98,32 @@ public final class ConnectionLimits: Sendable {
     public func count(uid: UInt32) -> Int { open.withLock { $0[uid]?.count ?? 0 } }
 
     /// Streams held right now by `uid`.
-    public func streamCount(uid: UInt32) -> Int { streams.withLock { $0[uid] ?? 0 } }
+    public func streamCount(uid: UInt32) -> Int { streams.withLock { $0.open[uid] ?? 0 } }
 
     /// A stream opened: counts it against its caller until it closes. Returns the refusal to
     /// answer it with when the caller already holds `maximumStreamsPerCaller` (the stream is then
     /// not counted), nil when it may go on.
     func openedStream(_ stream: any Channel, credentials: PeerCredentials) -> String? {
         let uid = credentials.uid
-        let admitted = streams.withLock { streams in
-            guard streams[uid, default: 0] < policy.maximumStreamsPerCaller else { return false }
-            streams[uid, default: 0] += 1
-            return true
+        let (admitted, firstRefusal) = streams.withLock { streams -> (Bool, Bool) in
+            guard streams.open[uid, default: 0] < policy.maximumStreamsPerCaller else {
+                return (false, streams.atLimit.insert(uid).inserted)
+            }
+            streams.open[uid, default: 0] += 1
+            return (true, false)
         }
         guard admitted else {
-            logger.notice("uid \(uid) (pid \(credentials.pid)) holds \(policy.maximumStreamsPerCaller) streams: refusing another")
+            // Once per episode: a caller hammering the limit must not flood the log.
+            if firstRefusal {
+                logger.notice("uid \(uid) (pid \(credentials.pid)) holds \(policy.maximumStreamsPerCaller) streams: refusing more until it closes some")
+            }
             return "uid \(uid) already holds \(policy.maximumStreamsPerCaller) streams on this agent, the most one caller may hold; close some (the agent's --max-streams-per-uid)"
         }
         stream.closeFuture.whenComplete { [self] _ in
             streams.withLock { streams in
-                streams[uid, default: 1] -= 1
-                if streams[uid] == 0 { streams[uid] = nil }
+                streams.open[uid, default: 1] -= 1
+                if streams.open[uid] == 0 { streams.open[uid] = nil }
+                streams.atLimit.remove(uid)
             }
         }
         return nil

@@ -30,11 +30,6 @@ public enum PeerCredentialsPipeline {
     /// The reserved metadata key. Lowercase: HTTP/2 header names are.
     public static let metadataKey = "x-spiffe-workbook-peer"
 
-    /// The reserved key that carries the pipeline's refusal of a stream past the caller's
-    /// stream limit (ConnectionLimits) to the handler, which answers ResourceExhausted. Stripped
-    /// from what clients send, like `metadataKey`.
-    public static let refusalKey = "x-spiffe-workbook-refused"
-
     /// Connections the kernel queues for the agent before it accepts them: a burst of workloads
     /// starting together (a node booting) connects at once.
     public static let listenBacklog: Int32 = 4096
@@ -64,8 +59,9 @@ public enum PeerCredentialsPipeline {
                         throw AgentError.attestation("HTTP/2 stream without a connection")
                     }
                     let holder = try connection.pipeline.syncOperations.handler(type: ConnectionCredentialsHandler.self)
-                    limits?.requested(connection, uid: holder.credentials.uid)
                     let refusal = limits?.openedStream(stream, credentials: holder.credentials)
+                    // Only a stream that may go on makes its connection one in use, not idle.
+                    if refusal == nil { limits?.requested(connection, uid: holder.credentials.uid) }
                     try stream.pipeline.syncOperations.addHandler(
                         StreamCredentialsHandler(credentials: holder.credentials, limits: limits, refusal: refusal), position: .first)
                 }
@@ -79,11 +75,6 @@ public enum PeerCredentialsPipeline {
         let values = Array(metadata[stringValues: metadataKey])
         guard values.count == 1 else { return nil }
         return PeerCredentials(encoded: values[0])
-    }
-
-    /// Why the pipeline refused this request's stream (a limit), if it did.
-    public static func refusal(in metadata: Metadata) -> String? {
-        Array(metadata[stringValues: refusalKey]).first
     }
 
     /// SO_PEERCRED on the accepted socket, plus the caller's start time read right away.
@@ -117,12 +108,17 @@ final class ConnectionCredentialsHandler: ChannelInboundHandler, RemovableChanne
     }
 }
 
-/// First in each stream's pipeline: strips any client-sent copy of the reserved keys from every
-/// HEADERS frame and adds the kernel's credentials to the first one (the request headers), with
-/// the pipeline's refusal when the stream is past its caller's limit.
+/// First in each stream's pipeline: strips any client-sent copy of the reserved key from every
+/// HEADERS frame and adds the kernel's credentials to the first one (the request headers).
+///
+/// A stream past its caller's stream limit (`refusal`) is answered here instead, with gRPC's
+/// status ResourceExhausted, before gRPC reads a byte of it: a check in the RPC handler would
+/// come only after the whole request had arrived, so a stream that sends its headers and
+/// nothing more would never be refused.
 final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = HTTP2Frame.FramePayload
+    typealias OutboundOut = HTTP2Frame.FramePayload
     private let credentials: PeerCredentials
     private let limits: ConnectionLimits?
     private let refusal: String?
@@ -137,6 +133,17 @@ final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHan
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var payload = unwrapInboundIn(data)
+        if let refusal {
+            // Nothing of a refused stream reaches gRPC. The answer is "trailers only" (the gRPC
+            // over HTTP/2 protocol's form for an error before any message), then the stream is
+            // reset so that the client stops sending.
+            guard case .headers = payload, !injected else { return }
+            injected = true
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: Self.trailersOnly(refusal), endStream: true))))
+                .whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
         if case .data(let frame) = payload, let limits, case .byteBuffer(let bytes) = frame.data {
             // The transport resets a stream whose request passes the limit without a word; say
             // here who sent it, once per stream. A gRPC message starts with a flag byte and
@@ -156,14 +163,27 @@ final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHan
         if case .headers(var headers) = payload {
             // HPACKHeaders.remove(name:) compares names case-insensitively.
             headers.headers.remove(name: PeerCredentialsPipeline.metadataKey)
-            headers.headers.remove(name: PeerCredentialsPipeline.refusalKey)
             if !injected {
                 headers.headers.add(name: PeerCredentialsPipeline.metadataKey, value: credentials.description)
-                if let refusal { headers.headers.add(name: PeerCredentialsPipeline.refusalKey, value: refusal) }
                 injected = true
             }
             payload = .headers(headers)
         }
         context.fireChannelRead(wrapInboundOut(payload))
+    }
+
+    /// A response with no message: status ResourceExhausted (8) and `message`, percent-encoded
+    /// as grpc-message requires (bytes outside printable ASCII, and `%` itself).
+    static func trailersOnly(_ message: String) -> HPACKHeaders {
+        var encoded = ""
+        for byte in message.utf8 {
+            if (0x20...0x7E).contains(byte), byte != UInt8(ascii: "%") {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = String(byte, radix: 16, uppercase: true)
+                encoded += (hex.count == 1 ? "%0" : "%") + hex
+            }
+        }
+        return HPACKHeaders([(":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "8"), ("grpc-message", encoded)])
     }
 }

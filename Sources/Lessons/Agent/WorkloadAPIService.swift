@@ -51,15 +51,11 @@ public struct WorkloadAPIService: Workload_SpiffeWorkloadAPI.ServiceProtocol {
     ///
     /// - Missing `workload.spiffe.io: true` -> InvalidArgument (the spec's answer; clients do not
     ///   retry it).
-    /// - A stream past the caller's stream limit -> ResourceExhausted (ConnectionLimits).
     /// - The credentials come from the agent's own pipeline (PeerCredentialsPipeline), which
     ///   removes any copy a client sent, so they cannot be forged.
     public func caller(_ metadata: Metadata) throws -> Caller {
         guard metadata[stringValues: WorkloadAPIClient.securityHeader].contains("true") else {
             throw RPCError(code: .invalidArgument, message: "security header missing from request")
-        }
-        if let refusal = PeerCredentialsPipeline.refusal(in: metadata) {
-            throw RPCError(code: .resourceExhausted, message: refusal)
         }
         guard let credentials = PeerCredentialsPipeline.credentials(in: metadata) else {
             throw RPCError(code: .internalError, message: "the agent could not read the caller's credentials")
