@@ -165,12 +165,20 @@ struct WorkloadBench: AsyncParsableCommand {
             parentID: AgentDataDirectory.agentID(in: trustDomain),
             selectors: [.unix("uid", String(getuid()))],
             x509SVIDTTL: 3600))
+        // Its limits sized to the watchers (all of this one uid), and its log kept to show when
+        // the phase fails.
+        let log = root.appendingPathComponent("child-agent.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: log)
+        defer { try? logHandle.close() }
         func startAgent() throws -> Process {
             let agent = Process()
             agent.executableURL = URL(fileURLWithPath: demo)
-            agent.arguments = ["agent", "--socket", socketPath, "--data-dir", data.url.path, "--log-level", "error"]
+            agent.arguments = ["agent", "--socket", socketPath, "--data-dir", data.url.path, "--log-level", "warning",
+                               "--max-connections-per-uid", String(max(1_024, streams + 16)),
+                               "--max-streams-per-uid", String(max(4_096, 2 * streams + 16))]
             agent.standardOutput = FileHandle.nullDevice
-            agent.standardError = FileHandle.nullDevice
+            agent.standardError = logHandle
             try agent.run()
             return agent
         }
@@ -207,7 +215,12 @@ struct WorkloadBench: AsyncParsableCommand {
             agent.waitUntilExit()
             let restart = ContinuousClock.now
             agent = try startAgent()
-            try await watchers.waitUntilAll { !before.contains($0) }
+            do {
+                try await watchers.waitUntilAll { !before.contains($0) }
+            } catch {
+                let said = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                throw ValidationError("\(error); the child agent's log ends: \(said.suffix(2_000))")
+            }
             recoveries.append(watchers.arrivals().max()! - restart)
         }
         print(Self.summary("agent kill -9 and restart: all \(streams) watchers have a new SVID", recoveries))

@@ -58,7 +58,9 @@ enum AdminClient {
             throw CLIError(error.description)
         } catch let error as RPCError {
             switch error.code {
-            case .unavailable, .deadlineExceeded:
+            case .deadlineExceeded:
+                throw CLIError("the server at \(path) did not answer within \(String(format: "%g", timeout.timeout)) s (--timeout); is it running?")
+            case .unavailable:
                 throw CLIError("the server at \(path) does not answer (\(error.message)); is it running?")
             default:
                 throw CLIError(error.message)

@@ -64,8 +64,8 @@ struct BundleServeCommand: AsyncParsableCommand {
                 presenting = "the certificate in \(cert)"
             case .httpsSPIFFE:
                 guard cert == nil, key == nil else { throw CLIError("--cert/--key are for https_web; https_spiffe presents an X509-SVID") }
-                // Simulated only (--live is refused above), so no wait to bound.
-                let opened = try await source.open(defaultID: "/spire/server", timeout: 30)
+                // Simulated only (--live is refused above), so there is no wait to bound.
+                let opened = try await source.open(defaultID: "/spire/server")
                 authentication = .spiffe(opened.source)
                 presenting = "the X509-SVID of \(try opened.source.x509SVID().spiffeID)"
             }

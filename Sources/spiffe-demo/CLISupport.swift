@@ -83,7 +83,7 @@ enum CLISupport {
     /// including waiting for an answer, before giving up (more than 0, at most an hour).
     static func timeout(_ seconds: Double) throws(CLIError) -> Duration {
         guard seconds.isFinite, seconds > 0, seconds <= 3_600 else {
-            throw CLIError("--timeout \(seconds) is out of range: give seconds from 0.1 to 3600")
+            throw CLIError("--timeout \(seconds) is out of range: give seconds more than 0 and at most 3600")
         }
         return .milliseconds(Int64((seconds * 1_000).rounded(.up)))
     }

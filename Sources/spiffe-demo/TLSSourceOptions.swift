@@ -39,9 +39,10 @@ struct TLSSourceOptions: ParsableArguments {
 
     /// Opens the source. In simulated mode the trust domain's CA comes from `--state`; `defaultID`
     /// is used when no `--id` was given. With `--live`, waits at most `timeout` (the command's
-    /// `--timeout`, in seconds) for the first SVID.
-    func open(defaultID: String, timeout seconds: Double) async throws(CLIError) -> Opened {
+    /// `--timeout`, in seconds; a command that takes no --live passes none) for the first SVID.
+    func open(defaultID: String, timeout seconds: Double? = nil) async throws(CLIError) -> Opened {
         if live {
+            let seconds = seconds ?? 30
             let timeout = try CLISupport.timeout(seconds)
             let client: WorkloadAPIClient
             do throws(WorkloadAPIError) { client = try WorkloadAPIClient(socket: socket) } catch { throw CLIError(error.description) }

@@ -145,7 +145,7 @@ struct AgentConnectionLimitTests {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        #expect(bound == 0 && listen(listener, 16) == 0)
+        #expect(bound == 0 && listen(listener, 256) == 0)
 
         for args in [["fetch", "--live"], ["inspect", "--live"], ["jwt-svid", "--live", "--audience", "a"]] {
             let result = try await TestSupport.run("spiffe-demo", args + ["--socket", "unix://" + path, "--timeout", "1"], deadline: 60)
@@ -170,10 +170,11 @@ struct AgentConnectionLimitTests {
         for args in [["entry", "show"], ["agent", "list"], ["token", "generate"], ["federation", "list"], ["bundle", "show"]] {
             let result = try await TestSupport.run("spiffe-demo", args + ["-socketPath", path, "--timeout", "1"], deadline: 60)
             #expect(!result.timedOut && result.status == 1, "\(args): \(result)")
-            #expect(result.stderr.contains("the server at \(path) does not answer"), "\(args): \(result.stderr)")
+            #expect(result.stderr.contains("the server at \(path) did not answer within 1 s (--timeout)"), "\(args): \(result.stderr)")
         }
-        // A TCP listener that never accepts: the handshake never starts, and the client says it
-        // gave up, rather than that the server closed the connection.
+        // A TCP listener that never accepts: the kernel completes the connect, the ClientHello
+        // (or the HTTP request) is never answered, and the client says it gave up rather than
+        // that the server closed the connection.
         let tcp = try #require(listenOnLoopback(AF_INET))
         defer { close(tcp.fd) }
         let client = try await TestSupport.run("spiffe-demo", ["tls-client", "--connect", "127.0.0.1:\(tcp.port)", "--timeout", "1",
@@ -184,7 +185,7 @@ struct AgentConnectionLimitTests {
         #expect(fetch.status == 1 && fetch.stderr.contains("127.0.0.1:\(tcp.port) did not answer within 1.5 s"), "\(fetch)")
     }
 
-    @Test("a caller holds at most --max-streams-per-uid streams; one more is ResourceExhausted, naming the limit, and others are untouched")
+    @Test("a caller holds at most --max-streams-per-uid streams; one more is ResourceExhausted, naming the limit, and its open streams and other uids are untouched")
     func streamLimit() async throws {
         let agent = try AgentHarness()
         try await agent.createEntry("spiffe://example.org/watcher", selectors: ["unix:uid:\(getuid())"])
@@ -192,52 +193,125 @@ struct AgentConnectionLimitTests {
         try await agent.start(extraArguments: ["--max-streams-per-uid", "3"])
         defer { agent.stop() }
 
-        // Three watch streams of this uid, on three connections: the limit is per caller, not
-        // per connection.
-        let clients = try (0..<3).map { _ in try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.seconds(60))) }
+        // Watch streams of this uid, each on a connection of its own: the limit is per caller,
+        // not per connection. Each records its SVIDs, and whether its stream ended.
+        let seen = SerialLog(count: 4)
+        let ended = SerialLog(count: 4)
+        var clients: [WorkloadAPIClient] = []
         defer { clients.forEach { $0.close() } }
-        let seen = SerialLog(count: 3)
-        let watchers = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for (index, client) in clients.enumerated() {
-                    group.addTask {
-                        do {
-                            for try await context in client.watchX509Context(retry: .forever) {
-                                guard let serial = context.defaultSVID?.leaf.serialNumber.description else { continue }
-                                seen.withLock { $0[index].append(serial) }
-                            }
-                        } catch {}
+        func watch(_ index: Int) throws -> Task<Void, Never> {
+            let client = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.seconds(60)))
+            clients.append(client)
+            return Task {
+                do {
+                    for try await context in client.watchX509Context(retry: .forever) {
+                        guard let serial = context.defaultSVID?.leaf.serialNumber.description else { continue }
+                        seen.withLock { $0[index].append(serial) }
                     }
-                }
+                } catch {}
+                ended.withLock { $0[index].append("ended") }
             }
         }
-        defer { watchers.cancel() }
-        let watching = try await TestSupport.poll(for: 60) { seen.withLock { $0.allSatisfy { !$0.isEmpty } } ? true : nil }
+        var watchers = try (0..<3).map(watch)
+        defer { watchers.forEach { $0.cancel() } }
+        let watching = try await TestSupport.poll(for: 60) { seen.withLock { $0.prefix(3).allSatisfy { !$0.isEmpty } } ? true : nil }
         try #require(watching == true, "the three watchers did not all get an SVID")
 
         // A fourth stream of the same uid is refused with the limit's name; no retry helps.
         let fourth = try WorkloadAPIClient(address: .unix(path: agent.socketPath), retry: .upTo(.seconds(2)))
         defer { fourth.close() }
-        do {
-            _ = try await fourth.fetchX509Context()
-            Issue.record("a fourth stream of the same uid was served")
-        } catch {
-            #expect(error.description.contains("already holds 3 streams") && error.description.contains("--max-streams-per-uid"), "\(error)")
+        func refused() async -> Bool {
+            do {
+                _ = try await fourth.fetchX509Context()
+                return false
+            } catch {
+                #expect(error.description.contains("already holds 3 streams") && error.description.contains("--max-streams-per-uid"), "\(error)")
+                return true
+            }
         }
-        // Another uid is untouched.
+        #expect(await refused(), "a fourth stream of the same uid was served")
+        #expect(await refused(), "a fifth was served")
+        // The refusals cost the caller nothing it held; another uid is untouched.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(ended.withLock { $0.prefix(3).allSatisfy(\.isEmpty) }, "a watch stream ended when another stream was refused")
         let other = try await agent.runAs(uid: 1001, ["fetch", "--live", "--socket", "unix://" + agent.socketPath, "--timeout", "30"])
         #expect(other.status == 0 && other.stdout.contains("spiffe://example.org/other"), "\(other)")
-        #expect(agent.log.contains("holds 3 streams: refusing another"), "\(agent.log)")
+        // One line for the episode, however many streams were refused in it.
+        #expect(agent.log.components(separatedBy: "holds 3 streams: refusing more").count == 2, "\(agent.log)")
 
-        // Closing a watch stream frees its place.
-        watchers.cancel()
+        // Closing one watch stream frees exactly one place: a new watcher gets it, and the
+        // next stream is refused again.
+        watchers[0].cancel()
         clients[0].close()
-        var freed = false
-        for _ in 0..<60 where !freed {
-            freed = (try? await fourth.fetchX509Context()) != nil
-            if !freed { try await Task.sleep(for: .milliseconds(500)) }
+        var admitted = false
+        for _ in 0..<60 where !admitted {
+            watchers.append(try watch(3))
+            admitted = try await TestSupport.poll(for: 2) { seen.withLock { $0[3].isEmpty } ? nil : true } == true
+            if !admitted { watchers.last!.cancel() }
         }
-        #expect(freed, "a stream closed, yet a new one is still refused")
+        #expect(admitted, "a stream closed, yet a new one is still refused")
+        #expect(await refused(), "closing one stream freed more than one place")
+        #expect(ended.withLock { $0[1].isEmpty && $0[2].isEmpty }, "\(ended.withLock { $0 })")
+    }
+
+    /// Opens HTTP/2 streams by hand that send their request headers and nothing more (no
+    /// message, no end of stream), then prints, as JSON, which streams the agent answered or
+    /// reset within the time given.
+    static let headersOnlyProgram = """
+    import json, socket, struct, sys, time
+    path, streams, wait = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    def frame(kind, flags, stream, payload=b""):
+        return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+    def literal(name, value):  # HPACK: literal header field without indexing, new name, no Huffman
+        return bytes([0, len(name)]) + name.encode() + bytes([len(value)]) + value.encode()
+    headers = b"".join(literal(n, v) for n, v in [(":method", "POST"), (":scheme", "http"),
+        (":path", "/SpiffeWorkloadAPI/FetchX509SVID"), (":authority", "localhost"),
+        ("content-type", "application/grpc"), ("te", "trailers"), ("workload.spiffe.io", "true")])
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + frame(4, 0, 0))
+    for i in range(streams):
+        s.sendall(frame(1, 4, 1 + 2 * i, headers))  # HEADERS, END_HEADERS only
+    answered, reset, buffer = set(), set(), b""
+    s.settimeout(0.2)
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not chunk:
+            break
+        buffer += chunk
+        while len(buffer) >= 9:
+            length = int.from_bytes(buffer[:3], "big")
+            if len(buffer) < 9 + length:
+                break
+            kind, flags, stream = buffer[3], buffer[4], int.from_bytes(buffer[5:9], "big") & 0x7FFFFFFF
+            buffer = buffer[9 + length:]
+            if kind == 4 and not flags & 1:
+                s.sendall(frame(4, 1, 0))  # acknowledge the server's SETTINGS
+            elif kind == 1 and flags & 1:
+                answered.add(stream)
+            elif kind == 3:
+                reset.add(stream)
+    print(json.dumps({"answered": sorted(answered), "reset": sorted(reset)}), flush=True)
+    """
+
+    @Test("a stream that sends only its headers is refused past the limit too: the agent answers before gRPC waits for the request")
+    func headersOnlyStreamsAreRefused() async throws {
+        let agent = try AgentHarness()
+        try await agent.createEntry("spiffe://example.org/watcher", selectors: ["unix:uid:\(getuid())"])
+        try await agent.start(extraArguments: ["--max-streams-per-uid", "3"])
+        defer { agent.stop() }
+        // Streams 1, 3 and 5 are admitted and wait for a request that never comes; stream 7 is
+        // the fourth, past the limit, and is answered (status ResourceExhausted) at once.
+        let probe = try await TestSupport.run(try TestSupport.python().path, ["-c", Self.headersOnlyProgram, agent.socketPath, "4", "5"], deadline: 60)
+        #expect(probe.status == 0, "\(probe)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(probe.stdout.utf8)) as? [String: [Int]], "\(probe)")
+        #expect(result["answered"] == [7], "\(result)")
+        #expect(result["reset"]?.allSatisfy { $0 == 7 } == true, "only the refused stream may be reset: \(result)")
+        #expect(agent.log.contains("holds 3 streams: refusing more"), "\(agent.log)")
     }
 }
 

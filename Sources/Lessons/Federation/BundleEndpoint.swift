@@ -57,6 +57,8 @@ public enum BundleEndpointError: Error, Sendable, Equatable, CustomStringConvert
     case httpStatus(Int)
     case invalidBundle(String)
     case missingTrust(String)
+    /// The client's own deadline closed the connection before the whole answer arrived.
+    case timedOut(endpoint: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -66,6 +68,7 @@ public enum BundleEndpointError: Error, Sendable, Equatable, CustomStringConvert
         case .httpStatus(let code): return "the bundle endpoint answered HTTP \(code)"
         case .invalidBundle(let reason): return "the endpoint's answer is not a usable SPIFFE bundle: \(reason)"
         case .missingTrust(let reason): return reason
+        case .timedOut(let endpoint, let seconds): return "\(endpoint) did not answer within \(String(format: "%g", seconds)) s; gave up"
         }
     }
 }

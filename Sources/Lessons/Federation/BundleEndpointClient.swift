@@ -86,6 +86,8 @@ public struct BundleEndpointClient: Sendable {
         // against the address connected to.
         let serverName = Self.isAddress(host) ? nil : host
         let capture = PeerCertificateCapture()
+        // One deadline for all of it: connect, handshake, request and answer.
+        let deadline = NIODeadline.now() + timeout
         let connection: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             let context = try NIOSSLContext(configuration: configuration)
@@ -109,13 +111,10 @@ public struct BundleEndpointClient: Sendable {
         } catch {
             throw .connectFailed("\(host):\(port): \(error)")
         }
-        let started = NIODeadline.now()
-        let deadline = connection.channel.eventLoop.scheduleTask(in: timeout) { connection.channel.close(promise: nil) }
-        defer { deadline.cancel() }
-        // When our own deadline closed the connection, say so rather than blame the server.
-        let timedOut = BundleEndpointError.connectFailed(
-            "\(host):\(port) did not answer within \(String(format: "%g", Double(timeout.nanoseconds) / 1e9)) s")
-        let expired = { NIODeadline.now() - started >= timeout }
+        // When our own deadline closes the connection, the client says so rather than blame the server.
+        let closer = ConnectionDeadline(closing: connection.channel, at: deadline)
+        defer { closer.cancel() }
+        let timedOut = BundleEndpointError.timedOut(endpoint: "\(host):\(port)", seconds: Double(timeout.nanoseconds) / 1e9)
         var status: HTTPResponseStatus?
         var body: [UInt8] = []
         var tooLarge = false
@@ -141,15 +140,14 @@ public struct BundleEndpointClient: Sendable {
             }
         } catch {
             if case .failure(let rejection)? = verification?.outcome { throw .serverRejected(rejection.description) }
-            if expired() { throw timedOut }
+            if closer.expired { throw timedOut }
             throw .serverRejected(TLSFailure.describe(error))
         }
         if case .failure(let rejection)? = verification?.outcome { throw .serverRejected(rejection.description) }
+        // An answer cut short by our deadline is no answer.
+        if closer.expired { throw timedOut }
         guard !tooLarge else { throw .invalidBundle("larger than \(maximumBytes) bytes") }
-        guard let status else {
-            if expired() { throw timedOut }
-            throw .connectFailed("\(host):\(port) closed the connection without answering")
-        }
+        guard let status else { throw .connectFailed("\(host):\(port) closed the connection without answering") }
         guard status == .ok else { throw .httpStatus(Int(status.code)) }
         let leaf = try? capture.certificate.map { try ParsedCertificates.certificate(derEncoded: try $0.toDERBytes()) }
         return (body, leaf ?? nil)

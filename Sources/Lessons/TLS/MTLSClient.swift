@@ -88,6 +88,8 @@ public struct MTLSClient: Sendable {
         let verification = PeerVerification(verifier: verifier)
         let recorder = HandshakeRecorder()
 
+        // One deadline for all of it: connect, handshake, request and answer.
+        let deadline = NIODeadline.now() + timeout
         let connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             connection = try await ClientBootstrap(group: group)
@@ -109,11 +111,9 @@ public struct MTLSClient: Sendable {
             throw .connectFailed(String(describing: error))
         }
 
-        let started = NIODeadline.now()
-        let deadline = connection.channel.eventLoop.scheduleTask(in: timeout) { connection.channel.close(promise: nil) }
-        defer { deadline.cancel() }
-        // When our own deadline closed the connection, say so rather than blame the server.
-        let expired = { NIODeadline.now() - started >= timeout }
+        // When our own deadline closes the connection, the client says so rather than blame the server.
+        let closer = ConnectionDeadline(closing: connection.channel, at: deadline)
+        defer { closer.cancel() }
         var reply = ByteBuffer()
         do {
             // The exchange runs on the connection's event loop (see EventLoopTaskExecutor).
@@ -136,17 +136,18 @@ public struct MTLSClient: Sendable {
             }
         } catch {
             if case .failure(let rejection) = verification.outcome { throw .serverRejected(rejection) }
-            if expired() { throw .timedOut(timeout) }
+            if closer.expired { throw .timedOut(timeout) }
             throw .handshakeFailed(TLSFailure.describe(error))
         }
         guard case .success(let server) = verification.outcome else {
             if case .failure(let rejection) = verification.outcome { throw .serverRejected(rejection) }
-            if expired() { throw .timedOut(timeout) }
+            if closer.expired { throw .timedOut(timeout) }
             throw .handshakeFailed("the server closed the connection before the handshake completed")
         }
+        // A reply cut short by our deadline is no reply.
+        if closer.expired { throw .timedOut(timeout) }
         let text = String(buffer: reply)
         guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first, !text.isEmpty else {
-            if expired() { throw .timedOut(timeout) }
             throw .noReply("the server closed the connection without answering")
         }
         return MTLSExchange(server: server, clientID: svid.spiffeID, reply: String(line), handshake: recorder.parameters)
