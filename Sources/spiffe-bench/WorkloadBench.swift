@@ -168,7 +168,7 @@ struct WorkloadBench: AsyncParsableCommand {
         // Its limits sized to the watchers (all of this one uid), and its log kept to show when
         // the phase fails.
         let log = root.appendingPathComponent("child-agent.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: log)
         defer { try? logHandle.close() }
         func startAgent() throws -> Process {
