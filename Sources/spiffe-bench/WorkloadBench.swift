@@ -92,26 +92,8 @@ struct WorkloadBench: AsyncParsableCommand {
         print(Self.summary("fetch, new connection each", fresh))
 
         // 2. Rotation fan-out.
-        let watchers = Watchers(count: streams)
-        var tasks: [Task<Void, Never>] = []
-        var clients: [WorkloadAPIClient] = []
-        for index in 0..<streams {
-            let watcher = try WorkloadAPIClient(address: address)
-            clients.append(watcher)
-            tasks.append(Task {
-                do {
-                    for try await context in watcher.watchX509Context() {
-                        if let serial = context.defaultSVID?.leaf.serialNumber.description {
-                            watchers.received(index, serial: serial)
-                        }
-                    }
-                } catch {}
-            })
-        }
-        defer {
-            tasks.forEach { $0.cancel() }
-            clients.forEach { $0.close() }
-        }
+        let (watchers, stopWatching) = try Self.watch(streams, at: address)
+        defer { stopWatching() }
         try await watchers.waitUntilAll { _ in true }
         print("\(streams) watch streams open (\(cache.subscriberCount) subscribed at the agent)")
 
@@ -144,9 +126,33 @@ struct WorkloadBench: AsyncParsableCommand {
         //    this benchmark, with its own socket and `streams` watchers of its own; measured from
         //    the restart until every watcher holds an SVID the new agent issued. The watchers'
         //    retry backoff is part of what a workload waits, so it is part of the figure.
-        tasks.forEach { $0.cancel() }
-        clients.forEach { $0.close() }
+        stopWatching()
         try await killAndRestart(root: root, trustDomain: trustDomain)
+    }
+
+    /// `count` clients, one connection each (like `count` workloads), each holding a watch
+    /// stream open that retries for ever; and how to stop them all.
+    static func watch(_ count: Int, at address: WorkloadAPIAddress) throws -> (Watchers, stop: () -> Void) {
+        let watchers = Watchers(count: count)
+        var tasks: [Task<Void, Never>] = []
+        var clients: [WorkloadAPIClient] = []
+        for index in 0..<count {
+            let watcher = try WorkloadAPIClient(address: address)
+            clients.append(watcher)
+            tasks.append(Task {
+                do {
+                    for try await context in watcher.watchX509Context(retry: .forever) {
+                        if let serial = context.defaultSVID?.leaf.serialNumber.description {
+                            watchers.received(index, serial: serial)
+                        }
+                    }
+                } catch {}
+            })
+        }
+        return (watchers, { [tasks, clients] in
+            tasks.forEach { $0.cancel() }
+            clients.forEach { $0.close() }
+        })
     }
 
     /// Phase 3 (see `run`).
@@ -186,26 +192,8 @@ struct WorkloadBench: AsyncParsableCommand {
         defer { agent.terminate(); agent.waitUntilExit() }
 
         let address = WorkloadAPIAddress.unix(path: socketPath)
-        let watchers = Watchers(count: streams)
-        var tasks: [Task<Void, Never>] = []
-        var clients: [WorkloadAPIClient] = []
-        for index in 0..<streams {
-            let watcher = try WorkloadAPIClient(address: address)
-            clients.append(watcher)
-            tasks.append(Task {
-                do {
-                    for try await context in watcher.watchX509Context(retry: .forever) {
-                        if let serial = context.defaultSVID?.leaf.serialNumber.description {
-                            watchers.received(index, serial: serial)
-                        }
-                    }
-                } catch {}
-            })
-        }
-        defer {
-            tasks.forEach { $0.cancel() }
-            clients.forEach { $0.close() }
-        }
+        let (watchers, stopWatching) = try Self.watch(streams, at: address)
+        defer { stopWatching() }
         try await watchers.waitUntilAll { _ in true }
 
         var recoveries: [Duration] = []
