@@ -174,41 +174,6 @@ struct SVIDValidatorTests {
         }
     }
 
-    @Test("a leaf validated again gives the same report; only checks 1–3 are remembered, and only for a leaf that passed them")
-    func rememberedLeafChecks() async throws {
-        let now = Date()
-        let ca = try CertificateAuthority(trustDomain: exampleOrg, now: now)
-        let svid = try ca.issueSVID(for: web, now: now)
-        let first = await SVIDValidator.validate(chain: svid.chain, bundle: ca.bundle, expect: .id(web), at: now)
-        let again = await SVIDValidator.validate(chain: svid.chain, bundle: ca.bundle, expect: .id(web), at: now)
-        #expect(first.isValid && again.lines == first.lines && again.spiffeID == web)
-
-        // Check 4 depends on the time, check 5 on the bundle, check 6 on the caller: each still
-        // runs for the remembered leaf.
-        let later = await SVIDValidator.validate(chain: svid.chain, bundle: ca.bundle, expect: .id(web), at: now + 7200)
-        #expect(later.failure?.check == .validity && later.results.prefix(3).allSatisfy { $0.outcome == .passed }, "\(later.lines)")
-        let impostor = try CertificateAuthority(trustDomain: exampleOrg, now: now)
-        let otherBundle = await SVIDValidator.validate(chain: svid.chain, bundle: impostor.bundle, expect: .id(web), at: now)
-        #expect(otherBundle.failure?.check == .chain, "\(otherBundle.lines)")
-        let otherCaller = await SVIDValidator.validate(chain: svid.chain, bundle: ca.bundle, expect: .id(try SpiffeID("spiffe://example.org/db")), at: now)
-        #expect(otherCaller.failure?.check == .authorization, "\(otherCaller.lines)")
-
-        // The chain's length belongs to check 1 but is the chain's, not the leaf's: a remembered
-        // leaf at the head of 33 certificates is still refused.
-        let long = await SVIDValidator.validate(chain: svid.chain + Array(repeating: ca.certificate, count: 33 - svid.chain.count), bundle: ca.bundle, expect: .id(web), at: now)
-        #expect(long.failure?.check == .spiffeID && long.failure?.reason.contains("33 certificates") == true, "\(long.lines)")
-
-        // A leaf that failed is judged afresh each time, so its report says why every time.
-        var spec = LeafSpec(notBefore: now - 10, notAfter: now + 3600)
-        spec.basicConstraints = .isCertificateAuthority(maxPathLength: nil)
-        let caLeaf = try spec.make(signedBy: ca)
-        for _ in 0..<2 {
-            let refused = await SVIDValidator.validate(chain: [caLeaf], bundle: ca.bundle, expect: .any, at: now)
-            #expect(refused.results.map(\.outcome) == [.passed, .failed, .skipped, .skipped, .skipped, .skipped], "\(refused.lines)")
-            #expect(refused.failure?.reason.contains("cA=true") == true)
-        }
-    }
-
     @Test("every key type passes", arguments: KeyType.allCases)
     func keyTypes(keyType: KeyType) async throws {
         let now = Date()

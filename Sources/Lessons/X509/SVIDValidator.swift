@@ -24,21 +24,16 @@ public enum SVIDValidator {
     ) async -> ValidationReport {
         var report = ValidationReport(time: time, expected: expected)
         do throws(SVIDCheckFailure) {
-            // Checks 1–3 read the leaf alone; what they found for a leaf that passed them is
-            // remembered, since a peer presents the same SVID until it rotates (LeafVerdicts).
-            let (leaf, id) = try LeafVerdicts.check(chain, into: &report) { report throws(SVIDCheckFailure) in
-                // 1. The identity lives in the URI SAN, not in the subject: exactly one, well formed.
-                let (leaf, id) = try checkSpiffeID(chain)
-                report.spiffeID = id
-                report.passed(.spiffeID, LazyText(rendering: { id.description }))
+            // 1. The identity lives in the URI SAN, not in the subject: exactly one, well formed.
+            let (leaf, id) = try checkSpiffeID(chain)
+            report.spiffeID = id
+            report.passed(.spiffeID, LazyText(rendering: { id.description }))
 
-                // 2. A leaf that is a CA could mint SVIDs for every ID in the trust domain.
-                report.passed(.leafConstraints, try checkLeafConstraints(leaf))
+            // 2. A leaf that is a CA could mint SVIDs for every ID in the trust domain.
+            report.passed(.leafConstraints, try checkLeafConstraints(leaf))
 
-                // 3. The key may sign (TLS handshakes), but never certificates or CRLs.
-                report.passed(.keyUsage, try checkKeyUsage(leaf))
-                return (leaf, id)
-            }
+            // 3. The key may sign (TLS handshakes), but never certificates or CRLs.
+            report.passed(.keyUsage, try checkKeyUsage(leaf))
 
             // 4. SVIDs live for an hour, not a year: short lifetimes stand in for revocation.
             report.passed(.validity, try checkValidity(leaf, at: time))

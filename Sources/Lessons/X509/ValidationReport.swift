@@ -102,11 +102,6 @@ public struct ValidationReport: Sendable {
         results.append(Result(check: check, outcome: .passed, detail: detail))
     }
 
-    /// Results found before, for the same certificate (LeafVerdicts).
-    mutating func append(_ earlier: [Result]) {
-        results.append(contentsOf: earlier)
-    }
-
     /// Records `failure` and marks every later check as skipped.
     mutating func failed(_ failure: SVIDCheckFailure) {
         results.append(Result(check: failure.check, outcome: .failed, detail: LazyText(failure.reason)))
