@@ -17,12 +17,18 @@ public enum Base64URL {
     }
 
     /// Decodes, or returns nil when `text` is not strict unpadded base64url.
+    @inlinable
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         decode(bytes: text.utf8)
     }
 
     /// Decodes the ASCII bytes of base64url text, or returns nil when they are not strict
     /// unpadded base64url.
+    ///
+    /// Inlinable, so that a caller in another module gets it specialized for its own collection
+    /// type: unspecialized, every character went through the generic iterator's witness table,
+    /// and decoding was most of a JWT-SVID's parse time (issue 20).
+    @inlinable
     public static func decode(bytes characters: some Collection<UInt8>) -> [UInt8]? {
         // A group of four characters carries three bytes; a lone trailing character carries
         // fewer than eight bits and cannot be the end of any encoding.
