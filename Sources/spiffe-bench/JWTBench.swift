@@ -38,10 +38,10 @@ struct JWTBench: AsyncParsableCommand {
             _ = try validator.validate(token, bundles: bundles, now: now)
             let parsed = try JWTToken.parse(token)
 
-            let mint = try measure { _ = try authority.issue(for: id, audience: ["bob"], now: now) }
-            let parse = try measure { _ = try JWTToken.parse(token) }
-            let validate = try measure { _ = try validator.validate(token, bundles: bundles, now: now) }
-            let verify = try measure {
+            let mint = try await Throughput.measure(seconds) { _ = try authority.issue(for: id, audience: ["bob"], now: now) }
+            let parse = try await Throughput.measure(seconds) { _ = try JWTToken.parse(token) }
+            let validate = try await Throughput.measure(seconds) { _ = try validator.validate(token, bundles: bundles, now: now) }
+            let verify = try await Throughput.measure(seconds) {
                 let ok = try authority.publicKey.verify(signature: parsed.signature, over: parsed.signingInput, algorithm: algorithm)
                 precondition(ok)
             }
@@ -56,29 +56,5 @@ struct JWTBench: AsyncParsableCommand {
         }
     }
 
-    struct Measurement {
-        let count: Int
-        let elapsed: Double
-        var perSecond: Double { Double(count) / elapsed }
-    }
-
-    func line(_ label: String, _ m: Measurement) -> String {
-        label.padding(toLength: 44, withPad: " ", startingAt: 0)
-            + String(format: "%10.0f /s  (%8.1f µs each, %d runs)", m.perSecond, 1_000_000 / m.perSecond, m.count)
-    }
-
-    /// Runs `body` repeatedly for about `seconds` (after a short warm-up) and counts.
-    func measure(_ body: () throws -> Void) throws -> Measurement {
-        for _ in 0..<20 { try body() }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + .milliseconds(Int(seconds * 1000))
-        var count = 0
-        while clock.now < deadline {
-            for _ in 0..<10 { try body() }
-            count += 10
-        }
-        let elapsed = clock.now - start
-        return Measurement(count: count, elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    }
+    func line(_ label: String, _ m: Throughput) -> String { m.line(label, width: 44) }
 }

@@ -72,10 +72,10 @@ struct ServerBench: AsyncParsableCommand {
         let csrDER = Data(serializer.serializedBytes)
         let id = try SpiffeID("spiffe://example.org/bench")
         let sample = try state.ca.sign(csr, for: id, ttl: 3600, now: Date())
-        let signing = try measure(seconds) { _ = try state.ca.sign(try CertificateSigningRequest(derEncoded: Array(csrDER)), for: id, ttl: 3600, now: Date()) }
+        let signing = try await Throughput.measure(seconds) { _ = try state.ca.sign(try CertificateSigningRequest(derEncoded: Array(csrDER)), for: id, ttl: 3600, now: Date()) }
         let raw = P256.Signing.PrivateKey()
         let tbs = Data(sample[0].tbsCertificateBytes)
-        let signatures = try measure(seconds) { _ = try raw.signature(for: tbs) }
+        let signatures = try await Throughput.measure(seconds) { _ = try raw.signature(for: tbs) }
         print(line("server signs an SVID from a CSR (parse, verify, sign)", signing))
         print(line("P-256 signature (swift-crypto)", signatures))
         print(String(format: "ratio: signing from a CSR = %.2f x a raw P-256 signature (it verifies the CSR's signature too)",
@@ -137,29 +137,7 @@ struct ServerBench: AsyncParsableCommand {
         print(WorkloadBench.summary("entry create -> workload stream update (sync every \(syncMilliseconds) ms)", samples))
     }
 
-    struct Measurement {
-        let count: Int
-        let elapsed: Double
-        var perSecond: Double { Double(count) / elapsed }
-    }
-
-    func line(_ label: String, _ m: Measurement) -> String {
-        label.padding(toLength: 56, withPad: " ", startingAt: 0)
-            + String(format: "%10.0f /s  (%7.1f µs each, %d runs)", m.perSecond, 1_000_000 / m.perSecond, m.count)
-    }
-
-    func measure(_ seconds: Double, _ body: () throws -> Void) throws -> Measurement {
-        for _ in 0..<20 { try body() }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + .milliseconds(Int(seconds * 1000))
-        var count = 0
-        while clock.now < deadline {
-            for _ in 0..<10 { try body() }
-            count += 10
-        }
-        return Measurement(count: count, elapsed: Self.seconds(clock.now - start))
-    }
+    func line(_ label: String, _ m: Throughput) -> String { m.line(label, width: 56) }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 

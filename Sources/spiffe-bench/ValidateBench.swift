@@ -36,11 +36,11 @@ struct ValidateBench: AsyncParsableCommand {
         let check = await SVIDValidator.validate(chain: svid.chain, bundle: bundle, expect: .id(id), at: now)
         guard check.isValid else { throw ValidationError("the benchmark SVID does not validate: \(check.verdict)") }
 
-        let parsed = try await measure(seconds) {
+        let parsed = try await Throughput.measure(seconds) {
             let report = await SVIDValidator.validate(chain: svid.chain, bundle: bundle, expect: .id(id), at: now)
             precondition(report.isValid)
         }
-        let fromPEM = try await measure(seconds) {
+        let fromPEM = try await Throughput.measure(seconds) {
             let report = await SVIDValidator.validate(data: pem, source: "bench", bundles: bundle, expect: .id(id), at: now)
             precondition(report.isValid)
         }
@@ -50,7 +50,7 @@ struct ValidateBench: AsyncParsableCommand {
         let message = Data(svid.leaf.tbsCertificateBytes)   // exactly what the leaf's signature covers
         let signature = try key.signature(for: message)
         let publicKey = key.publicKey
-        let signatures = try await measure(seconds) {
+        let signatures = try await Throughput.measure(seconds) {
             precondition(publicKey.isValidSignature(signature, for: message))
         }
 
@@ -59,7 +59,7 @@ struct ValidateBench: AsyncParsableCommand {
         // chain for swift-nio-ssl.
         let wire = try svid.chain.map { try PEM.der([$0]) }
         let peerVerifier = SVIDPeerVerifier(bundles: bundle, authorizer: .id(id), now: { now })
-        let handshake = try await measure(seconds) {
+        let handshake = try await Throughput.measure(seconds) {
             let presented = try wire.map { try ParsedCertificates.certificate(derEncoded: $0) }
             let peer = try await peerVerifier.verify(presented: presented)
             let validated = try peer.chain.map { try PEM.der([$0]) }
@@ -77,7 +77,7 @@ struct ValidateBench: AsyncParsableCommand {
 
         // What the parse cache saves: a certificate never seen before, parsed from DER.
         let leafDER = try PEM.der([svid.leaf])
-        let coldParse = try await measure(seconds) {
+        let coldParse = try await Throughput.measure(seconds) {
             _ = try Certificate(derEncoded: leafDER)
         }
 
@@ -102,20 +102,11 @@ struct ValidateBench: AsyncParsableCommand {
                      100 * parsed.perSecond / signatures.perSecond))
     }
 
-    struct Measurement {
-        let count: Int
-        let elapsed: Double
-        var perSecond: Double { Double(count) / elapsed }
-    }
-
-    func line(_ label: String, _ m: Measurement) -> String {
-        let padded = label.padding(toLength: 48, withPad: " ", startingAt: 0)
-        return padded + String(format: "%10.0f /s  (%7.1f µs each, %d runs)", m.perSecond, 1_000_000 / m.perSecond, m.count)
-    }
+    func line(_ label: String, _ m: Throughput) -> String { m.line(label, width: 48) }
 
     /// Runs `first` and `second` in alternating rounds of 20 for about `seconds` in all, timing
     /// each separately.
-    func alternate(_ seconds: Double, _ first: () async throws -> Void, _ second: () async throws -> Void) async throws -> (Measurement, Measurement) {
+    func alternate(_ seconds: Double, _ first: () async throws -> Void, _ second: () async throws -> Void) async throws -> (Throughput, Throughput) {
         for _ in 0..<20 { try await first(); try await second() }
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int(seconds * 1000))
@@ -131,22 +122,6 @@ struct ValidateBench: AsyncParsableCommand {
             count += 20
         }
         func inSeconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        return (Measurement(count: count, elapsed: inSeconds(spent.0)), Measurement(count: count, elapsed: inSeconds(spent.1)))
-    }
-
-    /// Runs `body` repeatedly for about `seconds` (after a short warm-up) and counts.
-    func measure(_ seconds: Double, _ body: () async throws -> Void) async throws -> Measurement {
-        for _ in 0..<50 { try await body() }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + .milliseconds(Int(seconds * 1000))
-        var count = 0
-        while clock.now < deadline {
-            for _ in 0..<20 { try await body() }
-            count += 20
-        }
-        let elapsed = clock.now - start
-        let secondsElapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Measurement(count: count, elapsed: secondsElapsed)
+        return (Throughput(count: count, elapsed: inSeconds(spent.0)), Throughput(count: count, elapsed: inSeconds(spent.1)))
     }
 }
