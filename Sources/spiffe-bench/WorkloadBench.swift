@@ -47,14 +47,8 @@ struct WorkloadBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         let socketPath = root.appendingPathComponent("api.sock").path
-        let data = AgentDataDirectory(root.appendingPathComponent("data"))
         let trustDomain = try TrustDomain("example.org")
-        _ = try data.loadOrCreateCA(trustDomain: trustDomain, now: Date())
-        try data.entries.create(try RegistrationEntry(
-            spiffeID: try SpiffeID("spiffe://example.org/bench"),
-            parentID: AgentDataDirectory.agentID(in: trustDomain),
-            selectors: [.unix("uid", String(getuid()))],
-            x509SVIDTTL: 3600))
+        let data = try Self.dataDirectory(root.appendingPathComponent("data"), trustDomain: trustDomain)
 
         var logger = Logger(label: "spiffe-bench.agent")
         logger.logLevel = .error
@@ -130,6 +124,18 @@ struct WorkloadBench: AsyncParsableCommand {
         try await killAndRestart(root: root, trustDomain: trustDomain)
     }
 
+    /// An agent's data directory with a CA and one entry, for this process's uid, an hour long.
+    static func dataDirectory(_ url: URL, trustDomain: TrustDomain) throws -> AgentDataDirectory {
+        let data = AgentDataDirectory(url)
+        _ = try data.loadOrCreateCA(trustDomain: trustDomain, now: Date())
+        try data.entries.create(try RegistrationEntry(
+            spiffeID: try SpiffeID("spiffe://example.org/bench"),
+            parentID: AgentDataDirectory.agentID(in: trustDomain),
+            selectors: [.unix("uid", String(getuid()))],
+            x509SVIDTTL: 3600))
+        return data
+    }
+
     /// `count` clients, one connection each (like `count` workloads), each holding a watch
     /// stream open that retries for ever; and how to stop them all.
     static func watch(_ count: Int, at address: WorkloadAPIAddress) throws -> (Watchers, stop: () -> Void) {
@@ -164,13 +170,7 @@ struct WorkloadBench: AsyncParsableCommand {
             return
         }
         let socketPath = root.appendingPathComponent("child.sock").path
-        let data = AgentDataDirectory(root.appendingPathComponent("child-data"))
-        _ = try data.loadOrCreateCA(trustDomain: trustDomain, now: Date())
-        try data.entries.create(try RegistrationEntry(
-            spiffeID: try SpiffeID("spiffe://example.org/bench"),
-            parentID: AgentDataDirectory.agentID(in: trustDomain),
-            selectors: [.unix("uid", String(getuid()))],
-            x509SVIDTTL: 3600))
+        let data = try Self.dataDirectory(root.appendingPathComponent("child-data"), trustDomain: trustDomain)
         // Its limits sized to the watchers (all of this one uid), and its log kept to show when
         // the phase fails.
         let log = root.appendingPathComponent("child-agent.log")
