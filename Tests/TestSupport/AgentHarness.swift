@@ -50,8 +50,8 @@ public final class AgentHarness: @unchecked Sendable {
     /// Starts the agent and waits until it says it is ready (the deadline only turns a hang into
     /// a failure).
     public func start(extraArguments: [String] = []) async throws {
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
         let out = open(outFile.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         let err = open(logFile.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         defer { close(out); close(err) }

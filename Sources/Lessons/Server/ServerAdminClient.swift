@@ -46,6 +46,7 @@ public struct ServerAdminClient: Sendable {
     }
 
     /// `entry create -socketPath`: the entry as stored (with its ID), or the server's refusal.
+    @discardableResult
     public func createEntry(_ entry: RegistrationEntry) async throws -> RegistrationEntry {
         var request = Spire_Api_Server_Entry_V1_BatchCreateEntryRequest()
         request.entries = [.init(entry)]

@@ -150,7 +150,7 @@ extension ProcessKernel {
                     let message = result.standardError.split(separator: "\n").last.map(String.init) ?? ""
                     throw KernelError.failed(kernel: kernel.path, status: "\(result.terminationStatus)", message: message)
                 }
-                return result.standardOutput ?? ""
+                return result.standardOutput
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
