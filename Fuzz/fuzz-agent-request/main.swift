@@ -118,22 +118,30 @@ func streamHeaders(_ bytes: [UInt8]) {
         headers.add(name: String(name).lowercased(), value: String(value))
     }
     let channel = EmbeddedChannel(handler: StreamCredentialsHandler(credentials: me, refusal: refusal))
-    // Twice: the request's HEADERS and a trailing HEADERS frame (trailers).
-    for _ in 0..<2 {
-        try! channel.writeInbound(HTTP2Frame.FramePayload.headers(.init(headers: headers)))
+    // An embedded channel is active once "connected", as a stream of an accepted connection is.
+    try! channel.connect(to: try! SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+    // The request's HEADERS, a message, and a trailing HEADERS frame (trailers); a stream the
+    // handler has ended takes no more.
+    for frame: HTTP2Frame.FramePayload in [.headers(.init(headers: headers)), .data(.init(data: .byteBuffer(ByteBuffer(bytes: [0, 0, 0, 0, 0])))),
+                                          .headers(.init(headers: headers))] where channel.isActive {
+        try! channel.writeInbound(frame)
     }
     var seen: [HPACKHeaders] = []
+    var passedOn = 0
     while let payload = try! channel.readInbound(as: HTTP2Frame.FramePayload.self) {
+        passedOn += 1
         if case .headers(let frame) = payload { seen.append(frame.headers) }
     }
     var answered: [HTTP2Frame.FramePayload.Headers] = []
     while let payload = try! channel.readOutbound(as: HTTP2Frame.FramePayload.self) {
         if case .headers(let frame) = payload { answered.append(frame) }
     }
+    let ended = !channel.isActive
     _ = try? channel.finish()
     if let refusal {
         // Nothing of a refused stream reaches gRPC; the pipeline answers it, once, and ends it.
-        require(seen.isEmpty, "a refused stream's headers reached gRPC")
+        require(passedOn == 0, "a frame of a refused stream reached gRPC")
+        require(ended, "a refused stream was not ended")
         require(answered.count == 1 && answered[0].endStream, "a refused stream was not answered exactly once")
         require(answered[0].headers["grpc-status"] == ["8"], "a refused stream's status is not ResourceExhausted")
         let message = answered[0].headers["grpc-message"].first ?? ""
@@ -141,8 +149,8 @@ func streamHeaders(_ bytes: [UInt8]) {
                 "grpc-message is not the refusal, percent-encoded: \(message)")
         return
     }
-    require(answered.isEmpty, "an admitted stream was answered by the pipeline")
-    require(seen.count == 2, "a HEADERS frame was lost")
+    require(answered.isEmpty && !ended, "an admitted stream was answered or ended by the pipeline")
+    require(seen.count == 2 && passedOn == 3, "a frame of an admitted stream was lost")
     let credentials = seen[0][PeerCredentialsPipeline.metadataKey]
     require(credentials == [me.description], "the RPC would see credentials other than the kernel's: \(credentials)")
     require(seen[1][PeerCredentialsPipeline.metadataKey].isEmpty, "a client's credentials survived in a later HEADERS frame")

@@ -60,5 +60,5 @@ struct JWTBench: AsyncParsableCommand {
         }
     }
 
-    func line(_ label: String, _ m: Throughput) -> String { m.line(label, width: 44) }
+    func line(_ label: String, _ m: Throughput) -> String { m.line(label, width: 44, microsecondsWidth: 8) }
 }

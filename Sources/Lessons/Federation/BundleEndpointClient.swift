@@ -108,6 +108,8 @@ public struct BundleEndpointClient: Sendable {
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                     }
                 }
+        } catch ChannelError.connectTimeout {
+            throw .timedOut(endpoint: "\(host):\(port)", seconds: Double(timeout.nanoseconds) / 1e9)
         } catch {
             throw .connectFailed("\(host):\(port): \(error)")
         }
@@ -118,6 +120,7 @@ public struct BundleEndpointClient: Sendable {
         var status: HTTPResponseStatus?
         var body: [UInt8] = []
         var tooLarge = false
+        var complete = false
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var headers = HTTPHeaders()
@@ -134,7 +137,9 @@ public struct BundleEndpointClient: Sendable {
                     case .body(let chunk):
                         body += chunk.readableBytesView
                         if body.count > maximumBytes { tooLarge = true; return }
-                    case .end: return
+                    case .end:
+                        complete = true
+                        return
                     }
                 }
             }
@@ -143,9 +148,11 @@ public struct BundleEndpointClient: Sendable {
             if closer.expired { throw timedOut }
             throw .serverRejected(TLSFailure.describe(error))
         }
+        // The exchange is over: from here on the deadline cannot fire.
+        closer.cancel()
         if case .failure(let rejection)? = verification?.outcome { throw .serverRejected(rejection.description) }
-        // An answer cut short by our deadline is no answer.
-        if closer.expired { throw timedOut }
+        // A whole answer counts however late; one that our deadline cut short is none.
+        if closer.expired, !complete { throw timedOut }
         guard !tooLarge else { throw .invalidBundle("larger than \(maximumBytes) bytes") }
         guard let status else { throw .connectFailed("\(host):\(port) closed the connection without answering") }
         guard status == .ok else { throw .httpStatus(Int(status.code)) }

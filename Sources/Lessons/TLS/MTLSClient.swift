@@ -107,6 +107,8 @@ public struct MTLSClient: Sendable {
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
+        } catch ChannelError.connectTimeout {
+            throw .timedOut(timeout)
         } catch {
             throw .connectFailed(String(describing: error))
         }
@@ -139,13 +141,15 @@ public struct MTLSClient: Sendable {
             if closer.expired { throw .timedOut(timeout) }
             throw .handshakeFailed(TLSFailure.describe(error))
         }
+        // The exchange is over: from here on the deadline cannot fire.
+        closer.cancel()
         guard case .success(let server) = verification.outcome else {
             if case .failure(let rejection) = verification.outcome { throw .serverRejected(rejection) }
             if closer.expired { throw .timedOut(timeout) }
             throw .handshakeFailed("the server closed the connection before the handshake completed")
         }
-        // A reply cut short by our deadline is no reply.
-        if closer.expired { throw .timedOut(timeout) }
+        // A whole line is the answer, however late; a part of one that our deadline cut short is none.
+        if closer.expired, !reply.readableBytesView.contains(UInt8(ascii: "\n")) { throw .timedOut(timeout) }
         let text = String(buffer: reply)
         guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first, !text.isEmpty else {
             throw .noReply("the server closed the connection without answering")
