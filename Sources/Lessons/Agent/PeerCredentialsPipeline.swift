@@ -134,9 +134,9 @@ final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHan
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var payload = unwrapInboundIn(data)
         if let refusal {
-            // Nothing of a refused stream reaches gRPC. The answer is "trailers only" (the gRPC
-            // over HTTP/2 protocol's form for an error before any message), then the stream is
-            // reset so that the client stops sending.
+            // Nothing of a refused stream reaches gRPC. The answer is "Trailers-Only" (gRPC's
+            // PROTOCOL-HTTP2.md, Responses: one HEADERS frame with the status, for an error before
+            // any message), then the stream is reset so that the client stops sending.
             guard case .headers = payload, !injected else { return }
             injected = true
             let channel = context.channel
@@ -173,7 +173,7 @@ final class StreamCredentialsHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     /// A response with no message: status ResourceExhausted (8) and `message`, percent-encoded
-    /// as grpc-message requires (bytes outside printable ASCII, and `%` itself).
+    /// as PROTOCOL-HTTP2.md requires of grpc-message (bytes outside 0x20–0x7E, and `%` itself).
     static func trailersOnly(_ message: String) -> HPACKHeaders {
         var encoded = ""
         for byte in message.utf8 {

@@ -88,6 +88,7 @@ public struct BundleEndpointClient: Sendable {
         let capture = PeerCertificateCapture()
         // One deadline for all of it: connect, handshake, request and answer.
         let deadline = NIODeadline.now() + timeout
+        let timedOut = BundleEndpointError.timedOut(endpoint: "\(host):\(port)", seconds: Double(timeout.nanoseconds) / 1e9)
         let connection: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             let context = try NIOSSLContext(configuration: configuration)
@@ -109,14 +110,13 @@ public struct BundleEndpointClient: Sendable {
                     }
                 }
         } catch ChannelError.connectTimeout {
-            throw .timedOut(endpoint: "\(host):\(port)", seconds: Double(timeout.nanoseconds) / 1e9)
+            throw timedOut
         } catch {
             throw .connectFailed("\(host):\(port): \(error)")
         }
         // When our own deadline closes the connection, the client says so rather than blame the server.
         let closer = ConnectionDeadline(closing: connection.channel, at: deadline)
-        defer { closer.cancel() }
-        let timedOut = BundleEndpointError.timedOut(endpoint: "\(host):\(port)", seconds: Double(timeout.nanoseconds) / 1e9)
+        defer { closer.cancel() }   // on the paths that throw before the exchange is over
         var status: HTTPResponseStatus?
         var body: [UInt8] = []
         var tooLarge = false

@@ -115,7 +115,7 @@ public struct MTLSClient: Sendable {
 
         // When our own deadline closes the connection, the client says so rather than blame the server.
         let closer = ConnectionDeadline(closing: connection.channel, at: deadline)
-        defer { closer.cancel() }
+        defer { closer.cancel() }   // on the paths that throw before the exchange is over
         var reply = ByteBuffer()
         do {
             // The exchange runs on the connection's event loop (see EventLoopTaskExecutor).
